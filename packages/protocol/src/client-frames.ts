@@ -1,0 +1,58 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { LIMITS } from "./limits.js";
+
+const Id = Type.Integer({ minimum: 1 });
+/** Length bounds are checked by the server itself so that it can answer `too_large`. */
+const Content = Type.String();
+const ClientId = Type.String({ minLength: 1, maxLength: LIMITS.maxClientIdChars });
+
+/** (seed) The original untyped frame: a direct message to `receiver_id`. */
+export const SeedSendFrame = Type.Object({
+  receiver_id: Id,
+  content: Content,
+});
+export type SeedSendFrame = Static<typeof SeedSendFrame>;
+
+/** A send to a user (direct conversation) or to a conversation; exactly one target. */
+export const SendFrame = Type.Union([
+  Type.Object({
+    type: Type.Literal("send"),
+    receiver_id: Id,
+    content: Content,
+    client_id: Type.Optional(ClientId),
+  }),
+  Type.Object({
+    type: Type.Literal("send"),
+    conversation_id: Id,
+    content: Content,
+    client_id: Type.Optional(ClientId),
+  }),
+]);
+export type SendFrame = Static<typeof SendFrame>;
+
+export const TypingFrame = Type.Object({
+  type: Type.Literal("typing"),
+  conversation_id: Id,
+});
+export type TypingFrame = Static<typeof TypingFrame>;
+
+export const ReadFrame = Type.Object({
+  type: Type.Literal("read"),
+  conversation_id: Id,
+  seq: Type.Integer({ minimum: 0 }),
+});
+export type ReadFrame = Static<typeof ReadFrame>;
+
+export const PingFrame = Type.Object({ type: Type.Literal("ping") });
+export type PingFrame = Static<typeof PingFrame>;
+
+/** Schemas of the typed client frames, keyed by `type`. */
+export const CLIENT_FRAME_SCHEMAS = {
+  send: SendFrame,
+  typing: TypingFrame,
+  read: ReadFrame,
+  ping: PingFrame,
+} as const;
+
+export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
+export type ClientFrame = SendFrame | TypingFrame | ReadFrame | PingFrame;

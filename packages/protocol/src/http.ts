@@ -1,0 +1,114 @@
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { ERROR_CODES } from "./errors.js";
+import { LIMITS } from "./limits.js";
+import { Message, UserStatusValue } from "./server-frames.js";
+
+const Id = Type.Integer({ minimum: 1 });
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Every HTTP error body. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
+    message: Type.String(),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const USERNAME_PATTERN = "^[a-z0-9_.-]{3,32}$";
+export const MIN_PASSWORD_CHARS = 8;
+/** argon2 work is bounded: a longer password is refused rather than hashed. */
+export const MAX_PASSWORD_CHARS = 256;
+
+/** A user as others see it; `username` is null for users provisioned from a token. */
+export const User = Type.Object({
+  id: Id,
+  username: Nullable(Type.String()),
+  display_name: Nullable(Type.String()),
+});
+export type User = Static<typeof User>;
+
+/** Usernames are compared ignoring case: the server lower-cases before checking the pattern. */
+export const RegisterBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
+  display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const LoginBody = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 64 }),
+  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
+});
+export type LoginBody = Static<typeof LoginBody>;
+
+export const AuthResponse = Type.Object({ token: Type.String(), user: User });
+export type AuthResponse = Static<typeof AuthResponse>;
+
+/** (seed) A message as the original's history endpoint returned it, plus our fields. */
+export const HistoryQuery = Type.Object({
+  user_id: Type.Optional(Id),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit }),
+  ),
+  before: Type.Optional(Id),
+});
+export type HistoryQuery = Static<typeof HistoryQuery>;
+export const HistoryResponse = Type.Array(Message);
+
+export const UserStatus = Type.Object({
+  user_id: Id,
+  status: UserStatusValue,
+  last_seen: Nullable(Type.String({ format: "date-time" })),
+});
+export type UserStatus = Static<typeof UserStatus>;
+export const UsersStatusQuery = Type.Object({ user_id: Type.Optional(Id) });
+export const UsersStatusResponse = Type.Array(UserStatus);
+
+export const ConversationKind = Type.Union([Type.Literal("direct"), Type.Literal("group")]);
+export type ConversationKind = Static<typeof ConversationKind>;
+
+export const ConversationMember = Type.Object({
+  user_id: Id,
+  role: Type.Union([Type.Literal("owner"), Type.Literal("member")]),
+  status: UserStatusValue,
+  delivered_seq: Type.Integer({ minimum: 0 }),
+  read_seq: Type.Integer({ minimum: 0 }),
+});
+export type ConversationMember = Static<typeof ConversationMember>;
+
+export const Conversation = Type.Object({
+  id: Id,
+  kind: ConversationKind,
+  title: Nullable(Type.String()),
+  members: Type.Array(ConversationMember),
+  last_seq: Type.Integer({ minimum: 0 }),
+  last_message: Nullable(Message),
+  read_seq: Type.Integer({ minimum: 0 }),
+  unread_count: Type.Integer({ minimum: 0 }),
+  last_activity: Type.String({ format: "date-time" }),
+});
+export type Conversation = Static<typeof Conversation>;
+export const ConversationsResponse = Type.Array(Conversation);
+
+export const ConversationParams = Type.Object({ id: Id });
+export const ConversationMessagesQuery = Type.Object({
+  before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
+  after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit }),
+  ),
+});
+export type ConversationMessagesQuery = Static<typeof ConversationMessagesQuery>;
+/** Messages in ascending `seq`; `has_more` says whether the page was cut at `limit`. */
+export const ConversationMessagesResponse = Type.Object({
+  messages: Type.Array(Message),
+  has_more: Type.Boolean(),
+});
+export type ConversationMessagesResponse = Static<typeof ConversationMessagesResponse>;
+
+export const HealthResponse = Type.Object({ status: Type.Literal("ok") });
+export const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal("ready"), Type.Literal("unavailable")]),
+  storage: Type.Union([Type.Literal("up"), Type.Literal("down")]),
+});

@@ -1,0 +1,5 @@
+export * from "./client-frames.js";
+export * from "./errors.js";
+export * from "./http.js";
+export * from "./limits.js";
+export * from "./server-frames.js";

@@ -1,0 +1,114 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { ERROR_CODES } from "./errors.js";
+
+const Id = Type.Integer({ minimum: 1 });
+const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
+
+export const MessageStatus = Type.Union([
+  Type.Literal("sent"),
+  Type.Literal("delivered"),
+  Type.Literal("read"),
+]);
+export type MessageStatus = Static<typeof MessageStatus>;
+
+/**
+ * A stored message as clients see it, on the socket and over HTTP. The (seed) fields
+ * `id, sender_id, receiver_id, content, timestamp, status` are present for direct
+ * messages; `receiver_id` is absent for groups.
+ */
+export const Message = Type.Object({
+  id: Id,
+  conversation_id: Id,
+  seq: Id,
+  sender_id: Id,
+  receiver_id: Type.Optional(Id),
+  content: Type.String(),
+  timestamp: Timestamp,
+  status: MessageStatus,
+  client_id: Type.Optional(Type.String()),
+});
+export type Message = Static<typeof Message>;
+
+export const MessageFrame = Type.Composite([
+  Type.Object({ type: Type.Literal("message") }),
+  Message,
+]);
+export type MessageFrame = Static<typeof MessageFrame>;
+
+export const AckFrame = Type.Object({
+  type: Type.Literal("ack"),
+  client_id: Type.String(),
+  id: Id,
+  conversation_id: Id,
+  seq: Id,
+  timestamp: Timestamp,
+});
+export type AckFrame = Static<typeof AckFrame>;
+
+export const UserStatusValue = Type.Union([Type.Literal("online"), Type.Literal("offline")]);
+export type UserStatusValue = Static<typeof UserStatusValue>;
+
+/** (seed) `sender_id` repeats `user_id`, as the original sent it. */
+export const StatusUpdateFrame = Type.Object({
+  type: Type.Literal("status_update"),
+  sender_id: Id,
+  user_id: Id,
+  status: UserStatusValue,
+  last_seen: Timestamp,
+});
+export type StatusUpdateFrame = Static<typeof StatusUpdateFrame>;
+
+export const TypingEventFrame = Type.Object({
+  type: Type.Literal("typing"),
+  conversation_id: Id,
+  user_id: Id,
+});
+export type TypingEventFrame = Static<typeof TypingEventFrame>;
+
+export const ReceiptFrame = Type.Object({
+  type: Type.Literal("receipt"),
+  conversation_id: Id,
+  user_id: Id,
+  delivered_seq: Type.Integer({ minimum: 0 }),
+  read_seq: Type.Integer({ minimum: 0 }),
+});
+export type ReceiptFrame = Static<typeof ReceiptFrame>;
+
+export const ErrorFrame = Type.Object({
+  type: Type.Literal("error"),
+  code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
+  message: Type.String(),
+  client_id: Type.Optional(Type.String()),
+});
+export type ErrorFrame = Static<typeof ErrorFrame>;
+
+export const PongFrame = Type.Object({ type: Type.Literal("pong") });
+export type PongFrame = Static<typeof PongFrame>;
+
+/**
+ * Sent once right after the socket opens: who the server thinks you are, and the
+ * `last_seq` of each of your conversations, so a client can fetch what it missed.
+ */
+export const ReadyFrame = Type.Object({
+  type: Type.Literal("ready"),
+  user_id: Id,
+  conversations: Type.Array(
+    Type.Object({
+      id: Id,
+      last_seq: Type.Integer({ minimum: 0 }),
+      delivered_seq: Type.Integer({ minimum: 0 }),
+      read_seq: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+export type ReadyFrame = Static<typeof ReadyFrame>;
+
+export type ServerFrame =
+  | MessageFrame
+  | AckFrame
+  | StatusUpdateFrame
+  | TypingEventFrame
+  | ReceiptFrame
+  | ErrorFrame
+  | PongFrame
+  | ReadyFrame;

@@ -1,0 +1,68 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+
+/** Every way a token can be wrong gets this one error: a 401 never says which check failed. */
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: string) {
+    super("invalid or missing token");
+    this.name = "InvalidTokenError";
+  }
+}
+
+export interface VerifiedToken {
+  userId: number;
+  /** Seconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * HS256 tokens. The user id is `sub` (string or number) or, as the original issued them,
+ * a numeric `id` claim; `exp` is required; the algorithm is pinned, so `none` and other
+ * algorithms are refused.
+ */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly defaultTtlSeconds = 24 * 3600,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(userId: number, ttlSeconds = this.defaultTtlSeconds): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject(String(userId))
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.key);
+  }
+
+  async verify(token: string | undefined): Promise<VerifiedToken> {
+    if (!token) throw new InvalidTokenError("missing");
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
+    } catch (err) {
+      const reason = err instanceof errors.JOSEError ? err.code : "malformed";
+      throw new InvalidTokenError(reason);
+    }
+    const userId = userIdOf(payload);
+    if (userId === undefined) throw new InvalidTokenError("no user id");
+    return { userId, expiresAt: payload.exp as number };
+  }
+}
+
+function userIdOf(payload: Record<string, unknown>): number | undefined {
+  for (const claim of [payload.sub, payload.id]) {
+    const id = typeof claim === "string" && /^\d+$/.test(claim) ? Number(claim) : claim;
+    if (typeof id === "number" && Number.isSafeInteger(id) && id > 0) return id;
+  }
+  return undefined;
+}
+
+/** The token of an `Authorization: Bearer …` header value. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

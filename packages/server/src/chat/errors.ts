@@ -1,0 +1,34 @@
+import type { ErrorCode } from "@chatapp/protocol";
+import { isConnectionError } from "../store/dialect.js";
+import { StorageUnavailableError } from "../store/message-writer.js";
+
+/**
+ * A refusal the client should hear about: `code` from the protocol's catalogue. On the
+ * socket `socketCode` is used when set (a conversation you are not in is `not_found` over
+ * HTTP and `forbidden` on the socket; neither says whether it exists).
+ */
+export class ChatError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly socketCode?: ErrorCode,
+  ) {
+    super(message);
+    this.name = "ChatError";
+  }
+
+  static noConversation(): ChatError {
+    return new ChatError("not_found", "no such conversation, or you are not a member", "forbidden");
+  }
+
+  static unavailable(): ChatError {
+    return new ChatError("unavailable", "storage is unavailable: nothing was stored, retry later");
+  }
+}
+
+/** Turns storage outages into ChatError("unavailable"); anything else is passed through. */
+export function asChatError(err: unknown): unknown {
+  if (err instanceof ChatError) return err;
+  if (err instanceof StorageUnavailableError || isConnectionError(err)) return ChatError.unavailable();
+  return err;
+}

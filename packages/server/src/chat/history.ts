@@ -1,0 +1,113 @@
+import type { Conversation, ConversationMessagesResponse, Message } from "@chatapp/protocol";
+import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
+import type { PresenceRepo } from "../store/presence-repo.js";
+import type { MemberRow, MessageRow } from "../store/schema.js";
+import type { ConversationCache } from "./conversation-cache.js";
+import { ChatError } from "./errors.js";
+import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import type { Receipts } from "./receipts.js";
+import { iso } from "./time.js";
+
+/** Reading: history pages, the (seed) history endpoint and the conversation list. */
+export class History {
+  constructor(
+    private readonly messages: MessagesRepo,
+    private readonly conversationsRepo: ConversationsRepo,
+    private readonly conversations: ConversationCache,
+    private readonly presence: PresenceRepo,
+    private readonly receipts: Receipts,
+  ) {}
+
+  /** Messages of one conversation in seq order; members only. */
+  async page(userId: number, conversationId: number, opts: PageOptions): Promise<ConversationMessagesResponse> {
+    const info = await this.conversations.forMember(conversationId, userId);
+    if (!info) throw ChatError.noConversation();
+    const [{ messages, hasMore }, members] = await Promise.all([
+      this.messages.page(conversationId, opts),
+      this.conversationsRepo.membersOf([conversationId]),
+    ]);
+    return {
+      messages: messages.map((m) => this.view(m, info.kind, members)),
+      has_more: hasMore,
+    };
+  }
+
+  /**
+   * (seed) `GET /api/messages/history`: the direct conversation with `otherUserId`, newest
+   * first, and reading it marks the other user's messages read; without `otherUserId`, the
+   * caller's latest messages across direct conversations.
+   */
+  async seedHistory(userId: number, q: { otherUserId?: number | undefined; limit: number; before?: number | undefined }): Promise<Message[]> {
+    let conversationIds: number[];
+    if (q.otherUserId !== undefined) {
+      const id = await this.conversationsRepo.findDirectId(userId, q.otherUserId);
+      if (id === undefined) return [];
+      conversationIds = [id];
+    } else {
+      conversationIds = await this.messages.directConversationIds(userId);
+    }
+    const [rows, members] = await Promise.all([
+      this.messages.newestFirst(conversationIds, q.before, q.limit),
+      this.conversationsRepo.membersOf(conversationIds),
+    ]);
+    const byConversation = groupMembers(members);
+    const result = rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? []));
+    if (q.otherUserId !== undefined && rows.length > 0) {
+      const newest = Math.max(...rows.map((m) => m.seq));
+      await this.receipts.read(userId, rows[0]?.conversation_id as number, newest);
+    }
+    return result;
+  }
+
+  /** The caller's conversations, most recently active first: a fixed number of queries per page. */
+  async list(userId: number, limit: number): Promise<Conversation[]> {
+    const rows = await this.conversationsRepo.listFor(userId, limit);
+    const ids = rows.map((r) => r.id);
+    const [members, lastMessages, unread] = await Promise.all([
+      this.conversationsRepo.membersOf(ids),
+      this.messages.lastOf(ids),
+      this.messages.unreadCounts(userId, ids),
+    ]);
+    const statuses = await this.presence.list([...new Set(members.map((m) => m.user_id))]);
+    const online = new Set(statuses.filter((s) => s.status === "online").map((s) => s.user_id));
+    const byConversation = groupMembers(members);
+    const lastOf = new Map(lastMessages.map((m) => [m.conversation_id, m]));
+    return rows.map((c) => {
+      const cm = byConversation.get(c.id) ?? [];
+      const last = lastOf.get(c.id);
+      return {
+        id: c.id,
+        kind: c.kind,
+        title: c.title,
+        members: cm.map((m) => ({
+          user_id: m.user_id,
+          role: m.role,
+          status: online.has(m.user_id) ? "online" : "offline",
+          delivered_seq: m.delivered_seq,
+          read_seq: m.read_seq,
+        })),
+        last_seq: c.last_seq,
+        last_message: last ? this.view(last, c.kind, cm) : null,
+        read_seq: c.read_seq,
+        unread_count: unread.get(c.id) ?? 0,
+        last_activity: iso(c.last_activity_at),
+      };
+    });
+  }
+
+  private view(m: MessageRow, kind: "direct" | "group", members: MemberRow[]): Message {
+    const memberIds = members.map((x) => x.user_id);
+    return toWireMessage(fieldsOf(m), receiverOf(kind, memberIds, m.sender_id), statusFrom(m.seq, m.sender_id, members));
+  }
+}
+
+function groupMembers(members: MemberRow[]): Map<number, MemberRow[]> {
+  const map = new Map<number, MemberRow[]>();
+  for (const m of members) {
+    const list = map.get(m.conversation_id);
+    if (list) list.push(m);
+    else map.set(m.conversation_id, [m]);
+  }
+  return map;
+}

@@ -1,0 +1,65 @@
+import type { Message, MessageStatus } from "@chatapp/protocol";
+import type { MemberRow, MessageRow } from "../store/schema.js";
+import { iso } from "./time.js";
+
+export interface MessageFields {
+  id: number;
+  conversationId: number;
+  seq: number;
+  senderId: number;
+  clientId: string | null;
+  content: string;
+  createdAt: number;
+}
+
+export const fieldsOf = (row: MessageRow): MessageFields => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  seq: row.seq,
+  senderId: row.sender_id,
+  clientId: row.client_id,
+  content: row.content,
+  createdAt: row.created_at,
+});
+
+/**
+ * A message as clients see it. `receiver_id` is set for direct conversations only (the
+ * member who is not the sender), as the original's frames had it.
+ */
+export function toWireMessage(m: MessageFields, receiverId: number | undefined, status: MessageStatus): Message {
+  const wire: Message = {
+    id: m.id,
+    conversation_id: m.conversationId,
+    seq: m.seq,
+    sender_id: m.senderId,
+    content: m.content,
+    timestamp: iso(m.createdAt),
+    status,
+  };
+  if (receiverId !== undefined) wire.receiver_id = receiverId;
+  if (m.clientId !== null) wire.client_id = m.clientId;
+  return wire;
+}
+
+/**
+ * Status from cursors, never from per-message rows: `read` once every other member has
+ * read up to the message, `delivered` once every other member has received it.
+ */
+export function statusFrom(seq: number, senderId: number, members: Pick<MemberRow, "user_id" | "delivered_seq" | "read_seq">[]): MessageStatus {
+  let status: MessageStatus = "read";
+  let others = 0;
+  for (const m of members) {
+    if (m.user_id === senderId) continue;
+    others++;
+    if (m.read_seq >= seq) continue;
+    if (m.delivered_seq >= seq) status = "delivered";
+    else return "sent";
+  }
+  return others === 0 ? "sent" : status;
+}
+
+/** The other member of a direct conversation. */
+export function receiverOf(kind: "direct" | "group", memberIds: number[], senderId: number): number | undefined {
+  if (kind !== "direct") return undefined;
+  return memberIds.find((id) => id !== senderId) ?? senderId;
+}

@@ -1,0 +1,96 @@
+import type { ReceiptFrame } from "@chatapp/protocol";
+import type { Broker } from "../broker/broker.js";
+import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { ConversationCache } from "./conversation-cache.js";
+import { asChatError, ChatError } from "./errors.js";
+
+interface CursorMove {
+  conversationId: number;
+  userId: number;
+  delivered: number;
+  read: number;
+}
+
+/**
+ * Delivery and read cursors. Moves are coalesced per (conversation, user) and written like
+ * messages are: while one write is in flight the next ones gather, so a burst of deliveries
+ * costs one guarded UPDATE per member, never one per message. After each write, every
+ * member of the conversation gets a `receipt` with the cursors as stored.
+ */
+export class Receipts {
+  private pending = new Map<string, CursorMove>();
+  private running = false;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly repo: ConversationsRepo,
+    private readonly conversations: ConversationCache,
+    private readonly broker: Broker,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** A connection of `userId` was handed message `seq` (no check: the gateway only delivers to members). */
+  delivered(userId: number, conversationId: number, seq: number): void {
+    this.move(conversationId, userId, seq, 0);
+  }
+
+  /** The user has read up to `seq` (clamped to the conversation's last message). */
+  async read(userId: number, conversationId: number, seq: number): Promise<void> {
+    try {
+      if (!(await this.conversations.forMember(conversationId, userId))) throw ChatError.noConversation();
+      const last = (await this.repo.lastSeq(conversationId)) ?? 0;
+      const upTo = Math.min(seq, last);
+      if (upTo > 0) this.move(conversationId, userId, upTo, upTo);
+    } catch (err) {
+      throw asChatError(err);
+    }
+  }
+
+  drain(): Promise<void> {
+    if (!this.running && this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private move(conversationId: number, userId: number, delivered: number, read: number): void {
+    const key = `${conversationId}:${userId}`;
+    const current = this.pending.get(key);
+    if (current) {
+      current.delivered = Math.max(current.delivered, delivered);
+      current.read = Math.max(current.read, read);
+    } else {
+      this.pending.set(key, { conversationId, userId, delivered, read });
+    }
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.run());
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending.size > 0) {
+      const moves = [...this.pending.values()];
+      this.pending.clear();
+      try {
+        const rows = await this.repo.advanceCursors(moves);
+        for (const row of rows) {
+          const info = await this.conversations.get(row.conversation_id);
+          if (!info) continue;
+          const frame: ReceiptFrame = {
+            type: "receipt",
+            conversation_id: row.conversation_id,
+            user_id: row.user_id,
+            delivered_seq: row.delivered_seq,
+            read_seq: row.read_seq,
+          };
+          this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
+        }
+      } catch (err) {
+        // Cursors are hints that the next delivery or read moves again; a lost move costs
+        // a stale tick, never a message.
+        this.onError(err);
+      }
+    }
+    this.running = false;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+}

@@ -1,0 +1,59 @@
+import type { Broker } from "../broker/broker.js";
+import type { Store } from "../store/database.js";
+import { ConversationsRepo } from "../store/conversations-repo.js";
+import { MessageWriter } from "../store/message-writer.js";
+import { MessagesRepo } from "../store/messages-repo.js";
+import { PresenceRepo } from "../store/presence-repo.js";
+import { UsersRepo } from "../store/users-repo.js";
+import { ConversationCache } from "./conversation-cache.js";
+import { History } from "./history.js";
+import { type Delivery, Messaging } from "./messaging.js";
+import { Presence } from "./presence.js";
+import { Receipts } from "./receipts.js";
+import { Typing } from "./typing.js";
+import { UserDirectory } from "./user-directory.js";
+
+/** The chat domain, free of HTTP and WebSocket: what the gateway and the routes call. */
+export interface ChatServices {
+  users: UsersRepo;
+  directory: UserDirectory;
+  conversations: ConversationCache;
+  messages: MessagesRepo;
+  messaging: Messaging;
+  receipts: Receipts;
+  presence: Presence;
+  typing: Typing;
+  history: History;
+  /** Waits until every accepted message and cursor move is written. */
+  drain(): Promise<void>;
+}
+
+export function createChatServices(store: Store, broker: Broker, onError: (err: unknown, what: string) => void): ChatServices {
+  const users = new UsersRepo(store);
+  const conversationsRepo = new ConversationsRepo(store);
+  const messages = new MessagesRepo(store);
+  const presenceRepo = new PresenceRepo(store);
+  const directory = new UserDirectory(users);
+  const conversations = new ConversationCache(conversationsRepo);
+  const writer = new MessageWriter<Delivery>(store, { onError: (err) => onError(err, "message batch failed") });
+  const messaging = new Messaging(writer, conversations, directory, broker);
+  const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
+  const presence = new Presence(presenceRepo, conversationsRepo, broker, (err) => onError(err, "presence write failed"));
+  const typing = new Typing(conversations, broker);
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
+  return {
+    users,
+    directory,
+    conversations,
+    messages,
+    messaging,
+    receipts,
+    presence,
+    typing,
+    history,
+    async drain() {
+      await messaging.drain();
+      await receipts.drain();
+    },
+  };
+}

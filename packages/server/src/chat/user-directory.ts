@@ -1,0 +1,26 @@
+import type { UsersRepo } from "../store/users-repo.js";
+import { BoundedMap } from "./bounded-map.js";
+
+/**
+ * Which user ids exist, cached: every authenticated request provisions its user (tokens
+ * minted elsewhere name users we have never seen), and every direct send checks its
+ * receiver, so neither should cost a query each time.
+ */
+export class UserDirectory {
+  private readonly known = new BoundedMap<number, true>(200_000);
+
+  constructor(private readonly users: UsersRepo) {}
+
+  async provision(id: number): Promise<void> {
+    if (this.known.has(id)) return;
+    await this.users.ensureExists(id);
+    this.known.set(id, true);
+  }
+
+  async exists(id: number): Promise<boolean> {
+    if (this.known.has(id)) return true;
+    const found = await this.users.existingIds([id]);
+    if (found.has(id)) this.known.set(id, true);
+    return found.has(id);
+  }
+}

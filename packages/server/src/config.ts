@@ -1,0 +1,216 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+
+export type DatabaseConfig =
+  | { dialect: "sqlite"; path: string }
+  | { dialect: "mysql"; host: string; port: number; user: string; password: string; database: string }
+  | { dialect: "postgres"; connectionString: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  nodeEnv: string;
+  database: DatabaseConfig;
+  jwtSecret: string;
+  /** True when no JWT_SECRET was given and a random one was made for this process. */
+  jwtSecretGenerated: boolean;
+  logLevel: LogLevel;
+  logFormat: "json" | "pretty";
+  redisUrl: string | undefined;
+  /** Origins allowed to open /ws from a browser besides the server's own; "*" allows any. */
+  allowedOrigins: string[];
+  ws: {
+    pingIntervalMs: number;
+    idleTimeoutMs: number;
+    /** Frames up to this size are answered with a `too_large` error; larger ones close with 1009. */
+    maxPayloadBytes: number;
+    /** Unsent bytes a connection may hold before it is closed with 1013. */
+    maxBufferedBytes: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Variables from a `.env` file in `dir`, under those already in the environment (the
+ * environment wins, as with Node's --env-file).
+ */
+export function readEnv(dir = process.cwd(), env: Env = process.env): Env {
+  const file = resolve(dir, ".env");
+  if (!existsSync(file)) return { ...env };
+  return { ...parseEnv(readFileSync(file, "utf8")), ...env };
+}
+
+/** Parses the environment into a Config; every bad variable is named in one ConfigError. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const get = (name: string) => {
+    const value = env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name}: must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const nodeEnv = get("NODE_ENV") ?? "development";
+  const port = int("PORT", 8081, 0, 65535);
+  const host = get("HOST") ?? "0.0.0.0";
+
+  const logLevelRaw = (get("LOG_LEVEL") ?? "info").toLowerCase();
+  let logLevel: LogLevel = "info";
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(", ")} (got "${get("LOG_LEVEL")}")`);
+
+  const logFormatRaw = get("LOG_FORMAT");
+  let logFormat: "json" | "pretty" = process.stdout.isTTY ? "pretty" : "json";
+  if (logFormatRaw === "json" || logFormatRaw === "pretty") logFormat = logFormatRaw;
+  else if (logFormatRaw !== undefined) problems.push(`LOG_FORMAT: must be json or pretty (got "${logFormatRaw}")`);
+
+  const database = parseDatabase(env, get, int, problems);
+
+  let jwtSecret = get("JWT_SECRET");
+  const jwtSecretGenerated = jwtSecret === undefined;
+  if (jwtSecret === undefined) {
+    if (nodeEnv === "production") {
+      problems.push("JWT_SECRET: required when NODE_ENV=production (use at least 32 random characters)");
+    }
+    jwtSecret = randomBytes(32).toString("base64url");
+  } else if (nodeEnv === "production" && jwtSecret.length < 32) {
+    problems.push("JWT_SECRET: must be at least 32 characters when NODE_ENV=production");
+  }
+
+  const redisUrl = get("REDIS_URL");
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    problems.push(`REDIS_URL: must look like redis://host:6379 (got "${redisUrl}")`);
+  }
+
+  const allowedOrigins = (get("ALLOWED_ORIGINS") ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(`ALLOWED_ORIGINS: "${origin}" is not an origin like https://chat.example.com (comma-separated, or *)`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    nodeEnv,
+    database,
+    jwtSecret,
+    jwtSecretGenerated,
+    logLevel,
+    logFormat,
+    redisUrl,
+    allowedOrigins,
+    ws: {
+      pingIntervalMs: 30_000,
+      idleTimeoutMs: 60_000,
+      maxPayloadBytes: 1024 * 1024,
+      maxBufferedBytes: 1024 * 1024,
+    },
+    shutdownTimeoutMs: 10_000,
+  };
+}
+
+function parseDatabase(
+  env: Env,
+  get: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): DatabaseConfig {
+  const url = get("DATABASE_URL");
+  if (url !== undefined) {
+    const parsed = parseDatabaseUrl(url);
+    if (typeof parsed === "string") {
+      problems.push(`DATABASE_URL: ${parsed} (got "${redactUrl(url)}")`);
+      return { dialect: "sqlite", path: "./data/chatapp.db" };
+    }
+    return parsed;
+  }
+  // (seed) DB_HOST selects MySQL/MariaDB, as in the original.
+  const host = get("DB_HOST");
+  if (host !== undefined) {
+    return {
+      dialect: "mysql",
+      host,
+      port: int("DB_PORT", 3306, 1, 65535),
+      user: get("DB_USER") ?? "root",
+      password: env.DB_PASSWORD ?? "",
+      database: get("DB_NAME") ?? "chat_db",
+    };
+  }
+  return { dialect: "sqlite", path: "./data/chatapp.db" };
+}
+
+/** A DatabaseConfig, or a sentence saying what is wrong with the URL. */
+export function parseDatabaseUrl(url: string): DatabaseConfig | string {
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
+    return path === "" ? "sqlite: needs a file path, as in sqlite:./data/chatapp.db" : { dialect: "sqlite", path };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "not a URL; use sqlite:PATH, mysql://user:pass@host:3306/db or postgres://user:pass@host:5432/db";
+  }
+  const scheme = parsed.protocol.replace(/:$/, "");
+  if (scheme === "mysql" || scheme === "mariadb") {
+    if (!parsed.hostname) return "mysql:// needs a host";
+    const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+    return {
+      dialect: "mysql",
+      host: parsed.hostname,
+      port: parsed.port ? Number(parsed.port) : 3306,
+      user: decodeURIComponent(parsed.username || "root"),
+      password: decodeURIComponent(parsed.password),
+      database: database || "chat_db",
+    };
+  }
+  if (scheme === "postgres" || scheme === "postgresql") {
+    if (!parsed.hostname && !parsed.searchParams.get("host")) return "postgres:// needs a host";
+    return { dialect: "postgres", connectionString: url };
+  }
+  return `unsupported scheme "${scheme}:"; use sqlite:, mysql:// or postgres://`;
+}
+
+/** The URL with its password hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):([^@]*)@/, "//$1:***@");
+}
+
+/** Where the database is, for the start-up log line (no password). */
+export function describeDatabase(db: DatabaseConfig): string {
+  switch (db.dialect) {
+    case "sqlite":
+      return `sqlite:${db.path}`;
+    case "mysql":
+      return `mysql://${db.user}@${db.host}:${db.port}/${db.database}`;
+    case "postgres":
+      return redactUrl(db.connectionString);
+  }
+}

@@ -1,0 +1,90 @@
+import {
+  CLIENT_FRAME_SCHEMAS,
+  type ClientFrameType,
+  type ErrorCode,
+  LIMITS,
+  SeedSendFrame,
+} from "@chatapp/protocol";
+import type { TSchema } from "@sinclair/typebox";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
+
+export type DecodedFrame =
+  | { type: "send"; receiverId?: number; conversationId?: number; content: string; clientId?: string }
+  | { type: "typing"; conversationId: number }
+  | { type: "read"; conversationId: number; seq: number }
+  | { type: "ping" };
+
+export type DecodeResult =
+  | { ok: true; frame: DecodedFrame }
+  | { ok: false; code: ErrorCode; message: string; clientId?: string };
+
+// Compiled once at load: validating a frame is a plain function call.
+const seedCheck = TypeCompiler.Compile(SeedSendFrame);
+const checks = Object.fromEntries(
+  Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
+) as Record<ClientFrameType, TypeCheck<TSchema>>;
+
+const fail = (code: ErrorCode, message: string, clientId?: string): DecodeResult =>
+  clientId === undefined ? { ok: false, code, message } : { ok: false, code, message, clientId };
+
+/**
+ * Text frame -> validated client frame, or the error to answer with. Only fields the
+ * server reads are taken: a client cannot smuggle `sender_id`, `id` or `timestamp` into
+ * what others receive.
+ */
+export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeResult {
+  if (isBinary) return fail("invalid_frame", "binary frames are not accepted: send JSON as text");
+  const size = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+  if (size > LIMITS.maxFrameBytes) return fail("too_large", `frame is larger than ${LIMITS.maxFrameBytes} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof data === "string" ? data : data.toString("utf8"));
+  } catch {
+    return fail("invalid_frame", "frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail("invalid_frame", "frame must be a JSON object");
+  }
+  const raw = value as Record<string, unknown>;
+  const clientId =
+    typeof raw.client_id === "string" && raw.client_id.length <= LIMITS.maxClientIdChars ? raw.client_id : undefined;
+
+  if (raw.type === undefined) {
+    // (seed) the original's untyped frame: {"receiver_id": 2, "content": "hi"}
+    if (!seedCheck.Check(raw)) return fail("invalid_frame", describe(seedCheck, raw, "a frame without type"), clientId);
+    return { ok: true, frame: { type: "send", receiverId: raw.receiver_id as number, content: raw.content as string } };
+  }
+  if (typeof raw.type !== "string" || !Object.hasOwn(checks, raw.type)) {
+    return fail("invalid_frame", `unknown frame type ${JSON.stringify(raw.type)}`, clientId);
+  }
+  const type = raw.type as ClientFrameType;
+  const check = checks[type];
+  if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
+
+  switch (type) {
+    case "send": {
+      if (raw.receiver_id !== undefined && raw.conversation_id !== undefined) {
+        return fail("invalid_frame", "a send names receiver_id or conversation_id, not both", clientId);
+      }
+      const frame: DecodedFrame = { type: "send", content: raw.content as string };
+      if (raw.receiver_id !== undefined) frame.receiverId = raw.receiver_id as number;
+      else frame.conversationId = raw.conversation_id as number;
+      if (clientId !== undefined) frame.clientId = clientId;
+      return { ok: true, frame };
+    }
+    case "typing":
+      return { ok: true, frame: { type, conversationId: raw.conversation_id as number } };
+    case "read":
+      return { ok: true, frame: { type, conversationId: raw.conversation_id as number, seq: raw.seq as number } };
+    case "ping":
+      return { ok: true, frame: { type } };
+  }
+}
+
+/** The first schema error as a sentence, e.g. `a "read" frame: /seq Expected integer`. */
+function describe(check: TypeCheck<TSchema>, value: unknown, what: string): string {
+  const first = check.Errors(value).First();
+  if (!first) return `${what} is not valid`;
+  const path = first.path === "" ? "" : `${first.path.slice(1)}: `;
+  return `${what} is not valid: ${path}${first.message.toLowerCase()}`;
+}

@@ -1,0 +1,58 @@
+import type { AckFrame, ErrorCode, ErrorFrame } from "@chatapp/protocol";
+import type { FastifyBaseLogger } from "fastify";
+import { ChatError } from "../chat/errors.js";
+import type { ChatServices } from "../chat/services.js";
+import type { Connection } from "./connection.js";
+import type { DecodedFrame } from "./decode-frame.js";
+
+export function errorFrame(code: ErrorCode, message: string, clientId?: string): string {
+  const frame: ErrorFrame = { type: "error", code, message };
+  if (clientId !== undefined) frame.client_id = clientId;
+  return JSON.stringify(frame);
+}
+
+/** Runs one valid client frame; every refusal becomes an `error` frame on this socket. */
+export async function dispatch(conn: Connection, frame: DecodedFrame, chat: ChatServices, log: FastifyBaseLogger): Promise<void> {
+  const clientId = frame.type === "send" ? frame.clientId : undefined;
+  try {
+    switch (frame.type) {
+      case "ping":
+        conn.send('{"type":"pong"}');
+        return;
+      case "send": {
+        const { message, duplicate } = await chat.messaging.send(
+          conn.userId,
+          { receiverId: frame.receiverId, conversationId: frame.conversationId, content: frame.content, clientId },
+          conn.id,
+          conn,
+        );
+        if (clientId !== undefined) {
+          const ack: AckFrame = {
+            type: "ack",
+            client_id: clientId,
+            id: message.id,
+            conversation_id: message.conversation_id,
+            seq: message.seq,
+            timestamp: message.timestamp,
+          };
+          conn.send(JSON.stringify(duplicate ? { ...ack, duplicate: true } : ack));
+        }
+        return;
+      }
+      case "typing":
+        await chat.typing.typing(conn.userId, frame.conversationId);
+        return;
+      case "read":
+        await chat.receipts.read(conn.userId, frame.conversationId, frame.seq);
+        return;
+    }
+  } catch (err) {
+    if (err instanceof ChatError) {
+      const code = err.socketCode ?? (err.code === "invalid_request" ? "invalid_frame" : err.code);
+      conn.send(errorFrame(code, err.message, clientId));
+    } else {
+      log.error({ err, userId: conn.userId, frame: frame.type }, "frame failed");
+      conn.send(errorFrame("unavailable", "the server could not handle this frame; retry later", clientId));
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyBaseLogger } from "fastify";
+import type { RawData, WebSocket } from "ws";
+import type { Broker, BrokerEvent } from "../broker/broker.js";
+import type { ChatServices } from "../chat/services.js";
+import type { Config } from "../config.js";
+import { sendBacklog } from "./backlog.js";
+import { Connection } from "./connection.js";
+import { decodeFrame } from "./decode-frame.js";
+import { dispatch, errorFrame } from "./dispatch.js";
+import { ConnectionRegistry } from "./registry.js";
+
+/**
+ * The WebSocket side of a node: accepts authenticated sockets, reads frames into the chat
+ * domain, and writes the broker's events to the local connections of the users they name.
+ */
+export class Gateway {
+  readonly registry = new ConnectionRegistry();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly chat: ChatServices,
+    broker: Broker,
+    private readonly config: Config["ws"],
+    private readonly log: FastifyBaseLogger,
+  ) {
+    broker.subscribe((event) => this.route(event));
+    this.heartbeat = setInterval(() => this.beat(), config.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  get shuttingDown(): boolean {
+    return this.closing;
+  }
+
+  accept(ws: WebSocket, userId: number, meta: { ip: string }): void {
+    const conn = new Connection(ws, userId, this.config.maxBufferedBytes, (user, conversation, seq) =>
+      this.chat.receipts.delivered(user, conversation, seq),
+    );
+    if (this.closing) {
+      conn.close(1012, "server restarting");
+      return;
+    }
+    const first = this.registry.add(conn);
+    const opened = Date.now();
+    this.log.info({ conn: conn.id, userId, ip: meta.ip, connections: this.registry.size }, "ws open");
+
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      conn.lastActivity = Date.now();
+      const decoded = decodeFrame(data as Buffer, isBinary);
+      if (!decoded.ok) {
+        conn.send(errorFrame(decoded.code, decoded.message, decoded.clientId));
+        return;
+      }
+      void dispatch(conn, decoded.frame, this.chat, this.log);
+    });
+    ws.on("pong", () => {
+      conn.lastActivity = Date.now();
+    });
+    ws.on("error", (err) => this.log.debug({ conn: conn.id, err }, "ws error"));
+    ws.on("close", (code: number) => {
+      const last = this.registry.remove(conn);
+      this.log.info({ conn: conn.id, userId, code, ms: Date.now() - opened }, "ws close");
+      if (last && !this.closing) void this.chat.presence.offline(userId);
+    });
+
+    if (first) void this.chat.presence.online(userId);
+    sendBacklog(conn, this.chat).then(
+      (sent) => conn.finishSync(sent),
+      (err) => {
+        // Live delivery goes on; the client can still page history for what it missed.
+        this.log.error({ err, conn: conn.id, userId }, "offline backlog failed");
+        conn.finishSync(new Map());
+      },
+    );
+  }
+
+  /**
+   * Stops taking sockets and closes every one with `code` (1012: clients reconnect, to
+   * another node if there is one). Resolves when all are closed, or after `graceMs`.
+   */
+  async shutdown(code = 1012, graceMs = 2000): Promise<number[]> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    const users = this.registry.userIds();
+    const sockets = [...this.registry.all()];
+    const closed = sockets.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === c.ws.CLOSED) return resolve();
+          c.ws.once("close", () => resolve());
+          c.close(code, "server restarting");
+        }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const c of sockets) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
+    return users;
+  }
+
+  private route(event: BrokerEvent): void {
+    for (const userId of event.userIds) {
+      const conns = this.registry.of(userId);
+      if (!conns) continue;
+      for (const conn of conns) {
+        if (conn.id !== event.excludeConnectionId) conn.deliver(event);
+      }
+    }
+  }
+
+  /** Pings every socket; drops those silent for longer than the idle timeout. */
+  private beat(): void {
+    const now = Date.now();
+    for (const conn of this.registry.all()) {
+      if (now - conn.lastActivity > this.config.idleTimeoutMs) {
+        this.log.info({ conn: conn.id, userId: conn.userId }, "ws idle: terminated");
+        conn.ws.terminate();
+      } else if (conn.open) {
+        conn.ws.ping();
+      }
+    }
+  }
+}

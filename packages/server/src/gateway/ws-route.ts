@@ -1,0 +1,73 @@
+import websocket from "@fastify/websocket";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { bearerToken, InvalidTokenError, type TokenService } from "../auth/tokens.js";
+import type { UserDirectory } from "../chat/user-directory.js";
+import type { Config } from "../config.js";
+import { sendError } from "../http/errors.js";
+import type { Gateway } from "./gateway.js";
+
+export const SUBPROTOCOL = "chatapp.v1";
+const BEARER_PROTOCOL = "bearer.";
+
+/** The token from the header, the `bearer.<jwt>` subprotocol, or `?token=`. */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const fromHeader = bearerToken(request.headers.authorization);
+  if (fromHeader) return fromHeader;
+  const protocols = request.headers["sec-websocket-protocol"];
+  if (typeof protocols === "string") {
+    for (const p of protocols.split(",")) {
+      const value = p.trim();
+      if (value.startsWith(BEARER_PROTOCOL) && value.length > BEARER_PROTOCOL.length) return value.slice(BEARER_PROTOCOL.length);
+    }
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.token === "string" ? query.token : undefined;
+}
+
+/** Browsers send Origin: allow the server's own, and those in ALLOWED_ORIGINS. */
+function originAllowed(origin: string | undefined, host: string | undefined, allowed: string[]): boolean {
+  if (origin === undefined) return true;
+  if (allowed.includes("*") || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export async function registerWebSocketRoute(
+  app: FastifyInstance,
+  deps: { gateway: Gateway; tokens: TokenService; directory: UserDirectory; config: Config },
+): Promise<void> {
+  const { gateway, tokens, directory, config } = deps;
+  await app.register(websocket, {
+    options: {
+      maxPayload: config.ws.maxPayloadBytes,
+      perMessageDeflate: false,
+      // Answer chatapp.v1 when offered; never echo the bearer.<jwt> entry.
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    },
+    // Shutdown closes the sockets itself, with 1012.
+    preClose: async () => {},
+  });
+
+  // Authentication happens before the upgrade: a bad token is an HTTP 401, never an open socket.
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (gateway.shuttingDown) return sendError(reply, "unavailable", "server is restarting; reconnect shortly");
+    if (!originAllowed(request.headers.origin, request.headers.host, config.allowedOrigins)) {
+      return sendError(reply, "forbidden", "origin not allowed");
+    }
+    try {
+      const { userId } = await tokens.verify(tokenOf(request));
+      await directory.provision(userId);
+      request.userId = userId;
+    } catch (err) {
+      if (err instanceof InvalidTokenError) return sendError(reply, "unauthorized", err.message);
+      throw err;
+    }
+  };
+
+  app.get("/ws", { websocket: true, preValidation: authenticate }, (socket, request) => {
+    gateway.accept(socket, request.userId, { ip: request.ip });
+  });
+}

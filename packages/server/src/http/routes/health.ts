@@ -1,0 +1,24 @@
+import { ErrorBody, HealthResponse, ReadyResponse } from "@chatapp/protocol";
+import { Type } from "@sinclair/typebox";
+import type { Broker } from "../../broker/broker.js";
+import type { Store } from "../../store/database.js";
+import type { App } from "../app-types.js";
+
+const ReadyUnavailable = Type.Composite([ReadyResponse, ErrorBody]);
+
+export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): void {
+  /** (seed) Liveness: 200 while the process serves. */
+  app.get("/health", { schema: { response: { 200: HealthResponse } } }, async () => ({ status: "ok" as const }));
+
+  /** Readiness: 200 when storage (and the broker) answer, 503 otherwise. */
+  app.get("/ready", { schema: { response: { 200: ReadyResponse, 503: ReadyUnavailable } } }, async (_request, reply) => {
+    const storage = await deps.store.ping();
+    const ready = storage && deps.broker.healthy();
+    const body = { status: ready ? ("ready" as const) : ("unavailable" as const), storage: storage ? ("up" as const) : ("down" as const) };
+    if (ready) return body;
+    return reply.code(503).send({
+      ...body,
+      error: { code: "unavailable", message: storage ? "broker is not answering" : "storage is not answering" } as const,
+    });
+  });
+}

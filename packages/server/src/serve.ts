@@ -1,0 +1,68 @@
+import { createApp } from "./app.js";
+import { ConfigError, type Config, describeDatabase, loadConfig, readEnv } from "./config.js";
+import { createLogger } from "./logger.js";
+import { explainStartupError } from "./startup-errors.js";
+
+/** Loads the configuration or exits with one message naming every bad variable. */
+export function configOrExit(): Config {
+  try {
+    return loadConfig(readEnv());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`chatapp: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** `chatapp serve`: config -> app -> listen; SIGTERM/SIGINT stop it gracefully. */
+export async function serve(): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config);
+  if (config.jwtSecretGenerated) {
+    logger.warn(
+      "JWT_SECRET is not set: using a random secret for this process, so tokens will not survive a restart. " +
+        "Set JWT_SECRET (required when NODE_ENV=production).",
+    );
+  }
+  if (config.redisUrl) {
+    logger.warn("REDIS_URL is set, but this version runs as a single node: events stay in this process.");
+  }
+
+  let app: Awaited<ReturnType<typeof createApp>>;
+  let port: number;
+  try {
+    app = await createApp(config, { logger });
+    port = await app.listen();
+  } catch (err) {
+    logger.fatal({ err }, `cannot start: ${explainStartupError(err, config.database)}`);
+    process.exit(1);
+  }
+  logger.info(
+    { port, database: describeDatabase(config.database) },
+    `ChatApp is listening on http://localhost:${port} (database ${describeDatabase(config.database)})`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const deadline = setTimeout(() => {
+      logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    app.close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, "error during shutdown");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}

@@ -1,0 +1,177 @@
+import type { Store } from "./database.js";
+import type { ConversationRow, MemberRow } from "./schema.js";
+
+export interface ConversationInfo {
+  id: number;
+  kind: "direct" | "group";
+  title: string | null;
+  memberIds: number[];
+}
+
+export interface CursorRow {
+  conversation_id: number;
+  user_id: number;
+  delivered_seq: number;
+  read_seq: number;
+}
+
+/** "a:b" with the smaller id first: one direct conversation per pair of users. */
+export const directKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+export class ConversationsRepo {
+  constructor(private readonly store: Store) {}
+
+  async findDirectId(a: number, b: number): Promise<number | undefined> {
+    const row = await this.store.db
+      .selectFrom("conversations")
+      .select("id")
+      .where("direct_key", "=", directKey(a, b))
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  /** The direct conversation of two users, created with both as members if it is new. */
+  async findOrCreateDirect(a: number, b: number): Promise<number> {
+    const existing = await this.findDirectId(a, b);
+    if (existing !== undefined) return existing;
+    const { db, adapter } = this.store;
+    const now = Date.now();
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const values = {
+          kind: "direct" as const,
+          title: null,
+          direct_key: directKey(a, b),
+          created_by: a,
+          created_at: now,
+          last_activity_at: now,
+        };
+        const id = adapter.supportsReturning
+          ? (await trx.insertInto("conversations").values(values).returning("id").executeTakeFirstOrThrow()).id
+          : Number((await trx.insertInto("conversations").values(values).executeTakeFirstOrThrow()).insertId);
+        await trx
+          .insertInto("members")
+          .values([a, b].map((user_id) => ({ conversation_id: id, user_id, role: "member" as const, joined_at: now })))
+          .execute();
+        return id;
+      });
+    } catch (err) {
+      // Another request (or node) created it at the same moment: use theirs.
+      if (!adapter.isUniqueViolation(err)) throw err;
+      const id = await this.findDirectId(a, b);
+      if (id === undefined) throw err;
+      return id;
+    }
+  }
+
+  async info(conversationId: number): Promise<ConversationInfo | undefined> {
+    const { db } = this.store;
+    const conversation = await db
+      .selectFrom("conversations")
+      .select(["id", "kind", "title"])
+      .where("id", "=", conversationId)
+      .executeTakeFirst();
+    if (!conversation) return undefined;
+    const members = await db
+      .selectFrom("members")
+      .select("user_id")
+      .where("conversation_id", "=", conversationId)
+      .orderBy("user_id")
+      .execute();
+    return { ...conversation, memberIds: members.map((m) => m.user_id) };
+  }
+
+  lastSeq(conversationId: number): Promise<number | undefined> {
+    return this.store.db
+      .selectFrom("conversations")
+      .select("last_seq")
+      .where("id", "=", conversationId)
+      .executeTakeFirst()
+      .then((r) => r?.last_seq);
+  }
+
+  /** Everyone who shares at least one conversation with the user (the user excluded). */
+  async contactsOf(userId: number): Promise<number[]> {
+    const rows = await this.store.db
+      .selectFrom("members as mine")
+      .innerJoin("members as other", "other.conversation_id", "mine.conversation_id")
+      .select("other.user_id")
+      .distinct()
+      .where("mine.user_id", "=", userId)
+      .where("other.user_id", "<>", userId)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  /** The user's conversations with their last seq and the user's own cursors. */
+  cursorsOf(userId: number): Promise<{ id: number; last_seq: number; delivered_seq: number; read_seq: number }[]> {
+    return this.store.db
+      .selectFrom("members")
+      .innerJoin("conversations", "conversations.id", "members.conversation_id")
+      .select(["conversations.id", "conversations.last_seq", "members.delivered_seq", "members.read_seq"])
+      .where("members.user_id", "=", userId)
+      .orderBy("conversations.id")
+      .execute();
+  }
+
+  /** A page of the user's conversations, most recently active first. */
+  listFor(userId: number, limit: number): Promise<(ConversationRow & { read_seq: number })[]> {
+    return this.store.db
+      .selectFrom("members")
+      .innerJoin("conversations", "conversations.id", "members.conversation_id")
+      .selectAll("conversations")
+      .select("members.read_seq")
+      .where("members.user_id", "=", userId)
+      .orderBy("conversations.last_activity_at", "desc")
+      .orderBy("conversations.id", "desc")
+      .limit(limit)
+      .execute();
+  }
+
+  membersOf(conversationIds: number[]): Promise<MemberRow[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return this.store.db
+      .selectFrom("members")
+      .selectAll()
+      .where("conversation_id", "in", conversationIds)
+      .orderBy("conversation_id")
+      .orderBy("user_id")
+      .execute();
+  }
+
+  /**
+   * Moves cursors forward, never back: each entry is one guarded UPDATE, all in one
+   * transaction. Returns the cursors of the rows that moved, as stored afterwards.
+   */
+  async advanceCursors(
+    entries: { conversationId: number; userId: number; delivered: number; read: number }[],
+  ): Promise<CursorRow[]> {
+    if (entries.length === 0) return [];
+    const { db } = this.store;
+    return db.transaction().execute(async (trx) => {
+      const moved: typeof entries = [];
+      for (const e of entries) {
+        const delivered = Math.max(e.delivered, e.read);
+        const result = await trx
+          .updateTable("members")
+          .set((eb) => ({
+            delivered_seq: eb.case().when("delivered_seq", "<", delivered).then(delivered).else(eb.ref("delivered_seq")).end(),
+            read_seq: eb.case().when("read_seq", "<", e.read).then(e.read).else(eb.ref("read_seq")).end(),
+          }))
+          .where("conversation_id", "=", e.conversationId)
+          .where("user_id", "=", e.userId)
+          .where((eb) => eb.or([eb("delivered_seq", "<", delivered), eb("read_seq", "<", e.read)]))
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) > 0) moved.push(e);
+      }
+      if (moved.length === 0) return [];
+      return trx
+        .selectFrom("members")
+        .select(["conversation_id", "user_id", "delivered_seq", "read_seq"])
+        .where((eb) =>
+          eb.or(moved.map((m) => eb.and([eb("conversation_id", "=", m.conversationId), eb("user_id", "=", m.userId)]))),
+        )
+        .execute();
+    });
+  }
+}

@@ -1,0 +1,142 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import { createPool as createMysqlPool } from "mysql2";
+import pg from "pg";
+import type { DatabaseConfig } from "../config.js";
+import { ADAPTERS, type DialectAdapter } from "./dialect.js";
+import type { Database } from "./schema.js";
+
+export interface Store {
+  db: Kysely<Database>;
+  adapter: DialectAdapter;
+  /** Answers within a few seconds whether the database is reachable. */
+  ping(): Promise<boolean>;
+  destroy(): Promise<void>;
+}
+
+// PostgreSQL returns BIGINT (and COUNT) as strings; ids and timestamps fit a double exactly.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/** Opens the configured database. The SQLite file and its folder are created if missing. */
+export function openStore(config: DatabaseConfig, options: { poolSize?: number } = {}): Store {
+  const poolSize = options.poolSize ?? 10;
+  let db: Kysely<Database>;
+  switch (config.dialect) {
+    case "sqlite": {
+      const memory = config.path === ":memory:";
+      if (!memory) mkdirSync(dirname(resolve(config.path)), { recursive: true });
+      const sqlite = new SQLite(memory ? ":memory:" : resolve(config.path));
+      sqlite.pragma("journal_mode = WAL");
+      // FULL: a committed (and so acknowledged) message survives a power cut, not just a crash.
+      sqlite.pragma("synchronous = FULL");
+      sqlite.pragma("foreign_keys = ON");
+      sqlite.pragma("busy_timeout = 5000");
+      db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+      break;
+    }
+    case "mysql": {
+      const pool = createMysqlPool({
+        host: config.host,
+        port: config.port,
+        user: config.user,
+        password: config.password,
+        database: config.database,
+        connectionLimit: poolSize,
+        charset: "utf8mb4",
+        timezone: "Z",
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        connectTimeout: 5000,
+        enableKeepAlive: true,
+      });
+      db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+      break;
+    }
+    case "postgres": {
+      const pool = new pg.Pool({
+        connectionString: config.connectionString,
+        max: poolSize,
+        connectionTimeoutMillis: 5000,
+      });
+      // An idle client losing its server must not crash the process; the next query reports it.
+      pool.on("error", () => {});
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      break;
+    }
+  }
+  const adapter = ADAPTERS[config.dialect];
+  return {
+    db,
+    adapter,
+    async ping() {
+      try {
+        await withTimeout(db.selectNoFrom((eb) => eb.lit(1).as("one")).execute(), 3000);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    destroy: () => db.destroy(),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Creates the MySQL database or PostgreSQL database named in the configuration if it does not
+ * exist yet, so a first start needs no manual step. SQLite creates its file by itself.
+ */
+export async function ensureDatabaseExists(config: DatabaseConfig): Promise<void> {
+  if (config.dialect === "mysql") {
+    const { createConnection } = await import("mysql2/promise");
+    const conn = await createConnection({
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      password: config.password,
+      connectTimeout: 5000,
+    });
+    try {
+      await conn.query(
+        `CREATE DATABASE IF NOT EXISTS \`${config.database.replace(/`/g, "``")}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+    } finally {
+      await conn.end();
+    }
+  } else if (config.dialect === "postgres") {
+    const url = new URL(config.connectionString);
+    const name = decodeURIComponent(url.pathname.replace(/^\//, ""));
+    if (!name) return;
+    const probe = new pg.Client({ connectionString: config.connectionString, connectionTimeoutMillis: 5000 });
+    try {
+      await probe.connect();
+      return;
+    } catch (err) {
+      // 3D000: invalid_catalog_name, the database does not exist.
+      if ((err as { code?: string }).code !== "3D000") throw err;
+    } finally {
+      await probe.end().catch(() => {});
+    }
+    url.pathname = "/postgres";
+    const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    } catch (err) {
+      // 42P04: another node created it first.
+      if ((err as { code?: string }).code !== "42P04") throw err;
+    } finally {
+      await admin.end();
+    }
+  }
+}

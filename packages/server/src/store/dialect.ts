@@ -1,0 +1,94 @@
+import type { InsertQueryBuilder } from "kysely";
+
+export type DialectName = "sqlite" | "mysql" | "postgres";
+
+/**
+ * What differs between the three databases, as data and small functions, so repositories
+ * stay free of dialect if-chains.
+ */
+export interface DialectAdapter {
+  name: DialectName;
+  /** INSERT … RETURNING works (SQLite, PostgreSQL); MySQL needs a read-back. */
+  supportsReturning: boolean;
+  /** The insert skips rows that would break a unique key. */
+  insertIgnore<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[]): QB;
+  /** The insert updates `set` on the row whose unique key it hits. */
+  upsert<QB extends InsertQueryBuilder<any, any, any>>(
+    qb: QB,
+    conflictColumns: string[],
+    set: Record<string, unknown>,
+  ): QB;
+  isUniqueViolation(err: unknown): boolean;
+  /** A deadlock or serialization failure: the transaction may simply be tried again. */
+  isRetryable(err: unknown): boolean;
+}
+
+const code = (err: unknown): string | undefined =>
+  typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+
+const onConflict = {
+  insertIgnore: (qb: any, cols: string[]) => qb.onConflict((oc: any) => oc.columns(cols).doNothing()),
+  upsert: (qb: any, cols: string[], set: Record<string, unknown>) =>
+    qb.onConflict((oc: any) => oc.columns(cols).doUpdateSet(set)),
+};
+
+export const ADAPTERS: Record<DialectName, DialectAdapter> = {
+  sqlite: {
+    name: "sqlite",
+    supportsReturning: true,
+    ...onConflict,
+    isUniqueViolation: (err) => code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true ||
+      code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
+    isRetryable: (err) => code(err) === "SQLITE_BUSY",
+  },
+  mysql: {
+    name: "mysql",
+    supportsReturning: false,
+    insertIgnore: (qb: any) => qb.ignore(),
+    upsert: (qb: any, _cols: string[], set: Record<string, unknown>) => qb.onDuplicateKeyUpdate(set),
+    isUniqueViolation: (err) => code(err) === "ER_DUP_ENTRY",
+    isRetryable: (err) => code(err) === "ER_LOCK_DEADLOCK" || code(err) === "ER_LOCK_WAIT_TIMEOUT",
+  },
+  postgres: {
+    name: "postgres",
+    supportsReturning: true,
+    ...onConflict,
+    isUniqueViolation: (err) => code(err) === "23505",
+    isRetryable: (err) => code(err) === "40P01" || code(err) === "40001",
+  },
+};
+
+/**
+ * Errors that mean "the database is not answering" rather than "this query is wrong":
+ * callers turn them into `unavailable` (nothing stored, retry later).
+ */
+export function isConnectionError(err: unknown): boolean {
+  const c = code(err);
+  if (c === undefined) {
+    const message = err instanceof Error ? err.message : "";
+    return /connection|terminat|timeout|closed|ECONNREFUSED/i.test(message);
+  }
+  return (
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EPIPE",
+      "ENOTFOUND",
+      "EHOSTUNREACH",
+      "PROTOCOL_CONNECTION_LOST",
+      "PROTOCOL_SEQUENCE_TIMEOUT",
+      "ER_CON_COUNT_ERROR",
+      "SQLITE_BUSY",
+      "SQLITE_IOERR",
+      "SQLITE_FULL",
+      "57P01",
+      "57P02",
+      "57P03",
+      "53300",
+      "08000",
+      "08003",
+      "08006",
+    ].includes(c) || c.startsWith("08")
+  );
+}

@@ -1,0 +1,108 @@
+import type { Store } from "./database.js";
+import type { MessageRow } from "./schema.js";
+
+export interface PageOptions {
+  beforeSeq?: number | undefined;
+  afterSeq?: number | undefined;
+  limit: number;
+}
+
+export class MessagesRepo {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Messages of a conversation in ascending seq: the first `limit` after `afterSeq`, or the
+   * last `limit` before `beforeSeq` (or before the end). One more row is read to tell
+   * whether the page was cut.
+   */
+  async page(conversationId: number, opts: PageOptions): Promise<{ messages: MessageRow[]; hasMore: boolean }> {
+    let query = this.store.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
+    if (opts.afterSeq !== undefined) query = query.where("seq", ">", opts.afterSeq);
+    if (opts.beforeSeq !== undefined) query = query.where("seq", "<", opts.beforeSeq);
+    const ascending = opts.afterSeq !== undefined;
+    const rows = await query
+      .orderBy("seq", ascending ? "asc" : "desc")
+      .limit(opts.limit + 1)
+      .execute();
+    const hasMore = rows.length > opts.limit;
+    const messages = rows.slice(0, opts.limit);
+    if (!ascending) messages.reverse();
+    return { messages, hasMore };
+  }
+
+  /** (seed) history: newest first, optionally below a message id. */
+  newestFirst(conversationIds: number[], beforeId: number | undefined, limit: number): Promise<MessageRow[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    let query = this.store.db.selectFrom("messages").selectAll().where("conversation_id", "in", conversationIds);
+    if (beforeId !== undefined) query = query.where("id", "<", beforeId);
+    return query.orderBy("id", "desc").limit(limit).execute();
+  }
+
+  /** Ids of the user's direct conversations. */
+  async directConversationIds(userId: number): Promise<number[]> {
+    const rows = await this.store.db
+      .selectFrom("members")
+      .innerJoin("conversations", "conversations.id", "members.conversation_id")
+      .select("conversations.id")
+      .where("members.user_id", "=", userId)
+      .where("conversations.kind", "=", "direct")
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Messages from others that the user has not been delivered yet (seq above the user's
+   * delivered cursor), by conversation then seq, resuming after (conversation, seq).
+   */
+  undelivered(userId: number, after: { conversationId: number; seq: number } | null, limit: number): Promise<MessageRow[]> {
+    let query = this.store.db
+      .selectFrom("members")
+      .innerJoin("messages", (join) =>
+        join.onRef("messages.conversation_id", "=", "members.conversation_id").onRef("messages.seq", ">", "members.delivered_seq"),
+      )
+      .selectAll("messages")
+      .where("members.user_id", "=", userId)
+      .where("messages.sender_id", "<>", userId)
+      .where("messages.deleted_at", "is", null);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("messages.conversation_id", ">", after.conversationId),
+          eb.and([eb("messages.conversation_id", "=", after.conversationId), eb("messages.seq", ">", after.seq)]),
+        ]),
+      );
+    }
+    return query.orderBy("messages.conversation_id").orderBy("messages.seq").limit(limit).execute();
+  }
+
+  /** The last message of each conversation. */
+  lastOf(conversationIds: number[]): Promise<MessageRow[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return this.store.db
+      .selectFrom("messages")
+      .innerJoin("conversations", (join) =>
+        join.onRef("conversations.id", "=", "messages.conversation_id").onRef("conversations.last_seq", "=", "messages.seq"),
+      )
+      .selectAll("messages")
+      .where("messages.conversation_id", "in", conversationIds)
+      .execute();
+  }
+
+  /** Per conversation, messages from others above the user's read cursor. */
+  async unreadCounts(userId: number, conversationIds: number[]): Promise<Map<number, number>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await this.store.db
+      .selectFrom("members")
+      .innerJoin("messages", (join) =>
+        join.onRef("messages.conversation_id", "=", "members.conversation_id").onRef("messages.seq", ">", "members.read_seq"),
+      )
+      .select((eb) => ["members.conversation_id", eb.fn.countAll<number>().as("unread")])
+      .where("members.user_id", "=", userId)
+      .where("members.conversation_id", "in", conversationIds)
+      .where("messages.sender_id", "<>", userId)
+      .where("messages.deleted_at", "is", null)
+      .groupBy("members.conversation_id")
+      .execute();
+    return new Map(rows.map((r) => [r.conversation_id, Number(r.unread)]));
+  }
+}

@@ -1,0 +1,13 @@
+import type { Migration } from "kysely";
+import type { DialectName } from "../dialect.js";
+import { initialMigration } from "./001-initial.js";
+
+/**
+ * Every migration, in order. Names sort by their number; never rename or edit one that has
+ * shipped: add a new one.
+ */
+export function allMigrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    "001-initial": initialMigration(dialect),
+  };
+}

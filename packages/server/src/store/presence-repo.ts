@@ -1,0 +1,50 @@
+import type { Store } from "./database.js";
+
+export interface StatusRow {
+  user_id: number;
+  status: "online" | "offline";
+  last_seen: number | null;
+}
+
+export class PresenceRepo {
+  constructor(private readonly store: Store) {}
+
+  async set(userId: number, status: "online" | "offline", lastSeen: number): Promise<void> {
+    const { db, adapter } = this.store;
+    await adapter
+      .upsert(db.insertInto("user_status").values({ user_id: userId, status, last_seen: lastSeen }), ["user_id"], {
+        status,
+        last_seen: lastSeen,
+      })
+      .execute();
+  }
+
+  /** Marks these users offline in one statement (used at shutdown). */
+  async setOffline(userIds: number[], lastSeen: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.store.db
+      .updateTable("user_status")
+      .set({ status: "offline", last_seen: lastSeen })
+      .where("user_id", "in", userIds)
+      .execute();
+  }
+
+  /** Status of the given users, or of every known user; users never seen are offline. */
+  async list(userIds?: number[]): Promise<StatusRow[]> {
+    let query = this.store.db
+      .selectFrom("users")
+      .leftJoin("user_status", "user_status.user_id", "users.id")
+      .select(["users.id as user_id", "user_status.status", "user_status.last_seen"])
+      .orderBy("users.id");
+    if (userIds !== undefined) {
+      if (userIds.length === 0) return [];
+      query = query.where("users.id", "in", userIds);
+    }
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      user_id: r.user_id,
+      status: r.status === "online" ? "online" : "offline",
+      last_seen: r.last_seen ?? null,
+    }));
+  }
+}

@@ -1,0 +1,68 @@
+import type { Generated, Insertable, Selectable } from "kysely";
+
+/**
+ * Table shapes as Kysely sees them. Timestamps are BIGINT milliseconds since the Unix epoch
+ * (UTC) in every dialect: exact to the millisecond, no time-zone conversion anywhere between
+ * driver and database, rendered as ISO 8601 at the edge.
+ */
+export interface Database {
+  users: UsersTable;
+  user_status: UserStatusTable;
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** Lower-case; null for users provisioned from a token minted elsewhere. */
+  username: string | null;
+  display_name: string | null;
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface UserStatusTable {
+  user_id: number;
+  status: "online" | "offline";
+  last_seen: number | null;
+}
+
+export interface ConversationsTable {
+  id: Generated<number>;
+  kind: "direct" | "group";
+  title: string | null;
+  /** "a:b" with a < b for direct conversations: makes "one direct conversation per pair" a unique index. */
+  direct_key: string | null;
+  last_seq: Generated<number>;
+  created_by: number | null;
+  created_at: number;
+  last_activity_at: number;
+}
+
+export interface MembersTable {
+  conversation_id: number;
+  user_id: number;
+  role: "owner" | "member";
+  delivered_seq: Generated<number>;
+  read_seq: Generated<number>;
+  joined_at: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  seq: number;
+  sender_id: number;
+  client_id: string | null;
+  content: string;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MemberRow = Selectable<MembersTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessageRow = Insertable<MessagesTable>;
