@@ -48,9 +48,7 @@ export type AuthResponse = Static<typeof AuthResponse>;
 /** (seed) A message as the original's history endpoint returned it, plus our fields. */
 export const HistoryQuery = Type.Object({
   user_id: Type.Optional(Id),
-  limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit }),
-  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit })),
   before: Type.Optional(Id),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
@@ -95,9 +93,7 @@ export const ConversationParams = Type.Object({ id: Id });
 export const ConversationMessagesQuery = Type.Object({
   before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
   after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
-  limit: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit }),
-  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit })),
 });
 export type ConversationMessagesQuery = Static<typeof ConversationMessagesQuery>;
 /** Messages in ascending `seq`; `has_more` says whether the page was cut at `limit`. */

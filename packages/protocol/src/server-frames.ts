@@ -4,11 +4,7 @@ import { ERROR_CODES } from "./errors.js";
 const Id = Type.Integer({ minimum: 1 });
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
 
-export const MessageStatus = Type.Union([
-  Type.Literal("sent"),
-  Type.Literal("delivered"),
-  Type.Literal("read"),
-]);
+export const MessageStatus = Type.Union([Type.Literal("sent"), Type.Literal("delivered"), Type.Literal("read")]);
 export type MessageStatus = Static<typeof MessageStatus>;
 
 /**
@@ -29,10 +25,7 @@ export const Message = Type.Object({
 });
 export type Message = Static<typeof Message>;
 
-export const MessageFrame = Type.Composite([
-  Type.Object({ type: Type.Literal("message") }),
-  Message,
-]);
+export const MessageFrame = Type.Composite([Type.Object({ type: Type.Literal("message") }), Message]);
 export type MessageFrame = Static<typeof MessageFrame>;
 
 export const AckFrame = Type.Object({

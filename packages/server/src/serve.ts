@@ -1,5 +1,5 @@
 import { createApp } from "./app.js";
-import { ConfigError, type Config, describeDatabase, loadConfig, readEnv } from "./config.js";
+import { type Config, ConfigError, describeDatabase, loadConfig, readEnv } from "./config.js";
 import { createLogger } from "./logger.js";
 import { explainStartupError } from "./startup-errors.js";
 

@@ -38,7 +38,10 @@ export class History {
    * first, and reading it marks the other user's messages read; without `otherUserId`, the
    * caller's latest messages across direct conversations.
    */
-  async seedHistory(userId: number, q: { otherUserId?: number | undefined; limit: number; before?: number | undefined }): Promise<Message[]> {
+  async seedHistory(
+    userId: number,
+    q: { otherUserId?: number | undefined; limit: number; before?: number | undefined },
+  ): Promise<Message[]> {
     let conversationIds: number[];
     if (q.otherUserId !== undefined) {
       const id = await this.conversationsRepo.findDirectId(userId, q.otherUserId);

@@ -45,7 +45,11 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
  * Status from cursors, never from per-message rows: `read` once every other member has
  * read up to the message, `delivered` once every other member has received it.
  */
-export function statusFrom(seq: number, senderId: number, members: Pick<MemberRow, "user_id" | "delivered_seq" | "read_seq">[]): MessageStatus {
+export function statusFrom(
+  seq: number,
+  senderId: number,
+  members: Pick<MemberRow, "user_id" | "delivered_seq" | "read_seq">[],
+): MessageStatus {
   let status: MessageStatus = "read";
   let others = 0;
   for (const m of members) {

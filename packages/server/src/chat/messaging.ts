@@ -78,7 +78,11 @@ export class Messaging {
   }
 
   /** Validates a send and resolves its conversation and recipients. */
-  private async prepare(senderId: number, input: SendInput, originConnectionId: string | undefined): Promise<NewMessage<Delivery>> {
+  private async prepare(
+    senderId: number,
+    input: SendInput,
+    originConnectionId: string | undefined,
+  ): Promise<NewMessage<Delivery>> {
     const { content } = input;
     if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
     if (contentLength(content) > LIMITS.maxContentChars) {

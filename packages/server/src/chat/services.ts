@@ -1,6 +1,6 @@
 import type { Broker } from "../broker/broker.js";
-import type { Store } from "../store/database.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
+import type { Store } from "../store/database.js";
 import { MessageWriter } from "../store/message-writer.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";

@@ -1,6 +1,6 @@
 import type { ReadyFrame } from "@chatapp/protocol";
-import type { ChatServices } from "../chat/services.js";
 import { fieldsOf, receiverOf, toWireMessage } from "../chat/message-view.js";
+import type { ChatServices } from "../chat/services.js";
 import type { Connection } from "./connection.js";
 
 const PAGE = 500;

@@ -1,10 +1,4 @@
-import {
-  CLIENT_FRAME_SCHEMAS,
-  type ClientFrameType,
-  type ErrorCode,
-  LIMITS,
-  SeedSendFrame,
-} from "@chatapp/protocol";
+import { CLIENT_FRAME_SCHEMAS, type ClientFrameType, type ErrorCode, LIMITS, SeedSendFrame } from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 
@@ -14,9 +8,7 @@ export type DecodedFrame =
   | { type: "read"; conversationId: number; seq: number }
   | { type: "ping" };
 
-export type DecodeResult =
-  | { ok: true; frame: DecodedFrame }
-  | { ok: false; code: ErrorCode; message: string; clientId?: string };
+export type DecodeResult = { ok: true; frame: DecodedFrame } | { ok: false; code: ErrorCode; message: string; clientId?: string };
 
 // Compiled once at load: validating a frame is a plain function call.
 const seedCheck = TypeCompiler.Compile(SeedSendFrame);

@@ -13,11 +13,7 @@ export interface DialectAdapter {
   /** The insert skips rows that would break a unique key. */
   insertIgnore<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[]): QB;
   /** The insert updates `set` on the row whose unique key it hits. */
-  upsert<QB extends InsertQueryBuilder<any, any, any>>(
-    qb: QB,
-    conflictColumns: string[],
-    set: Record<string, unknown>,
-  ): QB;
+  upsert<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[], set: Record<string, unknown>): QB;
   isUniqueViolation(err: unknown): boolean;
   /** A deadlock or serialization failure: the transaction may simply be tried again. */
   isRetryable(err: unknown): boolean;
@@ -37,8 +33,8 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
     name: "sqlite",
     supportsReturning: true,
     ...onConflict,
-    isUniqueViolation: (err) => code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true ||
-      code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
+    isUniqueViolation: (err) =>
+      code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true || code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
     isRetryable: (err) => code(err) === "SQLITE_BUSY",
   },
   mysql: {
@@ -66,7 +62,7 @@ export function isConnectionError(err: unknown): boolean {
   const c = code(err);
   if (c === undefined) {
     const message = err instanceof Error ? err.message : "";
-    return /connection|terminat|timeout|closed|ECONNREFUSED/i.test(message);
+    return /connection|terminat|timeout|closed|destroyed|ECONNREFUSED/i.test(message);
   }
   return (
     [

@@ -111,14 +111,28 @@ export class MessageWriter<Meta = unknown> {
     for (let attempt = 1; ; attempt++) {
       let results: StoredMessage<Meta>[];
       try {
-        results = await this.store.db.transaction().execute((trx) => insertBatch(trx, this.store, batch.map((p) => p.message)));
+        results = await this.store.db.transaction().execute((trx) =>
+          insertBatch(
+            trx,
+            this.store,
+            batch.map((p) => p.message),
+          ),
+        );
       } catch (err) {
         // A deadlock, or the same (sender, client_id) committed by another node meanwhile:
         // the next try sees the committed row and answers with it.
         if (attempt < maxAttempts && (adapter.isRetryable(err) || adapter.isUniqueViolation(err))) continue;
         this.options.onError?.(err);
-        const failure = isConnectionError(err) || attempt >= maxAttempts ? new StorageUnavailableError(err) : asError(err);
-        for (const p of batch) p.reject(failure);
+        if (isConnectionError(err) || attempt >= maxAttempts) {
+          const failure = new StorageUnavailableError(err);
+          for (const p of batch) p.reject(failure);
+        } else if (batch.length > 1) {
+          // Something in this batch is wrong, not the database: write the messages one by
+          // one so that only the faulty one is refused.
+          for (const p of batch) await this.commit([p]);
+        } else {
+          batch[0]?.reject(asError(err));
+        }
         return;
       }
       this.options.onBatch?.(batch.length, performance.now() - started);
@@ -127,7 +141,7 @@ export class MessageWriter<Meta = unknown> {
       } catch (err) {
         this.options.onError?.(err);
       }
-      batch.forEach((p, i) => p.resolve(results[i] as StoredMessage<Meta>));
+      for (const [i, p] of batch.entries()) p.resolve(results[i] as StoredMessage<Meta>);
       return;
     }
   }

@@ -58,7 +58,9 @@ export class MessagesRepo {
     let query = this.store.db
       .selectFrom("members")
       .innerJoin("messages", (join) =>
-        join.onRef("messages.conversation_id", "=", "members.conversation_id").onRef("messages.seq", ">", "members.delivered_seq"),
+        join
+          .onRef("messages.conversation_id", "=", "members.conversation_id")
+          .onRef("messages.seq", ">", "members.delivered_seq"),
       )
       .selectAll("messages")
       .where("members.user_id", "=", userId)

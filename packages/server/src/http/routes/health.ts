@@ -14,7 +14,10 @@ export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): 
   app.get("/ready", { schema: { response: { 200: ReadyResponse, 503: ReadyUnavailable } } }, async (_request, reply) => {
     const storage = await deps.store.ping();
     const ready = storage && deps.broker.healthy();
-    const body = { status: ready ? ("ready" as const) : ("unavailable" as const), storage: storage ? ("up" as const) : ("down" as const) };
+    const body = {
+      status: ready ? ("ready" as const) : ("unavailable" as const),
+      storage: storage ? ("up" as const) : ("down" as const),
+    };
     if (ready) return body;
     return reply.code(503).send({
       ...body,

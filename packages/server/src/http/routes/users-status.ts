@@ -8,7 +8,6 @@ export function usersStatusRoutes(app: App, deps: { presence: Presence; guard: p
   app.get(
     "/api/users/status",
     { preHandler: deps.guard, schema: { querystring: UsersStatusQuery, response: { 200: UsersStatusResponse } } },
-    async (request) =>
-      deps.presence.statuses(request.query.user_id === undefined ? undefined : [request.query.user_id]),
+    async (request) => deps.presence.statuses(request.query.user_id === undefined ? undefined : [request.query.user_id]),
   );
 }

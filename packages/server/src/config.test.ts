@@ -1,0 +1,114 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseDatabaseUrl, readEnv } from "./config.js";
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+};
+
+describe("loadConfig", () => {
+  it("has the documented defaults", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8081);
+    expect(c.database).toEqual({ dialect: "sqlite", path: "./data/chatapp.db" });
+    expect(c.logLevel).toBe("info");
+    expect(c.jwtSecretGenerated).toBe(true);
+    expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(c.allowedOrigins).toEqual([]);
+    expect(c.ws).toMatchObject({ pingIntervalMs: 30_000, idleTimeoutMs: 60_000 });
+  });
+
+  it("names every bad variable at once", () => {
+    const found = problems({
+      PORT: "abc",
+      LOG_LEVEL: "loud",
+      DATABASE_URL: "nonsense",
+      REDIS_URL: "x",
+      ALLOWED_ORIGINS: "not an origin",
+    });
+    expect(found.map((p) => p.split(":")[0])).toEqual(["PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "ALLOWED_ORIGINS"]);
+  });
+
+  it("refuses ports out of range", () => {
+    expect(problems({ PORT: "70000" })).toHaveLength(1);
+    expect(problems({ PORT: "-1" })).toHaveLength(1);
+    expect(problems({ PORT: "80.5" })).toHaveLength(1);
+  });
+
+  it("requires a JWT_SECRET of 32+ characters in production", () => {
+    expect(problems({ NODE_ENV: "production" })[0]).toMatch(/^JWT_SECRET: required/);
+    expect(problems({ NODE_ENV: "production", JWT_SECRET: "short" })[0]).toMatch(/^JWT_SECRET: must be at least 32/);
+    expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32) }).jwtSecretGenerated).toBe(false);
+  });
+
+  it("(seed) selects MySQL with DB_HOST and its defaults", () => {
+    expect(loadConfig({ DB_HOST: "db" }).database).toEqual({
+      dialect: "mysql",
+      host: "db",
+      port: 3306,
+      user: "root",
+      password: "",
+      database: "chat_db",
+    });
+    expect(loadConfig({ DB_HOST: "db", DB_PORT: "3307", DB_USER: "u", DB_PASSWORD: "p", DB_NAME: "n" }).database).toMatchObject({
+      port: 3307,
+      user: "u",
+      password: "p",
+      database: "n",
+    });
+  });
+
+  it("lets DATABASE_URL win over DB_*", () => {
+    expect(loadConfig({ DB_HOST: "db", DATABASE_URL: "sqlite:/tmp/x.db" }).database).toEqual({
+      dialect: "sqlite",
+      path: "/tmp/x.db",
+    });
+  });
+
+  it("accepts an allowed origins list", () => {
+    expect(loadConfig({ ALLOWED_ORIGINS: "https://a.example, http://localhost:3000" }).allowedOrigins).toEqual([
+      "https://a.example",
+      "http://localhost:3000",
+    ]);
+  });
+});
+
+describe("parseDatabaseUrl", () => {
+  it("parses the three schemes", () => {
+    expect(parseDatabaseUrl("sqlite:./data/x.db")).toEqual({ dialect: "sqlite", path: "./data/x.db" });
+    expect(parseDatabaseUrl("sqlite:///var/lib/chat.db")).toEqual({ dialect: "sqlite", path: "/var/lib/chat.db" });
+    expect(parseDatabaseUrl("mysql://u:p%40ss@h:3307/chat")).toEqual({
+      dialect: "mysql",
+      host: "h",
+      port: 3307,
+      user: "u",
+      password: "p@ss",
+      database: "chat",
+    });
+    expect(parseDatabaseUrl("postgres://u@h/chat")).toEqual({ dialect: "postgres", connectionString: "postgres://u@h/chat" });
+  });
+
+  it("explains what is wrong", () => {
+    expect(parseDatabaseUrl("sqlite:")).toMatch(/needs a file path/);
+    expect(parseDatabaseUrl("ftp://h/x")).toMatch(/unsupported scheme/);
+    expect(parseDatabaseUrl("::::")).toMatch(/not a URL/);
+  });
+});
+
+describe("readEnv", () => {
+  it("reads .env under the process environment", () => {
+    const dir = mkdtempSync(join(tmpdir(), "chatapp-env-"));
+    writeFileSync(join(dir, ".env"), "PORT=9000\nLOG_LEVEL=debug\n# comment\n");
+    const env = readEnv(dir, { LOG_LEVEL: "warn" });
+    expect(env.PORT).toBe("9000");
+    expect(env.LOG_LEVEL).toBe("warn");
+  });
+});

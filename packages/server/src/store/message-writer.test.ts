@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConversationsRepo } from "./conversations-repo.js";
+import { openStore, type Store } from "./database.js";
+import { MessageWriter, StorageUnavailableError } from "./message-writer.js";
+import { migrateToLatest } from "./migrate.js";
+
+describe("MessageWriter (group commit)", () => {
+  let dir: string;
+  let store: Store;
+  let conversations: number[];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
+    store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
+    await migrateToLatest(store, pino({ level: "silent" }));
+    const repo = new ConversationsRepo(store);
+    conversations = [await repo.findOrCreateDirect(1, 2), await repo.findOrCreateDirect(1, 3)];
+  });
+  afterEach(async () => {
+    await store.destroy().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const msg = (conversationId: number, clientId: string | null, content = "x") => ({
+    conversationId,
+    senderId: 1,
+    clientId,
+    content,
+    meta: undefined,
+  });
+
+  it("commits messages sent together in one batch, with consecutive seqs per conversation", async () => {
+    const batches: number[] = [];
+    const writer = new MessageWriter(store, { onBatch: (size) => batches.push(size) });
+    const committed: number[] = [];
+    writer.onCommit = (ms) => committed.push(...ms.map((m) => m.seq));
+    const [c1, c2] = conversations as [number, number];
+    const results = await Promise.all([
+      writer.write(msg(c1, "a")),
+      writer.write(msg(c2, "b")),
+      writer.write(msg(c1, "c")),
+      writer.write(msg(c1, null)),
+    ]);
+    expect(batches).toEqual([4]);
+    expect(results.map((r) => [r.conversationId, r.seq])).toEqual([
+      [c1, 1],
+      [c2, 1],
+      [c1, 2],
+      [c1, 3],
+    ]);
+    expect(new Set(results.map((r) => r.id)).size).toBe(4);
+    expect(committed).toEqual([1, 1, 2, 3]);
+  });
+
+  it("queues what arrives during a commit into the next batch", async () => {
+    const batches: number[] = [];
+    const writer = new MessageWriter(store, { onBatch: (size) => batches.push(size) });
+    const first = writer.write(msg(conversations[0] as number, null));
+    await new Promise((r) => setImmediate(r)); // the first transaction has started
+    const rest = Array.from({ length: 10 }, () => writer.write(msg(conversations[0] as number, null)));
+    await Promise.all([first, ...rest]);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(11);
+    expect(batches[0]).toBe(1);
+  });
+
+  it("answers a repeated client_id, in the same batch or a later one, with the first message", async () => {
+    const writer = new MessageWriter(store);
+    const committed: number[] = [];
+    writer.onCommit = (ms) => committed.push(...ms.map((m) => m.id));
+    const c = conversations[0] as number;
+    const [a, b] = await Promise.all([writer.write(msg(c, "same", "one")), writer.write(msg(c, "same", "two"))]);
+    const later = await writer.write(msg(c, "same", "three"));
+    expect(a.duplicate).toBe(false);
+    expect(b).toMatchObject({ id: a.id, seq: a.seq, content: "one", duplicate: true });
+    expect(later).toMatchObject({ id: a.id, content: "one", duplicate: true });
+    expect(committed).toEqual([a.id]);
+  });
+
+  it("refuses the whole batch with StorageUnavailableError when the database fails, and drains", async () => {
+    const writer = new MessageWriter(store);
+    await store.destroy();
+    const results = await Promise.allSettled([writer.write(msg(conversations[0] as number, "z"))]);
+    expect(results[0]).toMatchObject({ status: "rejected" });
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError);
+    await writer.drain();
+  });
+});
+
+describe("MessageWriter isolation", () => {
+  it("refuses only the faulty message of a batch and stores the others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
+    const store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
+    try {
+      await migrateToLatest(store, pino({ level: "silent" }));
+      const c = await new ConversationsRepo(store).findOrCreateDirect(1, 2);
+      const writer = new MessageWriter(store);
+      const base = { senderId: 1, clientId: null, content: "x", meta: undefined };
+      const results = await Promise.allSettled([
+        writer.write({ ...base, conversationId: c }),
+        writer.write({ ...base, conversationId: 424242 }), // no such conversation
+        writer.write({ ...base, conversationId: c }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.seq] : []));
+      expect(seqs).toEqual([1, 2]);
+    } finally {
+      await store.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import pino from "pino";
+import { afterAll, beforeAll } from "vitest";
+import { type ChatApp, createApp } from "../../src/app.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import { createTestDatabase, type DialectName, type TestDatabase } from "./dialects.js";
+import { TestSocket } from "./ws-client.js";
+
+export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+
+export interface TestServer {
+  app: ChatApp;
+  port: number;
+  url: string;
+  wsUrl: string;
+  token(userId: number, ttlSeconds?: number): Promise<string>;
+  /** Opens an authenticated socket and waits for its `ready` frame. */
+  connect(userId: number): Promise<TestSocket>;
+  /** fetch() against the server, with the user's token when `userId` is given. */
+  http(path: string, init?: RequestInit & { userId?: number; json?: unknown }): Promise<{ status: number; body: any }>;
+  /** Stops the server (graceful), keeping the database. */
+  stop(): Promise<void>;
+  /** Starts a new server on the same database. */
+  restart(): Promise<TestServer>;
+}
+
+export interface ServerOptions {
+  env?: Record<string, string>;
+  /** Receives every log line (JSON) the server writes. */
+  logLines?: string[];
+  configure?: (config: Config) => void;
+}
+
+/** Starts the real server on a free port, on a database made for this suite. */
+export async function startServer(database: TestDatabase, options: ServerOptions = {}): Promise<TestServer> {
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_SECRET, LOG_FORMAT: "json", ...options.env });
+  config.database = database.config;
+  options.configure?.(config);
+  const lines = options.logLines;
+  const logger = lines
+    ? pino({ level: "info" }, { write: (line: string) => void lines.push(line) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const app = await createApp(config, { logger });
+  const port = await app.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const server: TestServer = {
+    app,
+    port,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    token: (userId, ttl) => app.tokens.sign(userId, ttl),
+    async connect(userId) {
+      const socket = await TestSocket.open(server.wsUrl, { headers: { authorization: `Bearer ${await server.token(userId)}` } });
+      await socket.next((f) => f.type === "ready");
+      return socket;
+    },
+    async http(path, init = {}) {
+      const { userId, json, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (userId !== undefined) headers.set("authorization", `Bearer ${await server.token(userId)}`);
+      if (json !== undefined) headers.set("content-type", "application/json");
+      const res = await fetch(url + path, { ...rest, headers, body: json === undefined ? rest.body : JSON.stringify(json) });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: () => app.close(),
+    restart: () => startServer(database, options),
+  };
+  return server;
+}
+
+/** A database for the suite and a server on it, both cleaned up by `done()`. */
+export async function startSuite(dialect: DialectName, options: ServerOptions = {}) {
+  const database = await createTestDatabase(dialect);
+  const server = await startServer(database, options);
+  const sockets: TestSocket[] = [];
+  return {
+    database,
+    server,
+    /** Like server.connect, but the socket is closed by done(). */
+    async connect(userId: number, on: TestServer = server) {
+      const s = await on.connect(userId);
+      sockets.push(s);
+      return s;
+    },
+    async done(extra: TestServer[] = []) {
+      await Promise.all(sockets.map((s) => s.close().catch(() => {})));
+      for (const s of [server, ...extra]) await s.stop().catch(() => {});
+      await database.drop();
+    },
+  };
+}
+
+export type Suite = Awaited<ReturnType<typeof startSuite>>;
+
+/**
+ * Registers the suite's database and server with beforeAll/afterAll; call the returned
+ * function inside tests to reach them.
+ */
+export function useSuite(dialect: DialectName, options: ServerOptions = {}): () => Suite {
+  let suite: Suite | undefined;
+  beforeAll(async () => {
+    suite = await startSuite(dialect, options);
+  });
+  afterAll(() => suite?.done());
+  return () => {
+    if (!suite) throw new Error("the suite has not started");
+    return suite;
+  };
+}

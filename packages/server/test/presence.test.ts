@@ -1,0 +1,77 @@
+import { expect, it } from "vitest";
+import { describeEachDialect } from "./helpers/dialects.js";
+import { startSuite, useSuite } from "./helpers/server.js";
+
+describeEachDialect("presence", (dialect) => {
+  const suite = useSuite(dialect);
+
+  it("reports online while any connection is open and offline with last_seen after the last closes", async () => {
+    const A = 301;
+    const B = 302;
+    const watcher = await suite().connect(A);
+    const b1 = await suite().server.connect(B);
+    // Share a conversation, so status updates flow between them.
+    watcher.send({ type: "send", receiver_id: B, content: "hello", client_id: "p1" });
+    await b1.next((f) => f.type === "message");
+
+    const online = await suite().server.http(`/api/users/status?user_id=${B}`, { userId: A });
+    expect(online.body).toEqual([{ user_id: B, status: "online", last_seen: expect.any(String) }]);
+
+    const b2 = await suite().server.connect(B);
+    await b1.close();
+    await b2.roundTrip();
+    expect((await suite().server.http(`/api/users/status?user_id=${B}`, { userId: A })).body[0].status).toBe("online");
+
+    const closedAt = Date.now();
+    await b2.close();
+    const update = await watcher.next((f) => f.type === "status_update" && f.user_id === B && f.status === "offline");
+    expect(update).toMatchObject({ sender_id: B, user_id: B, status: "offline" });
+    expect(Math.abs(Date.parse(update.last_seen) - closedAt)).toBeLessThan(5000);
+    const offline = await suite().server.http(`/api/users/status?user_id=${B}`, { userId: A });
+    expect(offline.body[0]).toEqual({ user_id: B, status: "offline", last_seen: update.last_seen });
+
+    const back = await suite().server.connect(B);
+    await watcher.next((f) => f.type === "status_update" && f.user_id === B && f.status === "online");
+    await back.close();
+  });
+
+  it("sends status_update only to users who share a conversation", async () => {
+    const stranger = await suite().connect(311);
+    const friend = await suite().connect(312);
+    friend.send({ type: "send", receiver_id: 311, content: "hi", client_id: "s1" });
+    await stranger.next((f) => f.type === "message");
+    const outsider = await suite().connect(313);
+    const target = await suite().server.connect(311);
+    await target.close();
+    await friend.roundTrip();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(outsider.ofType("status_update").filter((f) => f.user_id === 311)).toHaveLength(0);
+  });
+
+  it("lists every known user's status without user_id; an unknown user gives an empty list", async () => {
+    const all = await suite().server.http("/api/users/status", { userId: 301 });
+    expect(all.status).toBe(200);
+    expect(all.body.map((s: any) => s.user_id)).toEqual(expect.arrayContaining([301, 302, 311, 312, 313]));
+    expect((await suite().server.http("/api/users/status?user_id=99999", { userId: 301 })).body).toEqual([]);
+    expect((await suite().server.http("/api/users/status?user_id=x", { userId: 301 })).status).toBe(400);
+  });
+
+  it("drops a connection that stays silent past the idle timeout", async () => {
+    const fast = await startSuite(dialect, {
+      configure: (c) => {
+        c.ws.pingIntervalMs = 100;
+        c.ws.idleTimeoutMs = 300;
+      },
+    });
+    try {
+      const s = await fast.connect(321);
+      // ws answers pings by itself; a socket that stops answering is dropped.
+      (s.ws as any)._receiver.removeAllListeners("ping");
+      s.ws.pong = () => {};
+      const code = await Promise.race([s.waitClosed(), new Promise((r) => setTimeout(() => r("still open"), 3000))]);
+      expect(code).not.toBe("still open");
+    } finally {
+      await fast.done();
+    }
+  });
+});

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeEachDialect } from "./helpers/dialects.js";
+import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
+import { TestSocket } from "./helpers/ws-client.js";
+
+describeEachDialect("restart", (dialect) => {
+  const suite = useSuite(dialect);
+
+  it("closes sockets with 1012 on shutdown, marks users offline, and keeps history across a restart", async () => {
+    const alice = await suite().server.connect(501);
+    const bob = await suite().server.connect(502);
+    for (let i = 1; i <= 10; i++) alice.send({ type: "send", receiver_id: 502, content: `r${i}`, client_id: `r${i}` });
+    await alice.waitForCount("ack", 10);
+    await suite().server.stop();
+    expect(await alice.waitClosed()).toBe(1012);
+    expect(await bob.waitClosed()).toBe(1012);
+
+    const again = await startServer(suite().database);
+    try {
+      const history = await again.http("/api/messages/history?user_id=502", { userId: 501 });
+      expect(history.body.map((m: any) => m.content)).toEqual(Array.from({ length: 10 }, (_, i) => `r${10 - i}`));
+      const status = await again.http("/api/users/status?user_id=501", { userId: 502 });
+      expect(status.body[0].status).toBe("offline");
+      // Sends continue the same sequence.
+      const a = await again.connect(501);
+      a.send({ type: "send", receiver_id: 502, content: "after restart", client_id: "r11" });
+      expect((await a.next((f) => f.type === "ack")).seq).toBe(11);
+      await a.close();
+    } finally {
+      await again.stop();
+    }
+  });
+});
+
+describe("the chatapp process", () => {
+  const root = resolve(import.meta.dirname, "../../..");
+  const cli = resolve(root, "packages/server/src/cli.ts");
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "chatapp-proc-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+    // The sources run through tsx, from the repository root's node_modules whatever the cwd.
+    const tsx = pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href;
+    const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, cli, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout?.on("data", (d) => (out += d));
+    child.stderr?.on("data", (d) => (out += d));
+    return Object.assign(child, { output: () => out });
+  }
+
+  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  async function waitFor(child: ReturnType<typeof run>, re: RegExp, ms = 15000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const m = child.output().match(re);
+      if (m) return m;
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}: ${child.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("stops on SIGTERM: closes sockets with 1012 and exits 0 within 10 s", async () => {
+    const child = run(["serve"], {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      JWT_SECRET: TEST_SECRET,
+      DATABASE_URL: `sqlite:${dir}/chat.db`,
+    });
+    const [, port] = await waitFor(child, /listening on http:\/\/localhost:(\d+)/);
+    const token = (
+      await new Promise<string>((resolve) => {
+        const t = run(["token", "--user", "9"], { JWT_SECRET: TEST_SECRET });
+        t.once("exit", () => resolve(t.output().trim()));
+      })
+    )
+      .split("\n")
+      .pop() as string;
+    const socket = await TestSocket.open(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    await socket.next((f) => f.type === "ready");
+    const started = Date.now();
+    const code = exited(child);
+    child.kill("SIGTERM");
+    expect(await socket.waitClosed()).toBe(1012);
+    expect(await code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(child.output()).toContain('"msg":"stopped"');
+  });
+
+  it("refuses to start with one message naming every bad variable", async () => {
+    const child = run(["serve"], { PORT: "abc", LOG_LEVEL: "loud", DATABASE_URL: "ftp://x" });
+    expect(await exited(child)).toBe(1);
+    const out = child.output();
+    for (const name of ["PORT", "LOG_LEVEL", "DATABASE_URL"]) expect(out).toContain(`${name}:`);
+    expect(out.match(/invalid configuration/g)).toHaveLength(1);
+  });
+
+  it("refuses to start in production without JWT_SECRET", async () => {
+    const child = run(["serve"], { NODE_ENV: "production", DATABASE_URL: `sqlite:${dir}/prod.db` });
+    expect(await exited(child)).toBe(1);
+    expect(child.output()).toContain("JWT_SECRET: required when NODE_ENV=production");
+  });
+
+  it("warns that tokens will not survive a restart when JWT_SECRET is not set", async () => {
+    const child = run(["serve"], { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: `sqlite:${dir}/dev.db` });
+    await waitFor(child, /listening on/);
+    expect(child.output()).toMatch(/JWT_SECRET is not set.*will not survive a restart/);
+    const code = exited(child);
+    child.kill("SIGINT");
+    expect(await code).toBe(0);
+  });
+
+  it("migrates with `chatapp migrate` and says when there is nothing to do", async () => {
+    const env = { DATABASE_URL: `sqlite:${dir}/migrate.db` };
+    const first = run(["migrate"], env);
+    expect(await exited(first)).toBe(0);
+    expect(first.output()).toContain("001-initial");
+    const second = run(["migrate"], env);
+    expect(await exited(second)).toBe(0);
+    expect(second.output()).toContain("schema is up to date");
+  });
+
+  it("prints a token that the server accepts only with a secret set", async () => {
+    const missing = run(["token", "--user", "5"], {});
+    expect(await exited(missing)).toBe(2);
+    expect(missing.output()).toContain("JWT_SECRET is not set");
+    const bad = run(["token", "--user", "abc"], { JWT_SECRET: TEST_SECRET });
+    expect(await exited(bad)).toBe(2);
+  });
+});
