@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 
-const Id = Type.Integer({ minimum: 1 });
 /** Length bounds are checked by the server itself so that it can answer `too_large`. */
 const Content = Type.String();
 const ClientId = Type.String({ minLength: 1, maxLength: LIMITS.maxClientIdChars });
@@ -39,7 +39,7 @@ export type TypingFrame = Static<typeof TypingFrame>;
 export const ReadFrame = Type.Object({
   type: Type.Literal("read"),
   conversation_id: Id,
-  seq: Type.Integer({ minimum: 0 }),
+  seq: Seq,
 });
 export type ReadFrame = Static<typeof ReadFrame>;
 

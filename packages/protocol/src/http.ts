@@ -1,9 +1,9 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "./errors.js";
+import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { Message, UserStatusValue } from "./server-frames.js";
 
-const Id = Type.Integer({ minimum: 1 });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Every HTTP error body. */
@@ -70,8 +70,8 @@ export const ConversationMember = Type.Object({
   user_id: Id,
   role: Type.Union([Type.Literal("owner"), Type.Literal("member")]),
   status: UserStatusValue,
-  delivered_seq: Type.Integer({ minimum: 0 }),
-  read_seq: Type.Integer({ minimum: 0 }),
+  delivered_seq: Seq,
+  read_seq: Seq,
 });
 export type ConversationMember = Static<typeof ConversationMember>;
 
@@ -80,10 +80,10 @@ export const Conversation = Type.Object({
   kind: ConversationKind,
   title: Nullable(Type.String()),
   members: Type.Array(ConversationMember),
-  last_seq: Type.Integer({ minimum: 0 }),
+  last_seq: Seq,
   last_message: Nullable(Message),
-  read_seq: Type.Integer({ minimum: 0 }),
-  unread_count: Type.Integer({ minimum: 0 }),
+  read_seq: Seq,
+  unread_count: Seq,
   last_activity: Type.String({ format: "date-time" }),
 });
 export type Conversation = Static<typeof Conversation>;
@@ -91,8 +91,8 @@ export const ConversationsResponse = Type.Array(Conversation);
 
 export const ConversationParams = Type.Object({ id: Id });
 export const ConversationMessagesQuery = Type.Object({
-  before_seq: Type.Optional(Type.Integer({ minimum: 1 })),
-  after_seq: Type.Optional(Type.Integer({ minimum: 0 })),
+  before_seq: Type.Optional(Id),
+  after_seq: Type.Optional(Seq),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit })),
 });
 export type ConversationMessagesQuery = Static<typeof ConversationMessagesQuery>;

@@ -1,7 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "./errors.js";
+import { Id, Seq } from "./ids.js";
 
-const Id = Type.Integer({ minimum: 1 });
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
 
 export const MessageStatus = Type.Union([Type.Literal("sent"), Type.Literal("delivered"), Type.Literal("read")]);
@@ -62,8 +62,8 @@ export const ReceiptFrame = Type.Object({
   type: Type.Literal("receipt"),
   conversation_id: Id,
   user_id: Id,
-  delivered_seq: Type.Integer({ minimum: 0 }),
-  read_seq: Type.Integer({ minimum: 0 }),
+  delivered_seq: Seq,
+  read_seq: Seq,
 });
 export type ReceiptFrame = Static<typeof ReceiptFrame>;
 
@@ -88,9 +88,9 @@ export const ReadyFrame = Type.Object({
   conversations: Type.Array(
     Type.Object({
       id: Id,
-      last_seq: Type.Integer({ minimum: 0 }),
-      delivered_seq: Type.Integer({ minimum: 0 }),
-      read_seq: Type.Integer({ minimum: 0 }),
+      last_seq: Seq,
+      delivered_seq: Seq,
+      read_seq: Seq,
     }),
   ),
 });

@@ -38,6 +38,8 @@ describeEachDialect("bad frames", (dialect) => {
     ["a string receiver_id", { receiver_id: String(PEER), content: "x" }, "invalid_frame"],
     ["a fractional receiver_id", { receiver_id: 2.5, content: "x" }, "invalid_frame"],
     ["a negative receiver_id", { receiver_id: -2, content: "x" }, "invalid_frame"],
+    ["a receiver_id beyond safe integers", { receiver_id: 1e300, content: "x" }, "invalid_frame"],
+    ["a read seq beyond safe integers", { type: "read", conversation_id: 1, seq: 2 ** 60 }, "invalid_frame"],
     ["a numeric content", { type: "send", receiver_id: PEER, content: 5 }, "invalid_frame"],
     ["empty content", { type: "send", receiver_id: PEER, content: "" }, "invalid_frame"],
     ["blank content", { type: "send", receiver_id: PEER, content: "  \n " }, "invalid_frame"],
