@@ -1,10 +1,11 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
+import { Text } from "./text.js";
 
 /** Length bounds are checked by the server itself so that it can answer `too_large`. */
 const Content = Type.String();
-const ClientId = Type.String({ minLength: 1, maxLength: LIMITS.maxClientIdChars });
+const ClientId = Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars });
 
 /** (seed) The original untyped frame: a direct message to `receiver_id`. */
 export const SeedSendFrame = Type.Object({

@@ -3,6 +3,7 @@ import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { Message, UserStatusValue } from "./server-frames.js";
+import { Text } from "./text.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -30,15 +31,15 @@ export type User = Static<typeof User>;
 
 /** Usernames are compared ignoring case: the server lower-cases before checking the pattern. */
 export const RegisterBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 64 }),
-  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
-  display_name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  username: Text({ minLength: 1, maxLength: 64 }),
+  password: Text({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
+  display_name: Type.Optional(Text({ minLength: 1, maxLength: 64 })),
 });
 export type RegisterBody = Static<typeof RegisterBody>;
 
 export const LoginBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 64 }),
-  password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
+  username: Text({ minLength: 1, maxLength: 64 }),
+  password: Text({ minLength: 1, maxLength: MAX_PASSWORD_CHARS }),
 });
 export type LoginBody = Static<typeof LoginBody>;
 

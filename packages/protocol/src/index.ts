@@ -4,3 +4,4 @@ export * from "./http.js";
 export * from "./ids.js";
 export * from "./limits.js";
 export * from "./server-frames.js";
+export * from "./text.js";

@@ -50,6 +50,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   }
   const broker = new MemoryBroker();
   const chat = createChatServices(store, broker, (err, what) => logger.error({ err }, what));
+  const stale = await chat.presence.resetAfterRestart();
+  if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");
   const tokens = new TokenService(config.jwtSecret);
 
   const app = Fastify({

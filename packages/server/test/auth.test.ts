@@ -71,6 +71,8 @@ describeEachDialect("auth", (dialect) => {
       { username: "carol" },
       { password: "password1" },
       { username: 5, password: "password1" },
+      { username: "nul\u0000", password: "password1" },
+      { username: "carol", password: "password1\u0000" },
     ];
     for (const body of bad) {
       const res = await suite().server.http("/api/auth/register", { method: "POST", json: body });
@@ -151,6 +153,10 @@ describeEachDialect("auth", (dialect) => {
     expect((await viaQuery.next((f) => f.type === "ready")).user_id).toBe(7101);
     await suite().server.http("/api/me", { userId: 7101 });
     await fetch(`${suite().server.url}/api/me?token=${token}`);
+    await fetch(`${suite().server.url}/api/me?%74oken=${token}`, { headers: { origin: "https://evil.example" } });
+    await TestSocket.open(`${suite().server.wsUrl}?%74oken=${token}`, { headers: { origin: "https://evil.example" } }).catch(
+      () => {},
+    );
     await viaProtocol.close();
     await viaQuery.close();
     await new Promise((r) => setTimeout(r, 50));

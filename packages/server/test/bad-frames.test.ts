@@ -50,6 +50,12 @@ describeEachDialect("bad frames", (dialect) => {
       { type: "send", receiver_id: PEER, content: "x", client_id: "c".repeat(65) },
       "invalid_frame",
     ],
+    ["content with a NUL character", { type: "send", receiver_id: PEER, content: "a\u0000b" }, "invalid_frame"],
+    [
+      "a client_id with a NUL character",
+      { type: "send", receiver_id: PEER, content: "x", client_id: "a\u0000" },
+      "invalid_frame",
+    ],
     ["a read without seq", { type: "read", conversation_id: 1 }, "invalid_frame"],
     ["a typing without conversation", { type: "typing" }, "invalid_frame"],
     ["a send to oneself", { type: "send", receiver_id: ME, content: "me" }, "invalid_frame"],

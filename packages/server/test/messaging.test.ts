@@ -164,4 +164,48 @@ describeEachDialect("messaging", (dialect) => {
     expect(ready).toMatchObject({ user_id: 191 });
     expect(ready?.conversations).toContainEqual(expect.objectContaining({ id: ack.conversation_id, last_seq: 1 }));
   });
+
+  it("treats client ids that differ only in case or trailing space as different sends", async () => {
+    const alice = await suite().connect(201);
+    const bob = await suite().connect(202);
+    for (const id of ["abc", "ABC", "abc ", "Abc"])
+      alice.send({ type: "send", receiver_id: 202, content: `id ${id}`, client_id: id });
+    const acks = await alice.waitForCount("ack", 4);
+    expect(new Set(acks.map((a) => a.id)).size).toBe(4);
+    expect(acks.some((a) => a.duplicate)).toBe(false);
+    await bob.waitForCount("message", 4);
+  });
+
+  it("delivers a large offline backlog completely, in order, without closing the socket", async () => {
+    const alice = await suite().connect(211);
+    await suite().server.http("/api/me", { userId: 212 });
+    const count = 1500;
+    const body = "x".repeat(700); // ~1 MB of frames: more than the socket may buffer at once
+    for (let i = 1; i <= count; i++) alice.send({ type: "send", receiver_id: 212, content: `${i} ${body}`, client_id: `b${i}` });
+    await alice.waitForCount("ack", count, 30_000);
+    const bob = await suite().connect(212);
+    const got = await bob.waitForCount("message", count, 30_000);
+    expect(got.map((m) => m.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(bob.ws.readyState).toBe(bob.ws.OPEN);
+    await alice.next((f) => f.type === "receipt" && f.user_id === 212 && f.delivered_seq === count, 10_000);
+  });
+
+  it("sends each socket its acks and messages of a conversation in seq order", async () => {
+    const alice = await suite().connect(221);
+    const bob = await suite().connect(222);
+    alice.send({ type: "send", receiver_id: 222, content: "open", client_id: "o" });
+    await bob.next((f) => f.type === "message");
+    for (let i = 0; i < 100; i++) {
+      alice.send({ type: "send", receiver_id: 222, content: `a${i}`, client_id: `a${i}` });
+      bob.send({ type: "send", receiver_id: 221, content: `b${i}`, client_id: `b${i}` });
+    }
+    await alice.waitForCount("ack", 101);
+    await bob.waitForCount("ack", 100);
+    await alice.waitForCount("message", 100);
+    await bob.waitForCount("message", 101);
+    for (const socket of [alice, bob]) {
+      const seqs = socket.frames.filter((f) => f.type === "ack" || f.type === "message").map((f) => f.seq);
+      expect(seqs).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+    }
+  });
 });

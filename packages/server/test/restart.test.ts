@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenService } from "../src/auth/tokens.js";
 import { describeEachDialect } from "./helpers/dialects.js";
 import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -16,20 +17,26 @@ describeEachDialect("restart", (dialect) => {
     const bob = await suite().server.connect(502);
     for (let i = 1; i <= 10; i++) alice.send({ type: "send", receiver_id: 502, content: `r${i}`, client_id: `r${i}` });
     await alice.waitForCount("ack", 10);
+    // Sends the server has read but not yet committed are finished before it stops.
+    for (let i = 1; i <= 20; i++) alice.send({ type: "send", receiver_id: 502, content: `late${i}`, client_id: `late${i}` });
+    await alice.roundTrip();
     await suite().server.stop();
     expect(await alice.waitClosed()).toBe(1012);
     expect(await bob.waitClosed()).toBe(1012);
 
     const again = await startServer(suite().database);
     try {
-      const history = await again.http("/api/messages/history?user_id=502", { userId: 501 });
-      expect(history.body.map((m: any) => m.content)).toEqual(Array.from({ length: 10 }, (_, i) => `r${10 - i}`));
+      const history = await again.http("/api/messages/history?user_id=502&limit=100", { userId: 501 });
+      expect(history.body.map((m: any) => m.content)).toEqual([
+        ...Array.from({ length: 20 }, (_, i) => `late${20 - i}`),
+        ...Array.from({ length: 10 }, (_, i) => `r${10 - i}`),
+      ]);
       const status = await again.http("/api/users/status?user_id=501", { userId: 502 });
       expect(status.body[0].status).toBe("offline");
       // Sends continue the same sequence.
       const a = await again.connect(501);
       a.send({ type: "send", receiver_id: 502, content: "after restart", client_id: "r11" });
-      expect((await a.next((f) => f.type === "ack")).seq).toBe(11);
+      expect((await a.next((f) => f.type === "ack")).seq).toBe(31);
       await a.close();
     } finally {
       await again.stop();
@@ -59,6 +66,8 @@ describe("the chatapp process", () => {
     child.stderr?.on("data", (d) => (out += d));
     return Object.assign(child, { output: () => out });
   }
+
+  const sign = (userId: number) => new TokenService(TEST_SECRET).sign(userId);
 
   const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
@@ -97,6 +106,33 @@ describe("the chatapp process", () => {
     expect(await code).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(child.output()).toContain('"msg":"stopped"');
+  });
+
+  it("after a crash (SIGKILL), shows its users offline again on the next start", async () => {
+    const env = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_SECRET, DATABASE_URL: `sqlite:${dir}/crash.db` };
+    const first = run(["serve"], env);
+    const [, port] = await waitFor(first, /listening on http:\/\/localhost:(\d+)/);
+    const socket = await TestSocket.open(`ws://127.0.0.1:${port}/ws?token=${await sign(31)}`);
+    await socket.next((f) => f.type === "ready");
+    const status = async (p: string): Promise<any[]> => {
+      const res = await fetch(`http://127.0.0.1:${p}/api/users/status?user_id=31`, {
+        headers: { authorization: `Bearer ${await sign(32)}` },
+      });
+      return (await res.json()) as any[];
+    };
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await status(port as string))[0].status).toBe("online");
+    const killed = exited(first);
+    first.kill("SIGKILL");
+    await killed;
+    const second = run(["serve"], env);
+    const [, port2] = await waitFor(second, /listening on http:\/\/localhost:(\d+)/);
+    const after = (await status(port2 as string))[0];
+    expect(after.status).toBe("offline");
+    expect(after.last_seen).not.toBeNull();
+    const stopped = exited(second);
+    second.kill("SIGTERM");
+    expect(await stopped).toBe(0);
   });
 
   it("refuses to start with one message naming every bad variable", async () => {

@@ -6,12 +6,31 @@ import { asChatError, ChatError } from "./errors.js";
 import { receiverOf, toWireMessage } from "./message-view.js";
 import type { UserDirectory } from "./user-directory.js";
 
+/**
+ * A socket's chain of sends: each send resolves its target after the previous one, so sends
+ * are queued for writing in the order they were made even when resolving a target takes a
+ * query. The writes themselves still share transactions.
+ */
+export interface SendOrder {
+  tail: Promise<unknown>;
+}
+
+/** Where a send came from, when it came from a socket. */
+export interface SendOrigin {
+  connectionId: string;
+  order: SendOrder;
+  /**
+   * Called right after the commit, before the message is published, so the sending socket
+   * gets its ack ahead of any later message of the conversation.
+   */
+  ack?: (message: Message, duplicate: boolean) => void;
+}
+
 /** Who a stored message goes to; travels through the writer beside the message. */
 export interface Delivery {
   memberIds: number[];
   receiverId: number | undefined;
-  /** The connection the send came from: it gets an `ack`, not the message. */
-  originConnectionId: string | undefined;
+  origin: SendOrigin | undefined;
 }
 
 export interface SendInput {
@@ -32,59 +51,65 @@ const contentLength = (s: string) => (s.length <= LIMITS.maxContentChars ? s.len
 
 /**
  * Sending: validate, resolve the conversation, store through the group-commit writer, and
- * only after commit publish one event to the members (in seq order, as committed).
+ * only after commit ack the sender and publish one event to the members, in seq order.
  */
 export class Messaging {
+  private inFlight = 0;
+
   constructor(
     private readonly writer: MessageWriter<Delivery>,
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
   ) {
-    writer.onCommit = (messages) => {
-      for (const m of messages) this.publish(m);
+    writer.onCommit = (results) => {
+      for (const m of results) {
+        const wire = toWireMessage(m, m.meta.receiverId, "sent");
+        m.meta.origin?.ack?.(wire, m.duplicate);
+        if (!m.duplicate) this.publish(m, wire);
+      }
     };
   }
 
-  /**
-   * Stores a message and resolves with it once committed. With `order` (one per socket),
-   * sends are queued for writing in the order they were made even when resolving their
-   * target takes a query; the writes themselves still share transactions.
-   */
-  async send(
-    senderId: number,
-    input: SendInput,
-    originConnectionId?: string,
-    order?: { sendOrder: Promise<unknown> },
-  ): Promise<SendResult> {
-    const enqueue = async () => {
-      const draft = await this.prepare(senderId, input, originConnectionId);
-      // Boxed, so that awaiting the step does not also await the write.
-      return { written: this.writer.write(draft) };
-    };
+  /** Stores a message; resolves once it is committed (or was stored before, for a repeated client_id). */
+  async send(senderId: number, input: SendInput, origin?: SendOrigin): Promise<SendResult> {
+    this.inFlight++;
     try {
+      const enqueue = async () => {
+        const draft = await this.prepare(senderId, input, origin);
+        // Boxed, so that awaiting the step does not also await the write.
+        return { written: this.writer.write(draft) };
+      };
       let step: Promise<{ written: Promise<StoredMessage<Delivery>> }>;
-      if (order) {
-        step = order.sendOrder.then(enqueue);
-        order.sendOrder = step.catch(() => {});
+      if (origin) {
+        step = origin.order.tail.then(enqueue);
+        origin.order.tail = step.catch(() => {});
       } else {
         step = enqueue();
       }
       const stored = await (await step).written;
-      return { message: this.wire(stored), duplicate: stored.duplicate };
+      return { message: toWireMessage(stored, stored.meta.receiverId, "sent"), duplicate: stored.duplicate };
     } catch (err) {
       throw asChatError(err);
+    } finally {
+      this.inFlight--;
     }
   }
 
+  /** Waits until every send accepted so far has been committed or refused. */
+  async drain(): Promise<void> {
+    while (this.inFlight > 0) {
+      await this.writer.drain();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await this.writer.drain();
+  }
+
   /** Validates a send and resolves its conversation and recipients. */
-  private async prepare(
-    senderId: number,
-    input: SendInput,
-    originConnectionId: string | undefined,
-  ): Promise<NewMessage<Delivery>> {
+  private async prepare(senderId: number, input: SendInput, origin: SendOrigin | undefined): Promise<NewMessage<Delivery>> {
     const { content } = input;
     if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
+    if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
     if (contentLength(content) > LIMITS.maxContentChars) {
       throw new ChatError("too_large", `content is longer than ${LIMITS.maxContentChars} characters`);
     }
@@ -115,25 +140,16 @@ export class Messaging {
       senderId,
       clientId: input.clientId ?? null,
       content,
-      meta: { memberIds, receiverId, originConnectionId },
+      meta: { memberIds, receiverId, origin },
     };
   }
 
-  /** Waits for every queued message to be committed or refused. */
-  drain(): Promise<void> {
-    return this.writer.drain();
-  }
-
-  private wire(m: StoredMessage<Delivery>): Message {
-    return toWireMessage(m, m.meta.receiverId, "sent");
-  }
-
-  private publish(m: StoredMessage<Delivery>): void {
+  private publish(m: StoredMessage<Delivery>, wire: Message): void {
     this.broker.publish({
       userIds: m.meta.memberIds,
-      frame: JSON.stringify({ type: "message", ...this.wire(m) }),
+      frame: JSON.stringify({ type: "message", ...wire }),
       message: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId },
-      excludeConnectionId: m.meta.originConnectionId,
+      excludeConnectionId: m.meta.origin?.connectionId,
     });
   }
 }

@@ -34,6 +34,25 @@ export class Presence {
     await this.repo.setOffline(userIds, Date.now());
   }
 
+  /** Refreshes last_seen of users online on this node (the gateway's heartbeat calls it). */
+  async touch(userIds: number[]): Promise<void> {
+    if (userIds.length === 0) return;
+    try {
+      await this.repo.touch(userIds, Date.now());
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /**
+   * At start-up of a single node, nobody can be connected yet: users left "online" by a crash
+   * are offline, with the last_seen the heartbeat last wrote. (A cluster will track this per
+   * node instead.)
+   */
+  resetAfterRestart(): Promise<number> {
+    return this.repo.resetOnline();
+  }
+
   async statuses(userIds?: number[]): Promise<UserStatus[]> {
     const rows = await this.repo.list(userIds);
     return rows.map((r) => ({

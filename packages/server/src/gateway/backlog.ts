@@ -8,30 +8,31 @@ const PAGE = 500;
 /**
  * What a connection gets first: a `ready` frame with each conversation's `last_seq` and the
  * user's cursors (so a client can fetch what it missed), then (seed) every message from
- * others that arrived while the user had no connection, in seq order per conversation.
- * Returns the highest seq sent per conversation.
+ * others that arrived while the user had no connection, in seq order per conversation,
+ * merged with the live messages held meanwhile. Waits for the socket to drain rather than
+ * overrun it; a message's delivery cursor moves only once it was written.
  */
-export async function sendBacklog(conn: Connection, chat: ChatServices): Promise<Map<number, number>> {
+export async function sendBacklog(conn: Connection, chat: ChatServices): Promise<void> {
   const cursors = await chat.conversations.repo.cursorsOf(conn.userId);
   const ready: ReadyFrame = { type: "ready", user_id: conn.userId, conversations: cursors };
   conn.send(JSON.stringify(ready));
 
-  const sent = new Map<number, number>();
   let after: { conversationId: number; seq: number } | null = null;
   for (;;) {
     const rows = await chat.messages.undelivered(conn.userId, after, PAGE);
     for (const row of rows) {
+      if (conn.backedUp) await conn.drained();
+      if (!conn.open) return;
       const info = await chat.conversations.get(row.conversation_id);
       if (!info) continue;
       const message = toWireMessage(fieldsOf(row), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
-      conn.send(JSON.stringify({ type: "message", ...message }));
-      sent.set(row.conversation_id, row.seq);
+      conn.sendBacklog(
+        { conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id },
+        JSON.stringify({ type: "message", ...message }),
+      );
     }
     const last = rows.at(-1);
-    if (!last || rows.length < PAGE || !conn.open) break;
+    if (!last || rows.length < PAGE) return;
     after = { conversationId: last.conversation_id, seq: last.seq };
-    await conn.drained();
   }
-  for (const [conversationId, seq] of sent) chat.receipts.delivered(conn.userId, conversationId, seq);
-  return sent;
 }

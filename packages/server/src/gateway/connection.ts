@@ -1,21 +1,29 @@
 import type { WebSocket } from "ws";
 import type { BrokerEvent } from "../broker/broker.js";
+import type { SendOrder } from "../chat/messaging.js";
 
 let nextId = 0;
 
 /**
- * One socket of one user. Holds live events back while the offline backlog is being sent,
- * so that per conversation nothing arrives out of seq order, and closes the socket with
- * 1013 when the peer reads too slowly (its unsent data passes `maxBufferedBytes`), so a
- * slow reader costs bounded memory; it resumes from history when it reconnects.
+ * One socket of one user.
+ *
+ * While the offline backlog is being sent (*syncing*), live events are held and merged into
+ * the backlog by seq: before a backlog message of a conversation is written, the held
+ * messages of that conversation with a lower seq go first, and no message is written twice.
+ * So per conversation a socket receives messages in seq order, whichever way they came.
+ *
+ * A socket whose unsent data passes `maxBufferedBytes` (a reader too slow for its traffic)
+ * is closed with 1013, so it costs bounded memory; it resumes from history on reconnect.
  */
 export class Connection {
   readonly id = `c${++nextId}`;
   lastActivity = Date.now();
   /** Serializes the target resolution of this socket's sends, so they are stored in the order sent. */
-  sendOrder: Promise<unknown> = Promise.resolve();
+  readonly sendOrder: SendOrder = { tail: Promise.resolve() };
   private syncing = true;
   private held: BrokerEvent[] = [];
+  /** While syncing: the highest seq written per conversation. */
+  private readonly lastSent = new Map<number, number>();
 
   constructor(
     readonly ws: WebSocket,
@@ -26,6 +34,11 @@ export class Connection {
 
   get open(): boolean {
     return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** True when the socket has more unsent data than a sender should pile on. */
+  get backedUp(): boolean {
+    return this.ws.bufferedAmount > this.maxBufferedBytes / 2;
   }
 
   /** Writes a frame now; `onWritten` runs once it has been handed to the network. */
@@ -44,24 +57,32 @@ export class Connection {
     else this.write(event);
   }
 
-  /**
-   * The backlog is out: write what was held, except messages the backlog already carried
-   * (others' messages up to the highest seq sent per conversation).
-   */
-  finishSync(backlogMax: Map<number, number>): void {
+  /** A backlog message: written in its place among the held live messages of its conversation. */
+  sendBacklog(message: NonNullable<BrokerEvent["message"]>, frame: string): void {
+    if (this.held.length > 0) {
+      const rest: BrokerEvent[] = [];
+      for (const e of this.held) {
+        const m = e.message;
+        if (m && m.conversationId === message.conversationId && m.seq < message.seq) this.writeOnce(e);
+        else rest.push(e);
+      }
+      this.held = rest;
+    }
+    this.writeOnce({ userIds: [], frame, message });
+  }
+
+  /** The backlog is out: write what is still held, except messages already written. */
+  finishSync(): void {
     this.syncing = false;
     const held = this.held;
     this.held = [];
-    for (const event of held) {
-      const m = event.message;
-      if (m && m.senderId !== this.userId && m.seq <= (backlogMax.get(m.conversationId) ?? 0)) continue;
-      this.write(event);
-    }
+    for (const event of held) this.writeOnce(event);
+    this.lastSent.clear();
   }
 
   /** Resolves once the socket's unsent data is below half the bound (or the socket closed). */
   async drained(): Promise<void> {
-    while (this.open && this.ws.bufferedAmount > this.maxBufferedBytes / 2) {
+    while (this.open && this.backedUp) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -70,9 +91,20 @@ export class Connection {
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
   }
 
+  /** During sync: write a message unless this socket already got it (or a later one of its conversation). */
+  private writeOnce(event: BrokerEvent): void {
+    const m = event.message;
+    if (m) {
+      if (m.seq <= (this.lastSent.get(m.conversationId) ?? 0)) return;
+      this.lastSent.set(m.conversationId, m.seq);
+    }
+    this.write(event);
+  }
+
   private write(event: BrokerEvent): void {
     const m = event.message;
     if (m && m.senderId !== this.userId) {
+      // The delivery cursor moves only for what actually reached the network.
       this.send(event.frame, () => this.onDelivered(this.userId, m.conversationId, m.seq));
     } else {
       this.send(event.frame);

@@ -1,4 +1,4 @@
-import type { AckFrame, ErrorCode, ErrorFrame } from "@chatapp/protocol";
+import type { AckFrame, ErrorCode, ErrorFrame, Message } from "@chatapp/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import { ChatError } from "../chat/errors.js";
 import type { ChatServices } from "../chat/services.js";
@@ -20,14 +20,11 @@ export async function dispatch(conn: Connection, frame: DecodedFrame, chat: Chat
         conn.send('{"type":"pong"}');
         return;
       case "send": {
-        const { message, duplicate } = await chat.messaging.send(
-          conn.userId,
-          { receiverId: frame.receiverId, conversationId: frame.conversationId, content: frame.content, clientId },
-          conn.id,
-          conn,
-        );
-        if (clientId !== undefined) {
-          const ack: AckFrame = {
+        // The ack is written by the messaging service right after the commit, ahead of any
+        // later message of the conversation.
+        const ack = (message: Message, duplicate: boolean) => {
+          if (clientId === undefined) return;
+          const frame: AckFrame = {
             type: "ack",
             client_id: clientId,
             id: message.id,
@@ -35,8 +32,13 @@ export async function dispatch(conn: Connection, frame: DecodedFrame, chat: Chat
             seq: message.seq,
             timestamp: message.timestamp,
           };
-          conn.send(JSON.stringify(duplicate ? { ...ack, duplicate: true } : ack));
-        }
+          conn.send(JSON.stringify(duplicate ? { ...frame, duplicate: true } : frame));
+        };
+        await chat.messaging.send(
+          conn.userId,
+          { receiverId: frame.receiverId, conversationId: frame.conversationId, content: frame.content, clientId },
+          { connectionId: conn.id, order: conn.sendOrder, ack },
+        );
         return;
       }
       case "typing":

@@ -66,11 +66,11 @@ export class Gateway {
 
     if (first) void this.chat.presence.online(userId);
     sendBacklog(conn, this.chat).then(
-      (sent) => conn.finishSync(sent),
+      () => conn.finishSync(),
       (err) => {
         // Live delivery goes on; the client can still page history for what it missed.
         this.log.error({ err, conn: conn.id, userId }, "offline backlog failed");
-        conn.finishSync(new Map());
+        conn.finishSync();
       },
     );
   }
@@ -109,8 +109,9 @@ export class Gateway {
     }
   }
 
-  /** Pings every socket; drops those silent for longer than the idle timeout. */
+  /** Pings every socket; drops those silent for longer than the idle timeout; refreshes last_seen. */
   private beat(): void {
+    void this.chat.presence.touch(this.registry.userIds());
     const now = Date.now();
     for (const conn of this.registry.all()) {
       if (now - conn.lastActivity > this.config.idleTimeoutMs) {

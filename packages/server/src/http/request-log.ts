@@ -1,8 +1,18 @@
 import type { FastifyInstance } from "fastify";
 
-/** The URL with `token` query values hidden: tokens never reach the logs. */
+/**
+ * The URL with `token` query values hidden: tokens never reach the logs. The query is
+ * decoded first, as the server decodes it, so `?%74oken=` is caught too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, "$1[redacted]");
+  const q = url.indexOf("?");
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  if (![...params.keys()].some((k) => k.toLowerCase() === "token")) return url;
+  const kept = [...params].map(
+    ([key, value]) => `${encodeURIComponent(key)}=${key.toLowerCase() === "token" ? "[redacted]" : encodeURIComponent(value)}`,
+  );
+  return `${url.slice(0, q)}?${kept.join("&")}`;
 }
 
 /** One line per request, written when the response is done. */

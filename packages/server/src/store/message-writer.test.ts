@@ -38,6 +38,7 @@ describe("MessageWriter (group commit)", () => {
     const writer = new MessageWriter(store, { onBatch: (size) => batches.push(size) });
     const committed: number[] = [];
     writer.onCommit = (ms) => committed.push(...ms.map((m) => m.seq));
+    // (all four are new, so onCommit sees each once, in order)
     const [c1, c2] = conversations as [number, number];
     const results = await Promise.all([
       writer.write(msg(c1, "a")),
@@ -70,7 +71,7 @@ describe("MessageWriter (group commit)", () => {
   it("answers a repeated client_id, in the same batch or a later one, with the first message", async () => {
     const writer = new MessageWriter(store);
     const committed: number[] = [];
-    writer.onCommit = (ms) => committed.push(...ms.map((m) => m.id));
+    writer.onCommit = (ms) => committed.push(...ms.filter((m) => !m.duplicate).map((m) => m.id));
     const c = conversations[0] as number;
     const [a, b] = await Promise.all([writer.write(msg(c, "same", "one")), writer.write(msg(c, "same", "two"))]);
     const later = await writer.write(msg(c, "same", "three"));
@@ -107,6 +108,47 @@ describe("MessageWriter isolation", () => {
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.seq] : []));
       expect(seqs).toEqual([1, 2]);
+    } finally {
+      await store.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("MessageWriter after a commit with an unknown outcome", () => {
+  it("hands a repeat of the send on as new: acked and published once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
+    const store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
+    try {
+      await migrateToLatest(store, pino({ level: "silent" }));
+      const c = await new ConversationsRepo(store).findOrCreateDirect(1, 2);
+      // The commit goes through, but the connection drops before the answer arrives.
+      let loseAnswer = true;
+      const flaky = {
+        ...store,
+        db: {
+          transaction: () => ({
+            execute: async (fn: any) => {
+              const result = await store.db.transaction().execute(fn);
+              if (loseAnswer) {
+                loseAnswer = false;
+                throw Object.assign(new Error("connection lost"), { code: "ECONNRESET" });
+              }
+              return result;
+            },
+          }),
+        },
+      } as unknown as Store;
+      const writer = new MessageWriter(flaky);
+      const published: number[] = [];
+      writer.onCommit = (ms) => published.push(...ms.filter((m) => !m.duplicate).map((m) => m.seq));
+      const m = { conversationId: c, senderId: 1, clientId: "u-1", content: "x", meta: undefined };
+      await expect(writer.write(m)).rejects.toBeInstanceOf(StorageUnavailableError);
+      const retry = await writer.write(m);
+      expect(retry).toMatchObject({ seq: 1, duplicate: false });
+      const again = await writer.write(m);
+      expect(again).toMatchObject({ seq: 1, duplicate: true });
+      expect(published).toEqual([1]);
     } finally {
       await store.destroy();
       rmSync(dir, { recursive: true, force: true });

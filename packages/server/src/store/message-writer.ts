@@ -64,6 +64,12 @@ const INSERT_CHUNK = 500;
  */
 export class MessageWriter<Meta = unknown> {
   private queue: Pending<Meta>[] = [];
+  /**
+   * (sender, client_id) of messages whose commit failed with the connection: the commit may
+   * or may not have happened. A repeat that finds such a message stored was never acked nor
+   * delivered, so it is handed on as new rather than as a duplicate.
+   */
+  private readonly uncertain = new Set<string>();
   private running = false;
   private idle: (() => void)[] = [];
   onCommit: (messages: StoredMessage<Meta>[]) => void = () => {};
@@ -104,6 +110,21 @@ export class MessageWriter<Meta = unknown> {
     for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  private markUncertain(m: NewMessage<Meta>): void {
+    if (m.clientId === null) return;
+    if (this.uncertain.size >= 100_000) this.uncertain.clear();
+    this.uncertain.add(idemKey(m.senderId, m.clientId));
+  }
+
+  private settleUncertain(results: StoredMessage<Meta>[]): void {
+    if (this.uncertain.size === 0) return;
+    for (const r of results) {
+      if (r.clientId === null) continue;
+      // The first answer for the key settles it: stored now, or found stored from before.
+      if (this.uncertain.delete(idemKey(r.senderId, r.clientId)) && r.duplicate) r.duplicate = false;
+    }
+  }
+
   private async commit(batch: Pending<Meta>[]): Promise<void> {
     const started = performance.now();
     const maxAttempts = this.options.maxAttempts ?? 3;
@@ -123,7 +144,8 @@ export class MessageWriter<Meta = unknown> {
         // the next try sees the committed row and answers with it.
         if (attempt < maxAttempts && (adapter.isRetryable(err) || adapter.isUniqueViolation(err))) continue;
         this.options.onError?.(err);
-        if (isConnectionError(err) || attempt >= maxAttempts) {
+        if (isConnectionError(err)) {
+          for (const p of batch) this.markUncertain(p.message);
           const failure = new StorageUnavailableError(err);
           for (const p of batch) p.reject(failure);
         } else if (batch.length > 1) {
@@ -131,13 +153,14 @@ export class MessageWriter<Meta = unknown> {
           // one so that only the faulty one is refused.
           for (const p of batch) await this.commit([p]);
         } else {
-          batch[0]?.reject(asError(err));
+          batch[0]?.reject(new StorageUnavailableError(err));
         }
         return;
       }
+      this.settleUncertain(results);
       this.options.onBatch?.(batch.length, performance.now() - started);
       try {
-        this.onCommit(results.filter((r) => !r.duplicate));
+        this.onCommit(results);
       } catch (err) {
         this.options.onError?.(err);
       }
@@ -147,7 +170,6 @@ export class MessageWriter<Meta = unknown> {
   }
 }
 
-const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 const idemKey = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
 function toStored<Meta>(row: MessageRow, meta: Meta, duplicate: boolean): StoredMessage<Meta> {
@@ -176,16 +198,8 @@ async function insertBatch<Meta>(
   //    and repeats inside this batch with the first of them.
   const keyed = messages.filter((m) => m.clientId !== null);
   const existing = new Map<string, MessageRow>();
-  if (keyed.length > 0) {
-    const senders = [...new Set(keyed.map((m) => m.senderId))];
-    const clientIds = [...new Set(keyed.map((m) => m.clientId as string))];
-    const rows = await trx
-      .selectFrom("messages")
-      .selectAll()
-      .where("sender_id", "in", senders)
-      .where("client_id", "in", clientIds)
-      .execute();
-    for (const row of rows) existing.set(idemKey(row.sender_id, row.client_id as string), row);
+  for (const row of await findByClientIds(trx, keyed)) {
+    existing.set(idemKey(row.sender_id, row.client_id as string), row);
   }
   const fresh: number[] = [];
   const firstInBatch = new Map<string, number>();
@@ -257,6 +271,40 @@ async function insertBatch<Meta>(
     results[i] = { ...(results[first] as StoredMessage<Meta>), meta: (messages[i] as NewMessage<Meta>).meta, duplicate: true };
   }
   return results as StoredMessage<Meta>[];
+}
+
+/** Senders per lookup query: keeps the OR list short enough for every parser (SQLite's depth limit is 1,000). */
+const SENDERS_PER_LOOKUP = 200;
+
+/**
+ * Stored messages for exactly these (sender, client_id) pairs: per sender, an IN list of its
+ * client ids, so the unique index answers and no sender x client_id cross product is read.
+ */
+async function findByClientIds(
+  trx: Kysely<Database>,
+  keyed: { senderId: number; clientId: string | null }[],
+): Promise<MessageRow[]> {
+  const bySender = new Map<number, Set<string>>();
+  for (const m of keyed) {
+    const ids = bySender.get(m.senderId) ?? new Set<string>();
+    ids.add(m.clientId as string);
+    bySender.set(m.senderId, ids);
+  }
+  const senders = [...bySender];
+  const rows: MessageRow[] = [];
+  for (let start = 0; start < senders.length; start += SENDERS_PER_LOOKUP) {
+    const chunk = senders.slice(start, start + SENDERS_PER_LOOKUP);
+    rows.push(
+      ...(await trx
+        .selectFrom("messages")
+        .selectAll()
+        .where((eb) =>
+          eb.or(chunk.map(([sender, ids]) => eb.and([eb("sender_id", "=", sender), eb("client_id", "in", [...ids])]))),
+        )
+        .execute()),
+    );
+  }
+  return rows;
 }
 
 type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at">;

@@ -21,12 +21,35 @@ export class PresenceRepo {
 
   /** Marks these users offline in one statement (used at shutdown). */
   async setOffline(userIds: number[], lastSeen: number): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.store.db
+    for (let start = 0; start < userIds.length; start += 1000) {
+      await this.store.db
+        .updateTable("user_status")
+        .set({ status: "offline", last_seen: lastSeen })
+        .where("user_id", "in", userIds.slice(start, start + 1000))
+        .execute();
+    }
+  }
+
+  /** Moves last_seen of these online users to `now`: after a crash, it tells when they were last here. */
+  async touch(userIds: number[], now: number): Promise<void> {
+    for (let start = 0; start < userIds.length; start += 1000) {
+      await this.store.db
+        .updateTable("user_status")
+        .set({ last_seen: now })
+        .where("user_id", "in", userIds.slice(start, start + 1000))
+        .where("status", "=", "online")
+        .execute();
+    }
+  }
+
+  /** Marks every user still recorded online as offline, keeping their last_seen. */
+  async resetOnline(): Promise<number> {
+    const result = await this.store.db
       .updateTable("user_status")
-      .set({ status: "offline", last_seen: lastSeen })
-      .where("user_id", "in", userIds)
-      .execute();
+      .set({ status: "offline" })
+      .where("status", "=", "online")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Status of the given users, or of every known user; users never seen are offline. */

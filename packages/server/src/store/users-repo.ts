@@ -36,17 +36,18 @@ export class UsersRepo {
       password_hash: input.passwordHash,
       created_at: Date.now(),
     };
-    try {
-      let id: number;
-      if (adapter.supportsReturning) {
-        id = (await db.insertInto("users").values(values).returning("id").executeTakeFirstOrThrow()).id;
-      } else {
-        id = Number((await db.insertInto("users").values(values).executeTakeFirstOrThrow()).insertId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const id = adapter.supportsReturning
+          ? (await db.insertInto("users").values(values).returning("id").executeTakeFirstOrThrow()).id
+          : Number((await db.insertInto("users").values(values).executeTakeFirstOrThrow()).insertId);
+        return { id, username: input.username, display_name: input.displayName };
+      } catch (err) {
+        if (!adapter.isUniqueViolation(err)) throw err;
+        if (await this.findCredentials(input.username)) return undefined;
+        // The id, not the username, collided (a token provisioned it meanwhile): draw again.
+        if (attempt >= 3) throw err;
       }
-      return { id, username: input.username, display_name: input.displayName };
-    } catch (err) {
-      if (adapter.isUniqueViolation(err)) return undefined;
-      throw err;
     }
   }
 
@@ -62,7 +63,11 @@ export class UsersRepo {
     if (adapter.name === "postgres" && Number(result.numInsertedOrUpdatedRows ?? 0) > 0) {
       // An explicit id does not move PostgreSQL's sequence; move it past, so a later
       // registration does not draw an id that is already taken.
-      await sql`select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), 1))`.execute(db);
+      // nextval() makes the move monotonic: it never hands back a value a registration in
+      // flight may already hold.
+      await sql`select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), nextval(pg_get_serial_sequence('users', 'id'))))`.execute(
+        db,
+      );
     }
   }
 }

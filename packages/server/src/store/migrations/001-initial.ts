@@ -17,6 +17,7 @@ export function initialMigration(dialect: DialectName): Migration {
 
   return {
     async up(db: Kysely<any>) {
+      const clientIdCollation = dialect === "mysql" ? await binaryNoPadCollation(db) : undefined;
       await finish(
         withId(db.schema.createTable("users"))
           .addColumn("username", "varchar(32)", (c) => c.unique())
@@ -62,7 +63,9 @@ export function initialMigration(dialect: DialectName): Migration {
           .addColumn("conversation_id", "bigint", (c) => c.notNull().references("conversations.id"))
           .addColumn("seq", "bigint", (c) => c.notNull())
           .addColumn("sender_id", "bigint", (c) => c.notNull())
-          .addColumn("client_id", "varchar(64)")
+          .addColumn("client_id", "varchar(64)", (c) =>
+            clientIdCollation ? c.modifyEnd(sql.raw(`collate ${clientIdCollation}`)) : c,
+          )
           .addColumn("content", "text", (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .addColumn("edited_at", "bigint")
@@ -77,4 +80,16 @@ export function initialMigration(dialect: DialectName): Migration {
       }
     },
   };
+}
+
+/**
+ * client_id is compared byte for byte, as the server compares it. MySQL's default collations
+ * would call "abc", "ABC" and "abc " one id; even utf8mb4_bin pads, so "abc " = "abc". The
+ * NO PAD binary collation is named differently by MariaDB and MySQL 8 (5.7 has none).
+ */
+async function binaryNoPadCollation(db: Kysely<any>): Promise<string> {
+  const { rows } = await sql<{ version: string }>`select version() as version`.execute(db);
+  const version = rows[0]?.version ?? "";
+  if (/mariadb/i.test(version)) return "utf8mb4_nopad_bin";
+  return Number.parseInt(version, 10) >= 8 ? "utf8mb4_0900_bin" : "utf8mb4_bin";
 }
