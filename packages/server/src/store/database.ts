@@ -60,8 +60,11 @@ export function openStore(config: DatabaseConfig, options: { poolSize?: number }
         max: poolSize,
         connectionTimeoutMillis: 5000,
       });
-      // An idle client losing its server must not crash the process; the next query reports it.
+      // A client losing its server must not crash the process. pg emits "error" on idle clients
+      // through the pool, and on checked-out ones (mid-query) on the client itself, where
+      // nothing listens by default; the failing query is rejected either way and reports it.
       pool.on("error", () => {});
+      pool.on("connect", (client) => client.on("error", () => {}));
       db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
       break;
     }

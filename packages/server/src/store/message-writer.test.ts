@@ -91,13 +91,22 @@ describe("MessageWriter (group commit)", () => {
   });
 });
 
+/** A fresh migrated SQLite store with the direct conversation of users 1 and 2. */
+async function withStore(fn: (store: Store, conversationId: number) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
+  const store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
+  try {
+    await migrateToLatest(store, pino({ level: "silent" }));
+    await fn(store, await new ConversationsRepo(store).findOrCreateDirect(1, 2));
+  } finally {
+    await store.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe("MessageWriter isolation", () => {
-  it("refuses only the faulty message of a batch and stores the others", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
-    const store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
-    try {
-      await migrateToLatest(store, pino({ level: "silent" }));
-      const c = await new ConversationsRepo(store).findOrCreateDirect(1, 2);
+  it("refuses only the faulty message of a batch and stores the others", () =>
+    withStore(async (store, c) => {
       const writer = new MessageWriter(store);
       const base = { senderId: 1, clientId: null, content: "x", meta: undefined };
       const results = await Promise.allSettled([
@@ -108,20 +117,12 @@ describe("MessageWriter isolation", () => {
       expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.seq] : []));
       expect(seqs).toEqual([1, 2]);
-    } finally {
-      await store.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe("MessageWriter after a commit with an unknown outcome", () => {
-  it("hands a repeat of the send on as new: acked and published once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "chatapp-writer-"));
-    const store = openStore({ dialect: "sqlite", path: join(dir, "w.db") });
-    try {
-      await migrateToLatest(store, pino({ level: "silent" }));
-      const c = await new ConversationsRepo(store).findOrCreateDirect(1, 2);
+  it("hands a repeat of the send on as new: acked and published once", () =>
+    withStore(async (store, c) => {
       // The commit goes through, but the connection drops before the answer arrives.
       let loseAnswer = true;
       const flaky = {
@@ -149,9 +150,5 @@ describe("MessageWriter after a commit with an unknown outcome", () => {
       const again = await writer.write(m);
       expect(again).toMatchObject({ seq: 1, duplicate: true });
       expect(published).toEqual([1]);
-    } finally {
-      await store.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });

@@ -111,9 +111,14 @@ const problems = new Map<DialectName, string | undefined>(
   await Promise.all(wanted.map(async (d) => [d, await probe(d)] as const)),
 );
 
-/** Defines the suite once per dialect; `body` gets the dialect's name. */
-export function describeEachDialect(title: string, body: (dialect: DialectName) => void): void {
+/** Defines the suite once per dialect (or per dialect of `only`); `body` gets the dialect's name. */
+export function describeEachDialect(
+  title: string,
+  body: (dialect: DialectName) => void,
+  options: { only?: DialectName[] } = {},
+): void {
   for (const dialect of wanted) {
+    if (options.only && !options.only.includes(dialect)) continue;
     const problem = problems.get(dialect);
     const name = `${title} [${dialect}]`;
     if (problem === undefined) {

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { DatabaseConfig } from "../src/config.js";
+import { createTestDatabase, describeEachDialect, type TestDatabase } from "./helpers/dialects.js";
+import { startServer, type TestServer } from "./helpers/server.js";
+import { TcpRelay } from "./helpers/tcp-relay.js";
+
+/** The same database, reached through the relay. */
+function throughRelay(config: DatabaseConfig, port: number): DatabaseConfig {
+  if (config.dialect === "mysql") return { ...config, host: "127.0.0.1", port };
+  if (config.dialect === "postgres") {
+    const url = new URL(config.connectionString);
+    url.host = `127.0.0.1:${port}`;
+    return { ...config, connectionString: url.toString() };
+  }
+  return config;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describeEachDialect(
+  "storage outage",
+  (dialect) => {
+    let database: TestDatabase;
+    let relay: TcpRelay;
+    let server: TestServer;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      const target =
+        database.config.dialect === "mysql" ? database.config.port : new URL((database.config as any).connectionString).port;
+      relay = await TcpRelay.start("127.0.0.1", Number(target || 5432));
+      server = await startServer({ ...database, config: throughRelay(database.config, relay.port) });
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await relay?.close();
+      await database?.drop();
+    });
+
+    it("refuses sends with `unavailable`, answers /ready 503, stays up, and recovers without a restart", async () => {
+      const alice = await server.connect(601);
+      const bob = await server.connect(602);
+      alice.send({ type: "send", receiver_id: 602, content: "before", client_id: "before" });
+      await alice.next((f) => f.type === "ack" && f.client_id === "before");
+      await bob.next((f) => f.content === "before");
+
+      relay.cutOff();
+      const down = await server.http("/ready");
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: "unavailable", storage: "down", error: { code: "unavailable" } });
+      alice.send({ type: "send", receiver_id: 602, content: "during", client_id: "during" });
+      const refused = await alice.next((f) => f.type === "error" && f.client_id === "during", 15_000);
+      expect(refused.code).toBe("unavailable");
+      const history = await server.http("/api/messages/history?user_id=602", { userId: 601 });
+      expect(history.status).toBe(503);
+      expect(history.body.error.code).toBe("unavailable");
+      expect((await server.http("/health")).status).toBe(200);
+
+      relay.restore();
+      const up = await eventually(
+        () => server.http("/ready"),
+        (r) => r.status === 200,
+      );
+      expect(up.status).toBe(200);
+      // The client retries with the same client_id: stored once, delivered once.
+      const retried = await eventually(
+        async () => {
+          const from = alice.frames.length;
+          alice.send({ type: "send", receiver_id: 602, content: "during", client_id: "during" });
+          return alice.next((f) => (f.type === "ack" || f.type === "error") && f.client_id === "during", 15_000, from);
+        },
+        (f) => f.type === "ack",
+      );
+      expect(retried.type).toBe("ack");
+      const got = await bob.next((f) => f.content === "during");
+      expect(got.seq).toBe(2);
+      const after = await server.http("/api/messages/history?user_id=602", { userId: 601 });
+      expect(after.body.map((m: any) => m.content)).toEqual(["during", "before"]);
+      expect(alice.ws.readyState).toBe(alice.ws.OPEN);
+      await alice.close();
+      await bob.close();
+    });
+  },
+  { only: ["mysql", "postgres"] },
+);
