@@ -105,3 +105,22 @@ export type ServerFrame =
   | ErrorFrame
   | PongFrame
   | ReadyFrame;
+
+/** A member edited one of their messages (served once editing exists). */
+export const MessageUpdatedFrame = Type.Composite([
+  Type.Object({ type: Type.Literal("message_updated"), edited_at: Timestamp }),
+  Message,
+]);
+export type MessageUpdatedFrame = Static<typeof MessageUpdatedFrame>;
+
+/** A member deleted one of their messages: it keeps its place (`seq`), its content is gone. */
+export const MessageDeletedFrame = Type.Object({
+  type: Type.Literal("message_deleted"),
+  id: Id,
+  conversation_id: Id,
+  seq: Id,
+});
+export type MessageDeletedFrame = Static<typeof MessageDeletedFrame>;
+
+/** Every frame a client may receive, by `type`. */
+export type AnyServerFrame = ServerFrame | MessageUpdatedFrame | MessageDeletedFrame;

@@ -1,0 +1,502 @@
+import type {
+  AnyServerFrame,
+  Conversation,
+  ConversationMessagesResponse,
+  ErrorCode,
+  Message,
+  MessageDeletedFrame,
+  MessageUpdatedFrame,
+  ReadyFrame,
+  ReceiptFrame,
+  StatusUpdateFrame,
+  TypingEventFrame,
+} from "@chatapp/protocol";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { ConversationStream } from "./conversation-stream.js";
+import { Emitter } from "./emitter.js";
+import { AuthError, ChatClientError } from "./errors.js";
+import { HttpApi } from "./http-api.js";
+import { SendQueue } from "./send-queue.js";
+
+/** The part of the WebSocket API the client uses: the browser's, which `ws` also implements. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+  /** `ws` only: drop the connection without a closing handshake. */
+  terminate?(): void;
+}
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+export type Target = { receiverId: number } | { conversationId: number };
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+export interface ChatClientOptions {
+  /** The WebSocket URL, e.g. `wss://chat.example.com/ws`. */
+  url: string;
+  /** The HTTP base URL; by default derived from `url` (same host, http/https). */
+  httpUrl?: string;
+  /** A token, or a function that returns one; it is called again before every reconnect. */
+  token: string | (() => string | Promise<string>);
+  /** The WebSocket class: the global one in browsers; `ws` in Node (the package's Node entry sets it). */
+  WebSocket?: WebSocketConstructor;
+  fetch?: typeof fetch;
+  backoff?: Partial<BackoffOptions>;
+  /** A send not acknowledged within this time rejects with code `timeout` (0: never). Default 60 s. */
+  sendTimeoutMs?: number;
+  /** The client pings this often and reconnects when no pong comes back in `pongTimeoutMs`. */
+  pingIntervalMs?: number;
+  pongTimeoutMs?: number;
+  /**
+   * Conversations the app already holds, with the last seq it has (e.g. restored from
+   * storage): after connecting, the client emits what came after. Other conversations start
+   * at the user's delivered cursor on the first connection, and at their first message
+   * when they appear later.
+   */
+  cursors?: Record<number, number>;
+}
+
+export interface SendAck {
+  clientId: string;
+  id: number;
+  conversationId: number;
+  seq: number;
+  timestamp: string;
+  /** The server had stored this client_id before (a resend). */
+  duplicate: boolean;
+}
+
+export interface ChatClientEvents extends Record<string, unknown> {
+  message: Message;
+  message_updated: MessageUpdatedFrame;
+  message_deleted: MessageDeletedFrame;
+  receipt: ReceiptFrame;
+  typing: TypingEventFrame;
+  status: StatusUpdateFrame;
+  state: ConnectionState;
+  /** Something the server refused that no promise was waiting for (a `read` of a conversation one left, …). */
+  error: ChatClientError;
+}
+
+const PAGE = 1000;
+
+/**
+ * A ChatApp connection that survives networks: it reconnects with backoff, resumes every
+ * conversation without gaps, emits each message once and in seq order, and resends
+ * unacknowledged sends with their original client_id, so the server stores each once.
+ */
+export class ChatClient extends Emitter<ChatClientEvents> {
+  private readonly WS: WebSocketConstructor;
+  private readonly http: HttpApi;
+  private readonly backoff: BackoffOptions;
+  private readonly queue: SendQueue<SendAck>;
+  private readonly streams = new Map<number, ConversationStream>();
+  private readonly reads = new Map<number, number>();
+  private ws: WebSocketLike | undefined;
+  private epoch = 0;
+  private attempt = 0;
+  private running = false;
+  private readyOnce = false;
+  private currentState: ConnectionState = "idle";
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private me: number | undefined;
+
+  constructor(private readonly options: ChatClientOptions) {
+    super();
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WS) throw new Error("no WebSocket implementation: pass options.WebSocket (in Node, import the client's Node entry)");
+    this.WS = WS;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.http = new HttpApi(options.httpUrl ?? httpBase(options.url), () => this.token(), options.fetch);
+    this.queue = new SendQueue<SendAck>(
+      options.sendTimeoutMs ?? 60_000,
+      (e) => new ChatClientError("timeout", `no acknowledgement for send ${e.clientId} in time`),
+    );
+    for (const [id, seq] of Object.entries(options.cursors ?? {})) {
+      this.streams.set(Number(id), new ConversationStream(Number(id), seq));
+    }
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The authenticated user's id, once connected. */
+  get userId(): number | undefined {
+    return this.me;
+  }
+
+  /** Sends not acknowledged yet (queued while offline, or awaiting their ack). */
+  get pendingSends(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Connects, and keeps connected until `close()`. Resolves once the server has said `ready`;
+   * rejects with AuthError if the token is refused (the client then stops).
+   */
+  connect(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
+    if (!this.running) {
+      this.running = true;
+      void this.open();
+    } else if (this.currentState === "open") {
+      this.settleConnect();
+    }
+    return ready;
+  }
+
+  /** Stops: closes the socket, rejects unacknowledged sends with code `closed`. */
+  close(): void {
+    this.running = false;
+    clearTimeout(this.reconnectTimer);
+    this.stopHeartbeat();
+    const ws = this.ws;
+    this.ws = undefined;
+    this.epoch++;
+    ws?.close(1000, "client closed");
+    this.queue.rejectAll(new ChatClientError("closed", "the client was closed"));
+    this.settleConnect(new ChatClientError("closed", "the client was closed"));
+    this.setState("closed");
+  }
+
+  /**
+   * Sends a message to a user (`{receiverId}`) or a conversation (`{conversationId}`).
+   * Resolves with the ack once the server has stored it. While offline the send waits in a
+   * queue and goes out on reconnect; a resend keeps its client_id, so it is stored once.
+   * Rejects with ChatClientError on a refusal (`forbidden`, `not_found`, `too_large`,
+   * `invalid_frame`), on `timeout`, or when the client is closed.
+   */
+  send(target: Target, content: string, options: { clientId?: string } = {}): Promise<SendAck> {
+    if (!this.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
+    const clientId = options.clientId ?? newClientId();
+    const frame = JSON.stringify({
+      type: "send",
+      ...("receiverId" in target ? { receiver_id: target.receiverId } : { conversation_id: target.conversationId }),
+      content,
+      client_id: clientId,
+    });
+    return new Promise<SendAck>((resolve, reject) => {
+      if (this.queue.get(clientId))
+        return reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
+      this.queue.add({ clientId, frame, resolve, reject });
+      this.transmit(frame);
+    });
+  }
+
+  /** Marks the conversation read up to `seq` (sent now, or on reconnect). */
+  markRead(conversationId: number, seq: number): void {
+    if ((this.reads.get(conversationId) ?? 0) >= seq) return;
+    this.reads.set(conversationId, seq);
+    this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
+  }
+
+  /** Tells the other members the user is typing (dropped while offline: it is ephemeral). */
+  typing(conversationId: number): void {
+    this.transmit(JSON.stringify({ type: "typing", conversation_id: conversationId }));
+  }
+
+  /** Older messages of a conversation, in seq order: the page before `before` (a seq). */
+  history(conversationId: number, options: { before?: number; limit?: number } = {}): Promise<ConversationMessagesResponse> {
+    const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
+    if (options.before !== undefined) query.set("before_seq", String(options.before));
+    return this.http.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+  }
+
+  /** The user's conversations, most recently active first. */
+  conversations(options: { limit?: number } = {}): Promise<Conversation[]> {
+    return this.http.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
+  }
+
+  /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
+  cursors(): Record<number, number> {
+    return Object.fromEntries([...this.streams].map(([id, s]) => [id, s.lastSeq]));
+  }
+
+  /**
+   * Drops the connection as a network failure would (no closing handshake where the
+   * WebSocket implementation allows it); the client reconnects by itself. For tests and demos.
+   */
+  disconnectAbruptly(): void {
+    const ws = this.ws;
+    if (!ws) return;
+    if (ws.terminate) ws.terminate();
+    else ws.close(4000, "dropped by the client");
+  }
+
+  // --- connection ---------------------------------------------------------------------
+
+  private async token(): Promise<string> {
+    const { token } = this.options;
+    return typeof token === "function" ? await token() : token;
+  }
+
+  private async open(): Promise<void> {
+    if (!this.running) return;
+    const epoch = ++this.epoch;
+    this.setState(this.readyOnce ? "reconnecting" : "connecting");
+    let token: string;
+    try {
+      token = await this.token();
+    } catch {
+      return this.scheduleReconnect(epoch);
+    }
+    if (!this.running || epoch !== this.epoch) return;
+    let ws: WebSocketLike;
+    try {
+      // The token travels as a subprotocol: browsers cannot set headers on a WebSocket.
+      ws = new this.WS(this.options.url, ["chatapp.v1", `bearer.${token}`]);
+    } catch {
+      return this.scheduleReconnect(epoch);
+    }
+    this.ws = ws;
+    let opened = false;
+    ws.addEventListener("open", () => {
+      opened = true;
+    });
+    ws.addEventListener("message", (event: { data: unknown }) => {
+      if (epoch !== this.epoch) return;
+      let frame: AnyServerFrame;
+      try {
+        frame = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      this.handle(frame);
+    });
+    ws.addEventListener("error", () => {});
+    ws.addEventListener("close", (event: { code: number }) => {
+      if (epoch !== this.epoch) return;
+      this.ws = undefined;
+      this.stopHeartbeat();
+      if (!this.running) return;
+      if (!opened) {
+        // Browsers hide the upgrade's HTTP status: ask the API whether the token is the problem.
+        void this.checkToken(epoch);
+        return;
+      }
+      if (event.code === 1012 || event.code === 4001) {
+        // Restarting server, or expired token (the provider is asked again): back at once,
+        // spread over a moment so a whole node's clients do not land together.
+        this.attempt = 0;
+        this.reconnectTimer = setTimeout(() => void this.open(), Math.random() * 250);
+        this.setState("reconnecting");
+        return;
+      }
+      this.scheduleReconnect(epoch);
+    });
+  }
+
+  private async checkToken(epoch: number): Promise<void> {
+    try {
+      await this.http.get("/api/me");
+    } catch (err) {
+      if (err instanceof AuthError) {
+        if (epoch !== this.epoch) return;
+        this.running = false;
+        this.queue.rejectAll(err);
+        this.settleConnect(err);
+        this.emit("error", err);
+        this.setState("closed");
+        return;
+      }
+    }
+    this.scheduleReconnect(epoch);
+  }
+
+  private scheduleReconnect(epoch: number): void {
+    if (!this.running || epoch !== this.epoch) return;
+    this.attempt++;
+    this.setState("reconnecting");
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => void this.open(), backoffDelay(this.attempt, this.backoff));
+  }
+
+  private transmit(frame: string): void {
+    if (this.currentState === "open" && this.ws && this.ws.readyState === 1) this.ws.send(frame);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.emit("state", state);
+  }
+
+  private settleConnect(err?: Error): void {
+    for (const w of this.connectWaiters.splice(0)) {
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const interval = this.options.pingIntervalMs ?? 25_000;
+    const timeout = this.options.pongTimeoutMs ?? 10_000;
+    this.pingTimer = setInterval(() => {
+      this.transmit('{"type":"ping"}');
+      clearTimeout(this.pongTimer);
+      this.pongTimer = setTimeout(() => this.disconnectAbruptly(), timeout);
+    }, interval);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+  }
+
+  // --- frames -------------------------------------------------------------------------
+
+  private handle(frame: AnyServerFrame): void {
+    switch (frame.type) {
+      case "ready":
+        return this.onReady(frame);
+      case "message": {
+        const { type: _type, ...message } = frame;
+        return this.accept(message);
+      }
+      case "ack": {
+        const pending = this.queue.get(frame.client_id);
+        if (!pending) return;
+        const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string };
+        const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
+        this.queue.resolve(frame.client_id, {
+          clientId: frame.client_id,
+          id: frame.id,
+          conversationId: frame.conversation_id,
+          seq: frame.seq,
+          timestamp: frame.timestamp,
+          duplicate,
+        });
+        // The sending socket gets the ack instead of the message: the client's own copy.
+        const own: Message = {
+          id: frame.id,
+          conversation_id: frame.conversation_id,
+          seq: frame.seq,
+          sender_id: this.me ?? 0,
+          content: sent.content,
+          timestamp: frame.timestamp,
+          status: "sent",
+          client_id: frame.client_id,
+        };
+        if (sent.receiver_id !== undefined) own.receiver_id = sent.receiver_id;
+        return this.accept(own);
+      }
+      case "error":
+        return this.onError(frame.code, frame.message, frame.client_id);
+      case "pong":
+        clearTimeout(this.pongTimer);
+        return;
+      case "receipt":
+        return this.emit("receipt", frame);
+      case "typing":
+        return this.emit("typing", frame);
+      case "status_update":
+        return this.emit("status", frame);
+      case "message_updated":
+        return this.emit("message_updated", frame);
+      case "message_deleted":
+        return this.emit("message_deleted", frame);
+    }
+  }
+
+  private onReady(frame: ReadyFrame): void {
+    this.me = frame.user_id;
+    const first = !this.readyOnce;
+    this.readyOnce = true;
+    this.attempt = 0;
+    for (const c of frame.conversations) {
+      const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
+      stream.knowUpTo(c.last_seq);
+    }
+    this.setState("open");
+    this.startHeartbeat();
+    // Unacknowledged sends go out again, oldest first, with their original client_id.
+    for (const entry of this.queue.all()) this.transmit(entry.frame);
+    for (const [conversationId, seq] of this.reads) {
+      this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
+    }
+    for (const stream of this.streams.values()) this.fillGap(stream);
+    this.settleConnect();
+  }
+
+  private onError(code: ErrorCode, message: string, clientId: string | undefined): void {
+    const pending = clientId === undefined ? undefined : this.queue.get(clientId);
+    if (!pending) {
+      this.emit("error", new ChatClientError(code, message));
+      return;
+    }
+    if (code === "unavailable" || code === "rate_limited") {
+      // Nothing was stored: try again later with the same client_id.
+      pending.refusals++;
+      setTimeout(
+        () => {
+          if (this.queue.get(pending.clientId) === pending) this.transmit(pending.frame);
+        },
+        backoffDelay(pending.refusals, this.backoff),
+      );
+      return;
+    }
+    this.queue.reject(pending.clientId, new ChatClientError(code, message));
+  }
+
+  private stream(conversationId: number, startAfter = 0): ConversationStream {
+    let stream = this.streams.get(conversationId);
+    if (!stream) {
+      stream = new ConversationStream(conversationId, startAfter);
+      this.streams.set(conversationId, stream);
+    }
+    return stream;
+  }
+
+  private accept(message: Message): void {
+    const stream = this.stream(message.conversation_id);
+    for (const m of stream.accept(message)) this.emit("message", m);
+    this.fillGap(stream);
+  }
+
+  /** Fetches what is missing between what was emitted and what is known to exist. */
+  private fillGap(stream: ConversationStream): void {
+    if (!stream.hasGap || stream.fetching || this.currentState !== "open") return;
+    stream.fetching = true;
+    void (async () => {
+      try {
+        while (stream.hasGap && this.currentState === "open") {
+          const after = stream.lastSeq;
+          const page = await this.http.get<ConversationMessagesResponse>(
+            `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
+          );
+          for (const message of page.messages) for (const m of stream.accept(message)) this.emit("message", m);
+          if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
+            stream.settle();
+            break;
+          }
+        }
+      } catch (err) {
+        // Network trouble: the next reconnect's ready (or the next live message) retries.
+        if (err instanceof AuthError) this.emit("error", err);
+      } finally {
+        stream.fetching = false;
+      }
+    })();
+  }
+}
+
+function httpBase(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+  url.pathname = "";
+  url.search = "";
+  return url.toString().replace(/\/$/, "");
+}
+
+/** 128 random bits as hex: crypto.getRandomValues works in browsers (also on plain http) and Node. */
+function newClientId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

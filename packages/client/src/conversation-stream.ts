@@ -1,0 +1,68 @@
+import type { Message } from "@chatapp/protocol";
+
+/**
+ * One conversation as the client emits it: in seq order, each message once, whatever the
+ * server resends or the network reorders.
+ *
+ * `accept` takes a message from anywhere (live frame, ack, resume fetch) and returns those now
+ * ready to emit: the next seq and whatever buffered messages follow it. A message ahead of a
+ * gap waits; `hasGap` tells the client to fetch `after_seq = lastSeq`.
+ */
+export class ConversationStream {
+  private emitted: number;
+  /** The highest seq known to exist: from `ready`, or seen on the wire. */
+  private known: number;
+  private readonly ahead = new Map<number, Message>();
+  /** Set by the client while a fetch for this conversation is under way. */
+  fetching = false;
+
+  constructor(
+    readonly conversationId: number,
+    startAfter: number,
+  ) {
+    this.emitted = startAfter;
+    this.known = startAfter;
+  }
+
+  /** Every message up to this seq has been emitted (or predates the client). */
+  get lastSeq(): number {
+    return this.emitted;
+  }
+
+  /** Messages known to exist that have not been emitted yet. */
+  get hasGap(): boolean {
+    return this.known > this.emitted;
+  }
+
+  accept(message: Message): Message[] {
+    const { seq } = message;
+    if (seq <= this.emitted || this.ahead.has(seq)) return [];
+    if (seq > this.known) this.known = seq;
+    if (seq !== this.emitted + 1) {
+      this.ahead.set(seq, message);
+      return [];
+    }
+    const ready = [message];
+    this.emitted = seq;
+    for (let next = this.ahead.get(this.emitted + 1); next; next = this.ahead.get(this.emitted + 1)) {
+      this.ahead.delete(next.seq);
+      ready.push(next);
+      this.emitted = next.seq;
+    }
+    return ready;
+  }
+
+  /** The server says the conversation has messages up to `seq`. */
+  knowUpTo(seq: number): void {
+    if (seq > this.known) this.known = seq;
+  }
+
+  /**
+   * A fetch found nothing after `lastSeq`: what was "known" does not exist (a stale hint).
+   * Forget it so the client does not fetch forever; buffered messages stay buffered.
+   */
+  settle(): void {
+    const highestAhead = Math.max(this.emitted, ...this.ahead.keys());
+    this.known = highestAhead;
+  }
+}

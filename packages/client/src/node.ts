@@ -1,0 +1,21 @@
+/** @chatapp/client for Node: the same client, with `ws` as its WebSocket. */
+import WebSocket from "ws";
+import { ChatClient as BaseClient, type ChatClientOptions, type WebSocketConstructor } from "./client.js";
+
+export class ChatClient extends BaseClient {
+  constructor(options: ChatClientOptions) {
+    super({ WebSocket: WebSocket as unknown as WebSocketConstructor, ...options });
+  }
+}
+
+export { type BackoffOptions, backoffDelay } from "./backoff.js";
+export type {
+  ChatClientEvents,
+  ChatClientOptions,
+  ConnectionState,
+  SendAck,
+  Target,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./client.js";
+export { AuthError, ChatClientError } from "./errors.js";

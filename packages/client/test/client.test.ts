@@ -1,0 +1,127 @@
+import { AuthError, ChatClient, ChatClientError } from "@chatapp/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
+import { startServer, type TestServer } from "../../server/test/helpers/server.js";
+import { testClient, waitUntil } from "./helpers.js";
+
+describe("ChatClient against the server", () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  beforeAll(async () => {
+    database = await createTestDatabase("sqlite");
+    server = await startServer(database);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await database.drop();
+  });
+
+  it("sends, resolves with the ack, and both sides emit the message once", async () => {
+    const a = testClient(server, 1);
+    const b = testClient(server, 2);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    expect(a.client.state).toBe("open");
+    expect(a.client.userId).toBe(1);
+    const ack = await a.client.send({ receiverId: 2 }, "hello");
+    expect(ack).toMatchObject({ seq: 1, duplicate: false });
+    await waitUntil(() => b.received.get(ack.conversationId)?.length === 1);
+    expect(b.received.get(ack.conversationId)?.[0]).toMatchObject({ content: "hello", sender_id: 1, seq: 1 });
+    expect(a.received.get(ack.conversationId)?.[0]).toMatchObject({ content: "hello", sender_id: 1, id: ack.id });
+    const reply = await b.client.send({ conversationId: ack.conversationId }, "hi back");
+    expect(reply.seq).toBe(2);
+    await waitUntil(() => a.received.get(ack.conversationId)?.length === 2);
+    a.client.close();
+    b.client.close();
+  });
+
+  it("queues sends while offline and resends them after reconnecting, stored once", async () => {
+    const a = testClient(server, 11, { backoff: { initialMs: 300, maxMs: 300 } });
+    const b = testClient(server, 12);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    const states: string[] = [];
+    a.client.on("state", (s) => states.push(s));
+    a.client.disconnectAbruptly();
+    await waitUntil(() => a.client.state === "reconnecting");
+    const sends = [1, 2, 3].map((i) => a.client.send({ receiverId: 12 }, `offline ${i}`));
+    expect(a.client.pendingSends).toBe(3);
+    const acks = await Promise.all(sends);
+    expect(acks.map((x) => x.seq)).toEqual([1, 2, 3]);
+    expect(states).toContain("open");
+    await waitUntil(() => b.received.get(acks[0]?.conversationId as number)?.length === 3);
+    a.client.close();
+    b.client.close();
+  });
+
+  it("resumes without gaps: a client restarted with its cursors gets exactly what it missed, in order", async () => {
+    const a = testClient(server, 21);
+    const b = testClient(server, 22);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    const first = await a.client.send({ receiverId: 22 }, "m1");
+    await waitUntil(() => b.received.get(first.conversationId)?.length === 1);
+    const saved = b.client.cursors();
+    b.client.close();
+    for (let i = 2; i <= 30; i++) await a.client.send({ receiverId: 22 }, `m${i}`);
+    const again = testClient(server, 22, { cursors: saved });
+    await again.client.connect();
+    await waitUntil(() => again.received.get(first.conversationId)?.length === 29, 10_000, "29 missed messages");
+    expect(again.received.get(first.conversationId)?.map((m) => m.content)).toEqual(
+      Array.from({ length: 29 }, (_, i) => `m${i + 2}`),
+    );
+    a.client.close();
+    again.client.close();
+  });
+
+  it("rejects a refused send with the server's code, and keeps going", async () => {
+    const a = testClient(server, 31);
+    await a.client.connect();
+    await expect(a.client.send({ receiverId: 99999 }, "nobody")).rejects.toMatchObject({ code: "not_found" });
+    await expect(a.client.send({ conversationId: 99999 }, "nowhere")).rejects.toMatchObject({ code: "forbidden" });
+    await expect(a.client.send({ receiverId: 31 }, "me")).rejects.toBeInstanceOf(ChatClientError);
+    a.client.close();
+  });
+
+  it("stops with AuthError when the token is refused", async () => {
+    const bad = new ChatClient({ url: server.wsUrl, token: "not-a-token", backoff: { initialMs: 10, maxMs: 10 } });
+    await expect(bad.connect()).rejects.toBeInstanceOf(AuthError);
+    expect(bad.state).toBe("closed");
+  });
+
+  it("asks the token provider again on every reconnect", async () => {
+    let calls = 0;
+    const a = testClient(server, 41, {
+      token: () => {
+        calls++;
+        return server.token(41);
+      },
+    });
+    await a.client.connect();
+    a.client.disconnectAbruptly();
+    await waitUntil(() => calls >= 2 && a.client.state === "open");
+    a.client.close();
+  });
+
+  it("reads history and the conversation list over HTTP", async () => {
+    const a = testClient(server, 51);
+    await testClient(server, 52)
+      .client.connect()
+      .then(() => {});
+    await a.client.connect();
+    for (let i = 1; i <= 5; i++) await a.client.send({ receiverId: 52 }, `h${i}`);
+    const [conversation] = await a.client.conversations();
+    expect(conversation).toMatchObject({ last_seq: 5, kind: "direct" });
+    const page = await a.client.history(conversation?.id as number, { before: 4, limit: 2 });
+    expect(page.messages.map((m) => m.content)).toEqual(["h2", "h3"]);
+    expect(page.has_more).toBe(true);
+    a.client.close();
+  });
+
+  it("rejects pending sends with `closed` when closed", async () => {
+    const a = testClient(server, 61, { backoff: { initialMs: 5000, maxMs: 5000 } });
+    await a.client.connect();
+    a.client.disconnectAbruptly();
+    await waitUntil(() => a.client.state === "reconnecting");
+    const pending = a.client.send({ receiverId: 62 }, "never");
+    a.client.close();
+    await expect(pending).rejects.toMatchObject({ code: "closed" });
+  });
+});

@@ -1,0 +1,32 @@
+import { ChatClient, type ChatClientOptions } from "@chatapp/client";
+import type { Message } from "@chatapp/protocol";
+import type { TestServer } from "../../server/test/helpers/server.js";
+
+/** A ChatClient for a test user, recording every message it emits per conversation. */
+export function testClient(
+  server: Pick<TestServer, "wsUrl" | "token">,
+  userId: number,
+  options: Partial<ChatClientOptions> = {},
+) {
+  const client = new ChatClient({
+    url: server.wsUrl,
+    token: () => server.token(userId),
+    backoff: { initialMs: 50, maxMs: 1000 },
+    ...options,
+  });
+  const received = new Map<number, Message[]>();
+  client.on("message", (m) => {
+    const list = received.get(m.conversation_id) ?? [];
+    list.push(m);
+    received.set(m.conversation_id, list);
+  });
+  return { client, received, userId };
+}
+
+export async function waitUntil(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
