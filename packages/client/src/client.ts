@@ -354,10 +354,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private handle(frame: AnyServerFrame): void {
     switch (frame.type) {
       case "ready":
-        return this.onReady(frame);
+        this.onReady(frame);
+        return;
       case "message": {
         const { type: _type, ...message } = frame;
-        return this.accept(message);
+        this.accept(message);
+        return;
       }
       case "ack": {
         const pending = this.queue.get(frame.client_id);
@@ -384,23 +386,30 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           client_id: frame.client_id,
         };
         if (sent.receiver_id !== undefined) own.receiver_id = sent.receiver_id;
-        return this.accept(own);
+        this.accept(own);
+        return;
       }
       case "error":
-        return this.onError(frame.code, frame.message, frame.client_id);
+        this.onError(frame.code, frame.message, frame.client_id);
+        return;
       case "pong":
         clearTimeout(this.pongTimer);
         return;
       case "receipt":
-        return this.emit("receipt", frame);
+        this.emit("receipt", frame);
+        return;
       case "typing":
-        return this.emit("typing", frame);
+        this.emit("typing", frame);
+        return;
       case "status_update":
-        return this.emit("status", frame);
+        this.emit("status", frame);
+        return;
       case "message_updated":
-        return this.emit("message_updated", frame);
+        this.emit("message_updated", frame);
+        return;
       case "message_deleted":
-        return this.emit("message_deleted", frame);
+        this.emit("message_deleted", frame);
+        return;
     }
   }
 

@@ -5,6 +5,7 @@ import { TokenService } from "./auth/tokens.js";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
+import { throttledErrorLog } from "./chat/throttled-log.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway/gateway.js";
 import { registerWebSocketRoute } from "./gateway/ws-route.js";
@@ -49,7 +50,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     throw err;
   }
   const broker = new MemoryBroker();
-  const chat = createChatServices(store, broker, (err, what) => logger.error({ err }, what));
+  const chat = createChatServices(
+    store,
+    broker,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
   const stale = await chat.presence.resetAfterRestart();
   if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");
   const tokens = new TokenService(config.jwtSecret);

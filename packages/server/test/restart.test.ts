@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenService } from "../src/auth/tokens.js";
 import { describeEachDialect } from "./helpers/dialects.js";
+import { exited, runCli, waitForOutput } from "./helpers/process.js";
 import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
@@ -45,41 +44,15 @@ describeEachDialect("restart", (dialect) => {
 });
 
 describe("the chatapp process", () => {
-  const root = resolve(import.meta.dirname, "../../..");
-  const cli = resolve(root, "packages/server/src/cli.ts");
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "chatapp-proc-"));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  function run(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
-    // The sources run through tsx, from the repository root's node_modules whatever the cwd.
-    const tsx = pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href;
-    const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, cli, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout?.on("data", (d) => (out += d));
-    child.stderr?.on("data", (d) => (out += d));
-    return Object.assign(child, { output: () => out });
-  }
-
+  const run = (args: string[], env: Record<string, string>) => runCli(args, env, dir);
+  const waitFor = waitForOutput;
   const sign = (userId: number) => new TokenService(TEST_SECRET).sign(userId);
-
-  const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-
-  async function waitFor(child: ReturnType<typeof run>, re: RegExp, ms = 15000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = child.output().match(re);
-      if (m) return m;
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}: ${child.output()}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it("stops on SIGTERM: closes sockets with 1012 and exits 0 within 10 s", async () => {
     const child = run(["serve"], {

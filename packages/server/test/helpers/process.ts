@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const root = resolve(import.meta.dirname, "../../../..");
+const cli = resolve(root, "packages/server/src/cli.ts");
+// The sources run through tsx, from the repository root's node_modules whatever the cwd.
+const tsx = pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href;
+
+export type CliProcess = ChildProcess & { output: () => string };
+
+/** Runs `chatapp <args>` from the sources, in `cwd`, with only `env` (and PATH) set. */
+export function runCli(args: string[], env: Record<string, string>, cwd: string): CliProcess {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  return Object.assign(child, { output: () => out });
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+
+/** Waits until the process has printed something matching `re`. */
+export async function waitForOutput(child: CliProcess, re: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = child.output().match(re);
+    if (m) return m;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}: ${child.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `chatapp serve` and resolves once it listens, with its port. */
+export async function startServerProcess(env: Record<string, string>, cwd: string): Promise<{ child: CliProcess; port: number }> {
+  const child = runCli(["serve"], { HOST: "127.0.0.1", PORT: "0", ...env }, cwd);
+  const [, port] = await waitForOutput(child, /listening on http:\/\/localhost:(\d+)/);
+  return { child, port: Number(port) };
+}
