@@ -124,4 +124,28 @@ describe("ChatClient against the server", () => {
     a.client.close();
     await expect(pending).rejects.toMatchObject({ code: "closed" });
   });
+
+  it("marks read, relays typing, and reports receipts and status changes as events", async () => {
+    const a = testClient(server, 71);
+    const b = testClient(server, 72);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    const ack = await a.client.send({ receiverId: 72 }, "read me");
+    await waitUntil(() => b.received.get(ack.conversationId)?.length === 1);
+
+    const receipts: { user_id: number; read_seq: number }[] = [];
+    a.client.on("receipt", (r) => receipts.push(r));
+    b.client.markRead(ack.conversationId, ack.seq);
+    await waitUntil(() => receipts.some((r) => r.user_id === 72 && r.read_seq === 1), 5000, "read receipt");
+
+    const typing: number[] = [];
+    a.client.on("typing", (t) => typing.push(t.user_id));
+    b.client.typing(ack.conversationId);
+    await waitUntil(() => typing.includes(72), 5000, "typing event");
+
+    const statuses: string[] = [];
+    a.client.on("status", (s) => statuses.push(`${s.user_id}:${s.status}`));
+    b.client.close();
+    await waitUntil(() => statuses.includes("72:offline"), 5000, "status event");
+    a.client.close();
+  });
 });

@@ -54,6 +54,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     store,
     broker,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
+    { provisionRecipients: config.provisionRecipients },
   );
   const stale = await chat.presence.resetAfterRestart();
   if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");

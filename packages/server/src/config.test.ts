@@ -73,6 +73,16 @@ describe("loadConfig", () => {
     });
   });
 
+  it("refuses REDIS_URL until clustering exists, rather than run nodes that do not talk", () => {
+    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379" })[0]).toMatch(/^REDIS_URL: clustering is not available/);
+  });
+
+  it("reads PROVISION_RECIPIENTS as a boolean", () => {
+    expect(loadConfig({}).provisionRecipients).toBe(false);
+    expect(loadConfig({ PROVISION_RECIPIENTS: "true" }).provisionRecipients).toBe(true);
+    expect(problems({ PROVISION_RECIPIENTS: "yes please" })[0]).toMatch(/^PROVISION_RECIPIENTS:/);
+  });
+
   it("accepts an allowed origins list", () => {
     expect(loadConfig({ ALLOWED_ORIGINS: "https://a.example, http://localhost:3000" }).allowedOrigins).toEqual([
       "https://a.example",

@@ -22,6 +22,11 @@ export interface Config {
   logLevel: LogLevel;
   logFormat: "json" | "pretty";
   redisUrl: string | undefined;
+  /**
+   * A direct send to a user id never seen creates that user (for deployments whose tokens
+   * come from another system, as the original's did) instead of answering `not_found`.
+   */
+  provisionRecipients: boolean;
   /** Origins allowed to open /ws from a browser besides the server's own; "*" allows any. */
   allowedOrigins: string[];
   ws: {
@@ -100,9 +105,17 @@ export function loadConfig(env: Env): Config {
   }
 
   const redisUrl = get("REDIS_URL");
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    problems.push(`REDIS_URL: must look like redis://host:6379 (got "${redisUrl}")`);
+  if (redisUrl !== undefined) {
+    // Running several nodes that believe they are a cluster but are not would lose messages
+    // between them silently: refuse instead.
+    problems.push("REDIS_URL: clustering is not available in this version; unset it to run a single node");
   }
+
+  const provisionRaw = (get("PROVISION_RECIPIENTS") ?? "false").toLowerCase();
+  if (!["true", "false", "1", "0"].includes(provisionRaw)) {
+    problems.push(`PROVISION_RECIPIENTS: must be true or false (got "${get("PROVISION_RECIPIENTS")}")`);
+  }
+  const provisionRecipients = provisionRaw === "true" || provisionRaw === "1";
 
   const allowedOrigins = (get("ALLOWED_ORIGINS") ?? "")
     .split(",")
@@ -125,6 +138,7 @@ export function loadConfig(env: Env): Config {
     logLevel,
     logFormat,
     redisUrl,
+    provisionRecipients,
     allowedOrigins,
     ws: {
       pingIntervalMs: 30_000,

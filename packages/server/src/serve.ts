@@ -24,9 +24,6 @@ export async function serve(): Promise<void> {
         "Set JWT_SECRET (required when NODE_ENV=production).",
     );
   }
-  if (config.redisUrl) {
-    logger.warn("REDIS_URL is set, but this version runs as a single node: events stay in this process.");
-  }
 
   let app: Awaited<ReturnType<typeof createApp>>;
   let port: number;

@@ -22,6 +22,7 @@ async function badTokens(): Promise<Record<string, string | undefined>> {
     "no user id": await sign({ exp: now() + 60 }),
     "non-numeric sub": await sign({ sub: "alice", exp: now() + 60 }),
     "zero id": await sign({ id: 0, exp: now() + 60 }),
+    "id above 2^48": await sign({ sub: String(2 ** 48 + 1), exp: now() + 60 }),
     "tampered payload": await (async () => {
       const [h, , s] = (await sign({ sub: "1", exp: now() + 60 })).split(".");
       return `${h}.${Buffer.from(JSON.stringify({ sub: "2", exp: now() + 60 })).toString("base64url")}.${s}`;
@@ -163,6 +164,12 @@ describeEachDialect("auth", (dialect) => {
     expect(logLines.length).toBeGreaterThan(3);
     expect(logLines.some((l) => l.includes("[redacted]"))).toBe(true);
     for (const line of logLines) expect(line).not.toContain(token.split(".")[2]);
+  });
+
+  it("answers a plain GET /ws (no upgrade) with the error body", async () => {
+    const res = await suite().server.http("/ws", { userId: 7301 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_request");
   });
 
   it("refuses a browser origin that is not allowed", async () => {

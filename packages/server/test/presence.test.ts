@@ -36,15 +36,15 @@ describeEachDialect("presence", (dialect) => {
   });
 
   it("sends status_update only to users who share a conversation", async () => {
-    const stranger = await suite().connect(311);
+    const target = await suite().server.connect(311);
     const friend = await suite().connect(312);
     friend.send({ type: "send", receiver_id: 311, content: "hi", client_id: "s1" });
-    await stranger.next((f) => f.type === "message");
+    await target.next((f) => f.type === "message");
     const outsider = await suite().connect(313);
-    const target = await suite().server.connect(311);
     await target.close();
-    await friend.roundTrip();
-    await new Promise((r) => setTimeout(r, 200));
+    // The friend hears of it; the outsider, connected all along, does not.
+    await friend.next((f) => f.type === "status_update" && f.user_id === 311 && f.status === "offline");
+    await outsider.roundTrip();
     expect(outsider.ofType("status_update").filter((f) => f.user_id === 311)).toHaveLength(0);
   });
 
@@ -56,7 +56,7 @@ describeEachDialect("presence", (dialect) => {
     expect((await suite().server.http("/api/users/status?user_id=x", { userId: 301 })).status).toBe(400);
   });
 
-  it("drops a connection that stays silent past the idle timeout", async () => {
+  it("keeps a connection that answers pings, and drops one that stays silent past the idle timeout", async () => {
     const fast = await startSuite(dialect, {
       configure: (c) => {
         c.ws.pingIntervalMs = 100;
@@ -64,12 +64,15 @@ describeEachDialect("presence", (dialect) => {
       },
     });
     try {
+      const alive = await fast.connect(322);
       const s = await fast.connect(321);
       // ws answers pings by itself; a socket that stops answering is dropped.
       (s.ws as any)._receiver.removeAllListeners("ping");
       s.ws.pong = () => {};
       const code = await Promise.race([s.waitClosed(), new Promise((r) => setTimeout(() => r("still open"), 3000))]);
       expect(code).not.toBe("still open");
+      // The one that answers pings (ws does so by itself) outlived several idle timeouts.
+      expect(alive.ws.readyState).toBe(alive.ws.OPEN);
     } finally {
       await fast.done();
     }

@@ -53,10 +53,17 @@ export class TokenService {
   }
 }
 
+/**
+ * The largest user id a token may carry: 2^48. Ids from tokens share one space with local
+ * registrations, which take the next id above the highest; keeping token ids this far below
+ * 2^53 leaves registrations room to stay exact in JSON (a double).
+ */
+export const MAX_TOKEN_USER_ID = 2 ** 48;
+
 function userIdOf(payload: Record<string, unknown>): number | undefined {
   for (const claim of [payload.sub, payload.id]) {
     const id = typeof claim === "string" && /^\d+$/.test(claim) ? Number(claim) : claim;
-    if (typeof id === "number" && Number.isSafeInteger(id) && id > 0) return id;
+    if (typeof id === "number" && Number.isSafeInteger(id) && id > 0 && id <= MAX_TOKEN_USER_ID) return id;
   }
   return undefined;
 }

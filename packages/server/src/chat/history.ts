@@ -50,10 +50,8 @@ export class History {
     } else {
       conversationIds = await this.messages.directConversationIds(userId);
     }
-    const [rows, members] = await Promise.all([
-      this.messages.newestFirst(conversationIds, q.before, q.limit),
-      this.conversationsRepo.membersOf(conversationIds),
-    ]);
+    const rows = await this.messages.newestFirst(conversationIds, q.before, q.limit);
+    const members = await this.conversationsRepo.membersOf([...new Set(rows.map((m) => m.conversation_id))]);
     const byConversation = groupMembers(members);
     const result = rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? []));
     if (q.otherUserId !== undefined && rows.length > 0) {

@@ -1,4 +1,5 @@
 import { LIMITS, type Message } from "@chatapp/protocol";
+import { MAX_TOKEN_USER_ID } from "../auth/tokens.js";
 import type { Broker } from "../broker/broker.js";
 import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-writer.js";
 import type { ConversationCache } from "./conversation-cache.js";
@@ -61,6 +62,7 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
+    private readonly options: { provisionRecipients: boolean } = { provisionRecipients: false },
   ) {
     writer.onCommit = (results) => {
       for (const m of results) {
@@ -120,7 +122,10 @@ export class Messaging {
       if (input.receiverId === senderId) {
         throw new ChatError("invalid_request", "cannot send a direct message to yourself");
       }
-      if (!(await this.users.exists(input.receiverId))) {
+      if (this.options.provisionRecipients) {
+        if (input.receiverId > MAX_TOKEN_USER_ID) throw new ChatError("not_found", `no user with id ${input.receiverId}`);
+        await this.users.provision(input.receiverId);
+      } else if (!(await this.users.exists(input.receiverId))) {
         throw new ChatError("not_found", `no user with id ${input.receiverId}`);
       }
       conversationId = await this.conversations.direct(senderId, input.receiverId);

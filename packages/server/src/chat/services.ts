@@ -28,7 +28,12 @@ export interface ChatServices {
   drain(): Promise<void>;
 }
 
-export function createChatServices(store: Store, broker: Broker, onError: (err: unknown, what: string) => void): ChatServices {
+export function createChatServices(
+  store: Store,
+  broker: Broker,
+  onError: (err: unknown, what: string) => void,
+  options: { provisionRecipients: boolean } = { provisionRecipients: false },
+): ChatServices {
   const users = new UsersRepo(store);
   const conversationsRepo = new ConversationsRepo(store);
   const messages = new MessagesRepo(store);
@@ -36,7 +41,7 @@ export function createChatServices(store: Store, broker: Broker, onError: (err: 
   const directory = new UserDirectory(users);
   const conversations = new ConversationCache(conversationsRepo);
   const writer = new MessageWriter<Delivery>(store, { onError: (err) => onError(err, "message batch failed") });
-  const messaging = new Messaging(writer, conversations, directory, broker);
+  const messaging = new Messaging(writer, conversations, directory, broker, options);
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(presenceRepo, conversationsRepo, broker, (err) => onError(err, "presence write failed"));
   const typing = new Typing(conversations, broker);

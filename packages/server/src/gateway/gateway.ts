@@ -16,6 +16,7 @@ import { ConnectionRegistry } from "./registry.js";
 export class Gateway {
   readonly registry = new ConnectionRegistry();
   private heartbeat: NodeJS.Timeout | undefined;
+  private lastPing = Date.now();
   private closing = false;
 
   constructor(
@@ -25,7 +26,9 @@ export class Gateway {
     private readonly log: FastifyBaseLogger,
   ) {
     broker.subscribe((event) => this.route(event));
-    this.heartbeat = setInterval(() => this.beat(), config.pingIntervalMs);
+    // The sweep runs more often than the pings, so a silent socket goes within a few
+    // seconds of the idle timeout rather than up to a ping interval later.
+    this.heartbeat = setInterval(() => this.beat(), Math.min(config.pingIntervalMs, Math.max(10, config.idleTimeoutMs / 6)));
     this.heartbeat.unref();
   }
 
@@ -109,15 +112,22 @@ export class Gateway {
     }
   }
 
-  /** Pings every socket; drops those silent for longer than the idle timeout; refreshes last_seen. */
+  /**
+   * Drops sockets silent for the idle timeout; every ping interval, pings the others and
+   * refreshes last_seen of the node's online users.
+   */
   private beat(): void {
-    void this.chat.presence.touch(this.registry.userIds());
     const now = Date.now();
+    const pingDue = now - this.lastPing >= this.config.pingIntervalMs;
+    if (pingDue) {
+      this.lastPing = now;
+      void this.chat.presence.touch(this.registry.userIds());
+    }
     for (const conn of this.registry.all()) {
-      if (now - conn.lastActivity > this.config.idleTimeoutMs) {
+      if (now - conn.lastActivity >= this.config.idleTimeoutMs) {
         this.log.info({ conn: conn.id, userId: conn.userId }, "ws idle: terminated");
         conn.ws.terminate();
-      } else if (conn.open) {
+      } else if (pingDue && conn.open) {
         conn.ws.ping();
       }
     }

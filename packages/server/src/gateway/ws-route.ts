@@ -67,7 +67,12 @@ export async function registerWebSocketRoute(
     }
   };
 
-  app.get("/ws", { websocket: true, preValidation: authenticate }, (socket, request) => {
-    gateway.accept(socket, request.userId, { ip: request.ip });
+  app.route({
+    method: "GET",
+    url: "/ws",
+    preValidation: authenticate,
+    // A plain GET (no upgrade) gets the usual error body rather than an empty 404.
+    handler: (_request, reply) => sendError(reply, "invalid_request", "GET /ws needs a WebSocket upgrade"),
+    wsHandler: (socket, request) => gateway.accept(socket, request.userId, { ip: request.ip }),
   });
 }

@@ -30,12 +30,18 @@ export class MessagesRepo {
     return { messages, hasMore };
   }
 
-  /** (seed) history: newest first, optionally below a message id. */
+  /**
+   * (seed) history: newest first, optionally below a message id. Within one conversation id
+   * and seq grow together, so a single conversation is read by seq through its unique index.
+   */
   newestFirst(conversationIds: number[], beforeId: number | undefined, limit: number): Promise<MessageRow[]> {
     if (conversationIds.length === 0) return Promise.resolve([]);
     let query = this.store.db.selectFrom("messages").selectAll().where("conversation_id", "in", conversationIds);
     if (beforeId !== undefined) query = query.where("id", "<", beforeId);
-    return query.orderBy("id", "desc").limit(limit).execute();
+    return query
+      .orderBy(conversationIds.length === 1 ? "seq" : "id", "desc")
+      .limit(limit)
+      .execute();
   }
 
   /** Ids of the user's direct conversations. */
