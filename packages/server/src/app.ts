@@ -54,7 +54,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     store,
     broker,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
-    { provisionRecipients: config.provisionRecipients },
+    { provisionRecipients: config.provisionRecipients, commitTimeoutMs: config.commitTimeoutMs },
   );
   const stale = await chat.presence.resetAfterRestart();
   if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");
@@ -101,7 +101,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await chat.drain();
         await chat.presence.markOffline(localUsers).catch((err) => logger.error({ err }, "could not mark users offline"));
         await broker.close();
-        await store.destroy();
+        // A hung database must not hold the process: the pool gets a few seconds to close.
+        await Promise.race([store.destroy(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       })();
       return closing;
     },

@@ -38,6 +38,8 @@ export interface Config {
     maxBufferedBytes: number;
   };
   shutdownTimeoutMs: number;
+  /** A message transaction with no answer after this long is refused with `unavailable`. */
+  commitTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -147,6 +149,7 @@ export function loadConfig(env: Env): Config {
       maxBufferedBytes: 1024 * 1024,
     },
     shutdownTimeoutMs: 10_000,
+    commitTimeoutMs: 10_000,
   };
 }
 

@@ -36,7 +36,14 @@ describeEachDialect(
       const target =
         database.config.dialect === "mysql" ? database.config.port : new URL((database.config as any).connectionString).port;
       relay = await TcpRelay.start("127.0.0.1", Number(target || 5432));
-      server = await startServer({ ...database, config: throughRelay(database.config, relay.port) });
+      server = await startServer(
+        { ...database, config: throughRelay(database.config, relay.port) },
+        {
+          configure: (c) => {
+            c.commitTimeoutMs = 2000;
+          },
+        },
+      );
     });
     afterAll(async () => {
       await server?.stop();
@@ -84,6 +91,46 @@ describeEachDialect(
       const after = await server.http("/api/messages/history?user_id=602", { userId: 601 });
       expect(after.body.map((m: any) => m.content)).toEqual(["during", "before"]);
       expect(alice.ws.readyState).toBe(alice.ws.OPEN);
+      await alice.close();
+      await bob.close();
+    });
+
+    it("refuses sends with `unavailable` when the database hangs, and recovers", { timeout: 60_000 }, async () => {
+      const alice = await server.connect(611);
+      const bob = await server.connect(612);
+      alice.send({ type: "send", receiver_id: 612, content: "before", client_id: "h-before" });
+      await alice.next((f) => f.type === "ack" && f.client_id === "h-before");
+
+      relay.freeze();
+      const started = Date.now();
+      alice.send({ type: "send", receiver_id: 612, content: "during", client_id: "h-during" });
+      const answer = await alice.next((f) => (f.type === "error" || f.type === "ack") && f.client_id === "h-during", 30_000);
+      expect(answer).toMatchObject({ type: "error", code: "unavailable" });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await server.http("/ready")).status).toBe(503);
+
+      relay.restore();
+      await eventually(
+        () => server.http("/ready"),
+        (r) => r.status === 200,
+      );
+      const retried = await eventually(
+        async () => {
+          const from = alice.frames.length;
+          alice.send({ type: "send", receiver_id: 612, content: "during", client_id: "h-during" });
+          return alice.next((f) => (f.type === "ack" || f.type === "error") && f.client_id === "h-during", 30_000, from);
+        },
+        (f) => f.type === "ack",
+        30_000,
+      );
+      expect(retried.type).toBe("ack");
+      // The abandoned transaction may have committed after all: either way the message is
+      // stored once and reaches the receiver once.
+      await bob.next((f) => f.type === "message" && f.content === "during");
+      await bob.roundTrip();
+      expect(bob.ofType("message").filter((f) => f.content === "during")).toHaveLength(1);
+      const history = await server.http("/api/messages/history?user_id=612", { userId: 611 });
+      expect(history.body.map((m: any) => m.content)).toEqual(["during", "before"]);
       await alice.close();
       await bob.close();
     });

@@ -32,7 +32,7 @@ export function createChatServices(
   store: Store,
   broker: Broker,
   onError: (err: unknown, what: string) => void,
-  options: { provisionRecipients: boolean } = { provisionRecipients: false },
+  options: { provisionRecipients?: boolean; commitTimeoutMs?: number } = {},
 ): ChatServices {
   const users = new UsersRepo(store);
   const conversationsRepo = new ConversationsRepo(store);
@@ -40,8 +40,13 @@ export function createChatServices(
   const presenceRepo = new PresenceRepo(store);
   const directory = new UserDirectory(users);
   const conversations = new ConversationCache(conversationsRepo);
-  const writer = new MessageWriter<Delivery>(store, { onError: (err) => onError(err, "message batch failed") });
-  const messaging = new Messaging(writer, conversations, directory, broker, options);
+  const writer = new MessageWriter<Delivery>(store, {
+    onError: (err) => onError(err, "message batch failed"),
+    commitTimeoutMs: options.commitTimeoutMs,
+  });
+  const messaging = new Messaging(writer, conversations, directory, broker, {
+    provisionRecipients: options.provisionRecipients ?? false,
+  });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(presenceRepo, conversationsRepo, broker, (err) => onError(err, "presence write failed"));
   const typing = new Typing(conversations, broker);

@@ -48,6 +48,21 @@ export interface WriterOptions {
   onBatch?: (size: number, ms: number) => void;
   /** Called with an error that failed a whole batch. */
   onError?: (err: unknown) => void;
+  /**
+   * A transaction with no answer after this long (a hung database) is given up: its sends are
+   * refused with StorageUnavailableError, and their keys are treated as of unknown outcome,
+   * since the transaction may still commit later. Default 10 s.
+   */
+  commitTimeoutMs?: number;
+}
+
+/** The database did not answer in time. */
+export class CommitTimeoutError extends Error {
+  readonly code = "ETIMEDOUT";
+  constructor(ms: number) {
+    super(`the database did not answer within ${ms} ms`);
+    this.name = "CommitTimeoutError";
+  }
 }
 
 const INSERT_CHUNK = 500;
@@ -110,6 +125,17 @@ export class MessageWriter<Meta = unknown> {
     for (const resolve of this.idle.splice(0)) resolve();
   }
 
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    const ms = this.options.commitTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CommitTimeoutError(ms)), ms);
+    });
+    // The abandoned transaction settles on its own later; nobody waits for it.
+    work.catch(() => {});
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
   private markUncertain(m: NewMessage<Meta>): void {
     if (m.clientId === null) return;
     if (this.uncertain.size >= 100_000) this.uncertain.clear();
@@ -132,11 +158,13 @@ export class MessageWriter<Meta = unknown> {
     for (let attempt = 1; ; attempt++) {
       let results: StoredMessage<Meta>[];
       try {
-        results = await this.store.db.transaction().execute((trx) =>
-          insertBatch(
-            trx,
-            this.store,
-            batch.map((p) => p.message),
+        results = await this.withTimeout(
+          this.store.db.transaction().execute((trx) =>
+            insertBatch(
+              trx,
+              this.store,
+              batch.map((p) => p.message),
+            ),
           ),
         );
       } catch (err) {

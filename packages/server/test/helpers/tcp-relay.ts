@@ -7,6 +7,9 @@ import net from "node:net";
 export class TcpRelay {
   private readonly sockets = new Set<net.Socket>();
   private cut = false;
+  private frozen = false;
+  private readonly held: net.Socket[] = [];
+  private readonly pairs: [net.Socket, net.Socket][] = [];
 
   private constructor(private readonly server: net.Server) {}
 
@@ -15,6 +18,12 @@ export class TcpRelay {
     const relay = new TcpRelay(server);
     server.on("connection", (client) => {
       if (relay.cut) return void client.destroy();
+      if (relay.frozen) {
+        // A hung server: the connection opens, and nothing ever comes back.
+        relay.held.push(client);
+        client.on("error", () => {});
+        return;
+      }
       const upstream = net.connect(targetPort, targetHost);
       for (const s of [client, upstream]) {
         relay.sockets.add(s);
@@ -26,6 +35,7 @@ export class TcpRelay {
         });
       }
       client.pipe(upstream).pipe(client);
+      relay.pairs.push([client, upstream]);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return relay;
@@ -40,8 +50,21 @@ export class TcpRelay {
     for (const s of this.sockets) s.destroy();
   }
 
+  /**
+   * The database hangs, as a stopped process does: connections stay open, nothing passes
+   * either way, and what was sent waits in the buffers until `restore()`.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const pair of this.pairs) for (const s of pair) s.pause();
+  }
+
   restore(): void {
     this.cut = false;
+    this.frozen = false;
+    for (const pair of this.pairs) for (const s of pair) if (!s.destroyed) s.resume();
+    // Connections opened while frozen never reached the database: the client retries.
+    for (const s of this.held.splice(0)) s.destroy();
   }
 
   async close(): Promise<void> {
