@@ -109,3 +109,52 @@ export const ReadyResponse = Type.Object({
   status: Type.Union([Type.Literal("ready"), Type.Literal("unavailable")]),
   storage: Type.Union([Type.Literal("up"), Type.Literal("down")]),
 });
+
+export const MAX_TITLE_CHARS = 128;
+
+/** `direct`: the existing conversation with that user, or a new one; `group`: a new group. */
+export const CreateConversationBody = Type.Union([
+  Type.Object({ kind: Type.Literal("direct"), user_id: Id }),
+  Type.Object({
+    kind: Type.Literal("group"),
+    title: Text({ minLength: 1, maxLength: MAX_TITLE_CHARS }),
+    member_ids: Type.Array(Id, { maxItems: 10_000 }),
+  }),
+]);
+export type CreateConversationBody = Static<typeof CreateConversationBody>;
+
+export const UpdateConversationBody = Type.Object({ title: Text({ minLength: 1, maxLength: MAX_TITLE_CHARS }) });
+export const AddMembersBody = Type.Object({ user_ids: Type.Array(Id, { minItems: 1, maxItems: 10_000 }) });
+export const MemberParams = Type.Object({ id: Id, userId: Id });
+
+export const SendMessageBody = Type.Object({
+  content: Text(),
+  client_id: Type.Optional(Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars })),
+});
+export const ReadBody = Type.Object({ seq: Seq });
+export const ReadResponse = Type.Object({ conversation_id: Id, read_seq: Seq });
+
+export const MessageParams = Type.Object({ id: Id });
+export const EditMessageBody = Type.Object({ content: Text() });
+
+export const ConversationsQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  /** Paging: the `last_activity` and `id` of the last conversation of the previous page. */
+  before_activity: Type.Optional(Type.String({ format: "date-time" })),
+  before_id: Type.Optional(Id),
+});
+
+export const SearchQuery = Type.Object({
+  q: Text({ minLength: 1, maxLength: 200 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
+});
+export const SearchResponse = Type.Object({ messages: Type.Array(Message), has_more: Type.Boolean() });
+export type SearchResponse = Static<typeof SearchResponse>;
+
+export const UsersQuery = Type.Object({
+  query: Text({ minLength: 1, maxLength: 64 }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
+});
+export const UsersResponse = Type.Array(User);

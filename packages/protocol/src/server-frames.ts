@@ -12,6 +12,24 @@ export type MessageStatus = Static<typeof MessageStatus>;
  * `id, sender_id, receiver_id, content, timestamp, status` are present for direct
  * messages; `receiver_id` is absent for groups.
  */
+export const SystemEvent = Type.Union([
+  Type.Literal("conversation_created"),
+  Type.Literal("member_joined"),
+  Type.Literal("member_left"),
+  Type.Literal("conversation_updated"),
+]);
+export type SystemEvent = Static<typeof SystemEvent>;
+
+/** What a system message records: who did what to whom. */
+export const SystemInfo = Type.Object({
+  event: SystemEvent,
+  /** Who made the change. */
+  actor_id: Id,
+  user_ids: Type.Optional(Type.Array(Id)),
+  title: Type.Optional(Type.String()),
+});
+export type SystemInfo = Static<typeof SystemInfo>;
+
 export const Message = Type.Object({
   id: Id,
   conversation_id: Id,
@@ -22,6 +40,13 @@ export const Message = Type.Object({
   timestamp: Timestamp,
   status: MessageStatus,
   client_id: Type.Optional(Type.String()),
+  /** Present (as "system") only on system messages: membership and title changes. */
+  kind: Type.Optional(Type.Literal("system")),
+  system: Type.Optional(SystemInfo),
+  /** When the sender last edited it. */
+  edited_at: Type.Optional(Timestamp),
+  /** The sender deleted it: it keeps its place, its content is empty. */
+  deleted: Type.Optional(Type.Literal(true)),
 });
 export type Message = Static<typeof Message>;
 
@@ -106,11 +131,8 @@ export type ServerFrame =
   | PongFrame
   | ReadyFrame;
 
-/** A member edited one of their messages (served once editing exists). */
-export const MessageUpdatedFrame = Type.Composite([
-  Type.Object({ type: Type.Literal("message_updated"), edited_at: Timestamp }),
-  Message,
-]);
+/** A member edited one of their messages: the message as it is now. */
+export const MessageUpdatedFrame = Type.Composite([Type.Object({ type: Type.Literal("message_updated") }), Message]);
 export type MessageUpdatedFrame = Static<typeof MessageUpdatedFrame>;
 
 /** A member deleted one of their messages: it keeps its place (`seq`), its content is gone. */
@@ -122,5 +144,37 @@ export const MessageDeletedFrame = Type.Object({
 });
 export type MessageDeletedFrame = Static<typeof MessageDeletedFrame>;
 
+/** Users were added to a group (or it was created with them); to every member, the new ones included. */
+export const MemberJoinedFrame = Type.Object({
+  type: Type.Literal("member_joined"),
+  conversation_id: Id,
+  user_ids: Type.Array(Id),
+  by: Id,
+});
+export type MemberJoinedFrame = Static<typeof MemberJoinedFrame>;
+
+/** A member left or was removed; to every member and to the one who left. */
+export const MemberLeftFrame = Type.Object({
+  type: Type.Literal("member_left"),
+  conversation_id: Id,
+  user_id: Id,
+  by: Id,
+});
+export type MemberLeftFrame = Static<typeof MemberLeftFrame>;
+
+export const ConversationUpdatedFrame = Type.Object({
+  type: Type.Literal("conversation_updated"),
+  conversation_id: Id,
+  title: Type.String(),
+  by: Id,
+});
+export type ConversationUpdatedFrame = Static<typeof ConversationUpdatedFrame>;
+
 /** Every frame a client may receive, by `type`. */
-export type AnyServerFrame = ServerFrame | MessageUpdatedFrame | MessageDeletedFrame;
+export type AnyServerFrame =
+  | ServerFrame
+  | MessageUpdatedFrame
+  | MessageDeletedFrame
+  | MemberJoinedFrame
+  | MemberLeftFrame
+  | ConversationUpdatedFrame;

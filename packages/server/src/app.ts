@@ -15,7 +15,9 @@ import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
+import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
+import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
 import { createLogger } from "./logger.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
@@ -54,7 +56,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     store,
     broker,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
-    { provisionRecipients: config.provisionRecipients, commitTimeoutMs: config.commitTimeoutMs },
+    {
+      provisionRecipients: config.provisionRecipients,
+      commitTimeoutMs: config.commitTimeoutMs,
+      maxGroupMembers: config.maxGroupMembers,
+    },
   );
   const stale = await chat.presence.resetAfterRestart();
   if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");
@@ -78,7 +84,9 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   authRoutes(app, { users: chat.users, tokens, guard });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
-  conversationsRoutes(app, { history: chat.history, guard });
+  conversationsRoutes(app, { chat, guard });
+  messagesRoutes(app, { chat, guard });
+  searchRoutes(app, { chat, guard });
 
   let closing: Promise<void> | undefined;
   return {

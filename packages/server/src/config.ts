@@ -40,6 +40,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** A message transaction with no answer after this long is refused with `unavailable`. */
   commitTimeoutMs: number;
+  /** Most members of a group, its creator included. */
+  maxGroupMembers: number;
 }
 
 export class ConfigError extends Error {
@@ -82,6 +84,7 @@ export function loadConfig(env: Env): Config {
   const nodeEnv = get("NODE_ENV") ?? "development";
   const port = int("PORT", 8081, 0, 65535);
   const host = get("HOST") ?? "0.0.0.0";
+  const maxGroupMembers = int("GROUP_MAX_MEMBERS", 1000, 2, 100_000);
 
   const logLevelRaw = (get("LOG_LEVEL") ?? "info").toLowerCase();
   let logLevel: LogLevel = "info";
@@ -150,6 +153,7 @@ export function loadConfig(env: Env): Config {
     },
     shutdownTimeoutMs: 10_000,
     commitTimeoutMs: 10_000,
+    maxGroupMembers,
   };
 }
 

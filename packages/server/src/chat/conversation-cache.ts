@@ -35,6 +35,29 @@ export class ConversationCache {
     return id;
   }
 
+  /** The cached entry, if any, without a query (the commit path must not wait). */
+  peek(id: number): ConversationInfo | undefined {
+    return this.infos.get(id);
+  }
+
+  /**
+   * A member is gone: drop them from the cached entry at once, so that no message committed
+   * from now on is delivered to them, then reload the entry (owners may have changed).
+   */
+  async removed(id: number, userId: number): Promise<void> {
+    const cached = this.infos.get(id);
+    if (cached) this.infos.set(id, { ...cached, memberIds: cached.memberIds.filter((m) => m !== userId) });
+    await this.refresh(id);
+  }
+
+  /** Reloads an entry after a change (members added, title or owners changed). */
+  async refresh(id: number): Promise<ConversationInfo | undefined> {
+    const info = await this.repo.info(id);
+    if (info) this.infos.set(id, info);
+    else this.infos.delete(id);
+    return info;
+  }
+
   invalidate(id: number): void {
     this.infos.delete(id);
   }

@@ -61,9 +61,17 @@ export class History {
     return result;
   }
 
+  /** One conversation as the list shows it; undefined for a non-member. */
+  async one(userId: number, conversationId: number): Promise<Conversation | undefined> {
+    return (await this.list(userId, { limit: 1, only: conversationId }))[0];
+  }
+
   /** The caller's conversations, most recently active first: a fixed number of queries per page. */
-  async list(userId: number, limit: number): Promise<Conversation[]> {
-    const rows = await this.conversationsRepo.listFor(userId, limit);
+  async list(
+    userId: number,
+    options: { limit: number; before?: { activity: number; id: number } | undefined; only?: number | undefined },
+  ): Promise<Conversation[]> {
+    const rows = await this.conversationsRepo.listFor(userId, options);
     const ids = rows.map((r) => r.id);
     const [members, lastMessages, unread] = await Promise.all([
       this.conversationsRepo.membersOf(ids),

@@ -1,4 +1,4 @@
-import type { Message, MessageStatus } from "@chatapp/protocol";
+import type { Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 import { iso } from "./time.js";
 
@@ -10,6 +10,9 @@ export interface MessageFields {
   clientId: string | null;
   content: string;
   createdAt: number;
+  system?: SystemInfo | null;
+  editedAt?: number | null;
+  deletedAt?: number | null;
 }
 
 export const fieldsOf = (row: MessageRow): MessageFields => ({
@@ -20,6 +23,9 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   clientId: row.client_id,
   content: row.content,
   createdAt: row.created_at,
+  system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
+  editedAt: row.edited_at,
+  deletedAt: row.deleted_at,
 });
 
 /**
@@ -38,6 +44,15 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   };
   if (receiverId !== undefined) wire.receiver_id = receiverId;
   if (m.clientId !== null) wire.client_id = m.clientId;
+  if (m.system) {
+    wire.kind = "system";
+    wire.system = m.system;
+  }
+  if (m.editedAt) wire.edited_at = iso(m.editedAt);
+  if (m.deletedAt) {
+    wire.deleted = true;
+    wire.content = "";
+  }
   return wire;
 }
 

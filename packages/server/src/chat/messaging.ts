@@ -1,4 +1,4 @@
-import { LIMITS, type Message } from "@chatapp/protocol";
+import { LIMITS, type Message, type SystemInfo } from "@chatapp/protocol";
 import { MAX_TOKEN_USER_ID } from "../auth/tokens.js";
 import type { Broker } from "../broker/broker.js";
 import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-writer.js";
@@ -50,6 +50,15 @@ export interface SendResult {
 /** Longer than this many UTF-16 units may still be short enough in code points. */
 const contentLength = (s: string) => (s.length <= LIMITS.maxContentChars ? s.length : [...s].length);
 
+/** Message content rules, for sends and edits alike. */
+export function validateContent(content: string): void {
+  if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
+  if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
+  if (contentLength(content) > LIMITS.maxContentChars) {
+    throw new ChatError("too_large", `content is longer than ${LIMITS.maxContentChars} characters`);
+  }
+}
+
 /**
  * Sending: validate, resolve the conversation, store through the group-commit writer, and
  * only after commit ack the sender and publish one event to the members, in seq order.
@@ -98,6 +107,27 @@ export class Messaging {
     }
   }
 
+  /**
+   * Records a change to a group in its history: a system message from the actor, stored and
+   * delivered like any other, in seq order.
+   */
+  async postSystem(conversationId: number, system: SystemInfo, content: string): Promise<Message> {
+    const info = await this.conversations.get(conversationId);
+    try {
+      const stored = await this.writer.write({
+        conversationId,
+        senderId: system.actor_id,
+        clientId: null,
+        content,
+        system,
+        meta: { memberIds: info?.memberIds ?? [], receiverId: undefined, origin: undefined },
+      });
+      return toWireMessage(stored, undefined, "sent");
+    } catch (err) {
+      throw asChatError(err);
+    }
+  }
+
   /** Waits until every send accepted so far has been committed or refused. */
   async drain(): Promise<void> {
     while (this.inFlight > 0) {
@@ -110,11 +140,7 @@ export class Messaging {
   /** Validates a send and resolves its conversation and recipients. */
   private async prepare(senderId: number, input: SendInput, origin: SendOrigin | undefined): Promise<NewMessage<Delivery>> {
     const { content } = input;
-    if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
-    if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
-    if (contentLength(content) > LIMITS.maxContentChars) {
-      throw new ChatError("too_large", `content is longer than ${LIMITS.maxContentChars} characters`);
-    }
+    validateContent(content);
     let conversationId: number;
     let memberIds: number[];
     let receiverId: number | undefined;
@@ -151,7 +177,8 @@ export class Messaging {
 
   private publish(m: StoredMessage<Delivery>, wire: Message): void {
     this.broker.publish({
-      userIds: m.meta.memberIds,
+      // The members as of now: someone removed while this message was on its way does not get it.
+      userIds: this.conversations.peek(m.conversationId)?.memberIds ?? m.meta.memberIds,
       frame: JSON.stringify({ type: "message", ...wire }),
       message: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId },
       excludeConnectionId: m.meta.origin?.connectionId,

@@ -34,13 +34,17 @@ export class Receipts {
     this.move(conversationId, userId, seq, 0);
   }
 
-  /** The user has read up to `seq` (clamped to the conversation's last message). */
-  async read(userId: number, conversationId: number, seq: number): Promise<void> {
+  /**
+   * The user has read up to `seq` (clamped to the conversation's last message). Returns the
+   * position asked for after clamping; the stored cursor never moves back.
+   */
+  async read(userId: number, conversationId: number, seq: number): Promise<number> {
     try {
       if (!(await this.conversations.forMember(conversationId, userId))) throw ChatError.noConversation();
       const last = (await this.repo.lastSeq(conversationId)) ?? 0;
       const upTo = Math.min(seq, last);
       if (upTo > 0) this.move(conversationId, userId, upTo, upTo);
+      return upTo;
     } catch (err) {
       throw asChatError(err);
     }

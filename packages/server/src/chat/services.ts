@@ -4,12 +4,16 @@ import type { Store } from "../store/database.js";
 import { MessageWriter } from "../store/message-writer.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
+import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
+import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
+import { MessageEdits } from "./message-edits.js";
 import { type Delivery, Messaging } from "./messaging.js";
 import { Presence } from "./presence.js";
 import { Receipts } from "./receipts.js";
+import { Search } from "./search.js";
 import { Typing } from "./typing.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -24,6 +28,9 @@ export interface ChatServices {
   presence: Presence;
   typing: Typing;
   history: History;
+  admin: ConversationAdmin;
+  edits: MessageEdits;
+  search: Search;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
 }
@@ -32,7 +39,7 @@ export function createChatServices(
   store: Store,
   broker: Broker,
   onError: (err: unknown, what: string) => void,
-  options: { provisionRecipients?: boolean; commitTimeoutMs?: number } = {},
+  options: { provisionRecipients?: boolean; commitTimeoutMs?: number; maxGroupMembers?: number } = {},
 ): ChatServices {
   const users = new UsersRepo(store);
   const conversationsRepo = new ConversationsRepo(store);
@@ -51,6 +58,17 @@ export function createChatServices(
   const presence = new Presence(presenceRepo, conversationsRepo, broker, (err) => onError(err, "presence write failed"));
   const typing = new Typing(conversations, broker);
   const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
+  const admin = new ConversationAdmin(
+    conversationsRepo,
+    conversations,
+    users,
+    messaging,
+    history,
+    broker,
+    options.maxGroupMembers ?? 1000,
+  );
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker);
+  const search = new Search(new SearchRepo(store), conversationsRepo, conversations);
   return {
     users,
     directory,
@@ -61,6 +79,9 @@ export function createChatServices(
     presence,
     typing,
     history,
+    admin,
+    edits,
+    search,
     async drain() {
       await messaging.drain();
       await receipts.drain();

@@ -6,6 +6,7 @@ export interface ConversationInfo {
   kind: "direct" | "group";
   title: string | null;
   memberIds: number[];
+  ownerIds: number[];
 }
 
 export interface CursorRow {
@@ -74,11 +75,122 @@ export class ConversationsRepo {
     if (!conversation) return undefined;
     const members = await db
       .selectFrom("members")
-      .select("user_id")
+      .select(["user_id", "role"])
       .where("conversation_id", "=", conversationId)
       .orderBy("user_id")
       .execute();
-    return { ...conversation, memberIds: members.map((m) => m.user_id) };
+    return {
+      ...conversation,
+      memberIds: members.map((m) => m.user_id),
+      ownerIds: members.filter((m) => m.role === "owner").map((m) => m.user_id),
+    };
+  }
+
+  /** A new group: the creator is its owner, the others members. */
+  async createGroup(title: string, creatorId: number, memberIds: number[]): Promise<number> {
+    const { db, adapter } = this.store;
+    const now = Date.now();
+    return db.transaction().execute(async (trx) => {
+      const values = {
+        kind: "group" as const,
+        title,
+        direct_key: null,
+        created_by: creatorId,
+        created_at: now,
+        last_activity_at: now,
+      };
+      const id = adapter.supportsReturning
+        ? (await trx.insertInto("conversations").values(values).returning("id").executeTakeFirstOrThrow()).id
+        : Number((await trx.insertInto("conversations").values(values).executeTakeFirstOrThrow()).insertId);
+      const rows = [creatorId, ...memberIds.filter((m) => m !== creatorId)].map((user_id) => ({
+        conversation_id: id,
+        user_id,
+        role: user_id === creatorId ? ("owner" as const) : ("member" as const),
+        joined_at: now,
+      }));
+      for (let start = 0; start < rows.length; start += 500) {
+        await trx
+          .insertInto("members")
+          .values(rows.slice(start, start + 500))
+          .execute();
+      }
+      return id;
+    });
+  }
+
+  /** Adds members (those already in are left as they are); returns the ones added. */
+  async addMembers(conversationId: number, userIds: number[]): Promise<number[]> {
+    const { db } = this.store;
+    const now = Date.now();
+    return db.transaction().execute(async (trx) => {
+      const present = await trx
+        .selectFrom("members")
+        .select("user_id")
+        .where("conversation_id", "=", conversationId)
+        .where("user_id", "in", userIds)
+        .execute();
+      const have = new Set(present.map((p) => p.user_id));
+      const added = [...new Set(userIds)].filter((u) => !have.has(u));
+      for (let start = 0; start < added.length; start += 500) {
+        await trx
+          .insertInto("members")
+          .values(
+            added
+              .slice(start, start + 500)
+              .map((user_id) => ({ conversation_id: conversationId, user_id, role: "member" as const, joined_at: now })),
+          )
+          .execute();
+      }
+      return added;
+    });
+  }
+
+  /**
+   * Removes a member. A group never loses its last owner while it has members: the longest
+   * standing member is promoted. Returns whether the user was a member, and who was promoted.
+   */
+  async removeMember(conversationId: number, userId: number): Promise<{ removed: boolean; promoted: number | undefined }> {
+    const { db } = this.store;
+    return db.transaction().execute(async (trx) => {
+      const result = await trx
+        .deleteFrom("members")
+        .where("conversation_id", "=", conversationId)
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) return { removed: false, promoted: undefined };
+      const owners = await trx
+        .selectFrom("members")
+        .select("user_id")
+        .where("conversation_id", "=", conversationId)
+        .where("role", "=", "owner")
+        .execute();
+      if (owners.length > 0) return { removed: true, promoted: undefined };
+      const next = await trx
+        .selectFrom("members")
+        .select("user_id")
+        .where("conversation_id", "=", conversationId)
+        .orderBy("joined_at")
+        .orderBy("user_id")
+        .limit(1)
+        .executeTakeFirst();
+      if (next) {
+        await trx
+          .updateTable("members")
+          .set({ role: "owner" })
+          .where("conversation_id", "=", conversationId)
+          .where("user_id", "=", next.user_id)
+          .execute();
+      }
+      return { removed: true, promoted: next?.user_id };
+    });
+  }
+
+  async setTitle(conversationId: number, title: string): Promise<void> {
+    await this.store.db
+      .updateTable("conversations")
+      .set({ title, last_activity_at: Date.now() })
+      .where("id", "=", conversationId)
+      .execute();
   }
 
   lastSeq(conversationId: number): Promise<number | undefined> {
@@ -114,17 +226,34 @@ export class ConversationsRepo {
       .execute();
   }
 
-  /** A page of the user's conversations, most recently active first. */
-  listFor(userId: number, limit: number): Promise<(ConversationRow & { read_seq: number })[]> {
-    return this.store.db
+  /**
+   * A page of the user's conversations, most recently active first; `before` continues after
+   * the last conversation of the previous page; `only` restricts to one conversation.
+   */
+  listFor(
+    userId: number,
+    options: { limit: number; before?: { activity: number; id: number } | undefined; only?: number | undefined },
+  ): Promise<(ConversationRow & { read_seq: number })[]> {
+    let query = this.store.db
       .selectFrom("members")
       .innerJoin("conversations", "conversations.id", "members.conversation_id")
       .selectAll("conversations")
       .select("members.read_seq")
-      .where("members.user_id", "=", userId)
+      .where("members.user_id", "=", userId);
+    const { before, only } = options;
+    if (only !== undefined) query = query.where("conversations.id", "=", only);
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("conversations.last_activity_at", "<", before.activity),
+          eb.and([eb("conversations.last_activity_at", "=", before.activity), eb("conversations.id", "<", before.id)]),
+        ]),
+      );
+    }
+    return query
       .orderBy("conversations.last_activity_at", "desc")
       .orderBy("conversations.id", "desc")
-      .limit(limit)
+      .limit(options.limit)
       .execute();
   }
 

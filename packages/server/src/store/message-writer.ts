@@ -1,3 +1,4 @@
+import type { SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialect.js";
@@ -8,6 +9,8 @@ export interface NewMessage<Meta = unknown> {
   senderId: number;
   clientId: string | null;
   content: string;
+  /** Set for system messages (membership and title changes). */
+  system?: SystemInfo | undefined;
   /** Not stored: handed back with the stored message (who to deliver to, which connection sent it). */
   meta: Meta;
 }
@@ -21,6 +24,7 @@ export interface StoredMessage<Meta = unknown> {
   clientId: string | null;
   content: string;
   createdAt: number;
+  system: SystemInfo | null;
   /** True when this answers a repeated (sender, client_id): nothing new was stored. */
   duplicate: boolean;
 }
@@ -210,6 +214,7 @@ function toStored<Meta>(row: MessageRow, meta: Meta, duplicate: boolean): Stored
     clientId: row.client_id,
     content: row.content,
     createdAt: row.created_at,
+    system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
     duplicate,
   };
 }
@@ -285,6 +290,8 @@ async function insertBatch<Meta>(
         client_id: m.clientId,
         content: m.content,
         created_at: now,
+        kind: m.system ? ("system" as const) : ("user" as const),
+        system_event: m.system ? JSON.stringify(m.system) : null,
       };
     });
     const idOf = await insertRows(trx, store, rows);

@@ -83,6 +83,19 @@ export class MessagesRepo {
     return query.orderBy("messages.conversation_id").orderBy("messages.seq").limit(limit).execute();
   }
 
+  byId(id: number): Promise<MessageRow | undefined> {
+    return this.store.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** Edits (new content) or deletes (content emptied) a message; returns the row as stored. */
+  async update(
+    id: number,
+    change: { content: string; edited_at?: number; deleted_at?: number },
+  ): Promise<MessageRow | undefined> {
+    await this.store.db.updateTable("messages").set(change).where("id", "=", id).execute();
+    return this.byId(id);
+  }
+
   /** The last message of each conversation. */
   lastOf(conversationIds: number[]): Promise<MessageRow[]> {
     if (conversationIds.length === 0) return Promise.resolve([]);
@@ -109,6 +122,7 @@ export class MessagesRepo {
       .where("members.conversation_id", "in", conversationIds)
       .where("messages.sender_id", "<>", userId)
       .where("messages.deleted_at", "is", null)
+      .where("messages.kind", "=", "user")
       .groupBy("members.conversation_id")
       .execute();
     return new Map(rows.map((r) => [r.conversation_id, Number(r.unread)]));

@@ -59,6 +59,9 @@ export interface MessagesTable {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  kind: Generated<"user" | "system">;
+  /** JSON of SystemInfo for system messages. */
+  system_event: string | null;
 }
 
 export type UserRow = Selectable<UsersTable>;

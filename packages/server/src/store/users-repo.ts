@@ -19,6 +19,29 @@ export class UsersRepo {
     return new Set(rows.map((r) => r.id));
   }
 
+  /**
+   * Users whose username or display name contains `text` (ignoring case), by username. Users
+   * known only by id (provisioned from a token) have neither and are not listed.
+   */
+  search(text: string, limit: number, offset: number): Promise<PublicUser[]> {
+    // "!" escapes LIKE's wildcards: one escape character every dialect accepts as written.
+    const pattern = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    return this.store.db
+      .selectFrom("users")
+      .select(PUBLIC)
+      .where((eb) =>
+        eb.or([
+          sql<boolean>`lower(username) like ${pattern} escape '!'`,
+          sql<boolean>`lower(display_name) like ${pattern} escape '!'`,
+        ]),
+      )
+      .orderBy("username")
+      .orderBy("id")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
   findCredentials(username: string): Promise<Pick<UserRow, "id" | "username" | "display_name" | "password_hash"> | undefined> {
     return this.store.db
       .selectFrom("users")

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import type { DialectName } from "../dialect.js";
 import { initialMigration } from "./001-initial.js";
+import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -9,5 +10,6 @@ import { initialMigration } from "./001-initial.js";
 export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     "001-initial": initialMigration(dialect),
+    "002-groups-and-search": groupsAndSearchMigration(dialect),
   };
 }

@@ -1,0 +1,74 @@
+import type { Message, MessageDeletedFrame } from "@chatapp/protocol";
+import type { Broker } from "../broker/broker.js";
+import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
+import type { MessageRow } from "../store/schema.js";
+import type { ConversationCache } from "./conversation-cache.js";
+import { asChatError, ChatError } from "./errors.js";
+import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import { validateContent } from "./messaging.js";
+
+/**
+ * Editing and deleting one's own messages. A deleted message keeps its place (seq) with its
+ * content removed. Members get `message_updated` / `message_deleted`. Others' messages (and
+ * system messages) are 403; a message in a conversation one is not in is 404.
+ */
+export class MessageEdits {
+  constructor(
+    private readonly messages: MessagesRepo,
+    private readonly conversationsRepo: ConversationsRepo,
+    private readonly cache: ConversationCache,
+    private readonly broker: Broker,
+  ) {}
+
+  async edit(userId: number, messageId: number, content: string): Promise<Message> {
+    try {
+      validateContent(content);
+      const { row, info } = await this.own(userId, messageId);
+      if (row.deleted_at !== null) throw new ChatError("conflict", "the message was deleted");
+      const updated = (await this.messages.update(messageId, { content, edited_at: Date.now() })) ?? row;
+      const message = await this.view(updated, info);
+      this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...message }) });
+      return message;
+    } catch (err) {
+      throw asChatError(err);
+    }
+  }
+
+  async delete(userId: number, messageId: number): Promise<Message> {
+    try {
+      const { row, info } = await this.own(userId, messageId);
+      if (row.deleted_at !== null) return this.view(row, info);
+      const updated = (await this.messages.update(messageId, { content: "", deleted_at: Date.now() })) ?? row;
+      const frame: MessageDeletedFrame = {
+        type: "message_deleted",
+        id: row.id,
+        conversation_id: row.conversation_id,
+        seq: row.seq,
+      };
+      this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
+      return this.view(updated, info);
+    } catch (err) {
+      throw asChatError(err);
+    }
+  }
+
+  private async own(userId: number, messageId: number) {
+    const row = await this.messages.byId(messageId);
+    const info = row && (await this.cache.forMember(row.conversation_id, userId));
+    if (!row || !info) throw new ChatError("not_found", "no such message, or not in a conversation of yours");
+    if (row.sender_id !== userId || row.kind === "system") {
+      throw new ChatError("forbidden", "only the sender can change a message");
+    }
+    return { row, info };
+  }
+
+  private async view(row: MessageRow, info: { kind: "direct" | "group"; memberIds: number[] }): Promise<Message> {
+    const members = await this.conversationsRepo.membersOf([row.conversation_id]);
+    return toWireMessage(
+      fieldsOf(row),
+      receiverOf(info.kind, info.memberIds, row.sender_id),
+      statusFrom(row.seq, row.sender_id, members),
+    );
+  }
+}

@@ -1,0 +1,19 @@
+import { SearchQuery, SearchResponse, UsersQuery, UsersResponse } from "@chatapp/protocol";
+import type { preHandlerHookHandler } from "fastify";
+import type { ChatServices } from "../../chat/services.js";
+import type { App } from "../app-types.js";
+
+/** Message search (the caller's conversations only) and the user directory. */
+export function searchRoutes(app: App, deps: { chat: ChatServices; guard: preHandlerHookHandler }): void {
+  const { chat, guard } = deps;
+  app.get(
+    "/api/search",
+    { preHandler: guard, schema: { querystring: SearchQuery, response: { 200: SearchResponse } } },
+    async (request) => chat.search.search(request.userId, request.query.q, request.query.limit ?? 20, request.query.offset ?? 0),
+  );
+  app.get(
+    "/api/users",
+    { preHandler: guard, schema: { querystring: UsersQuery, response: { 200: UsersResponse } } },
+    async (request) => chat.users.search(request.query.query.trim(), request.query.limit ?? 20, request.query.offset ?? 0),
+  );
+}
