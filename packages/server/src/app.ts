@@ -19,6 +19,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
+import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
@@ -74,6 +75,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest("userId", 0);
+  installValidation(app);
   installErrorHandling(app);
   installRequestLog(app);
 
