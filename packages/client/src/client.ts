@@ -80,6 +80,8 @@ export interface ChatClientEvents extends Record<string, unknown> {
 }
 
 const PAGE = 1000;
+/** A connection that stayed up this long resets the reconnect backoff. */
+const STABLE_MS = 5000;
 
 /**
  * A ChatApp connection that survives networks: it reconnects with backoff, resumes every
@@ -102,8 +104,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private pongTimer: ReturnType<typeof setTimeout> | undefined;
+  private readyTimer: ReturnType<typeof setTimeout> | undefined;
   private connectWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private me: number | undefined;
+  /** The token the current connection used; HTTP calls reuse it instead of asking the provider each time. */
+  private currentToken: string | undefined;
+  /** When the current connection became ready: a connection that lasts resets the backoff. */
+  private readyAt = 0;
 
   constructor(private readonly options: ChatClientOptions) {
     super();
@@ -111,10 +118,21 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (!WS) throw new Error("no WebSocket implementation: pass options.WebSocket (in Node, import the client's Node entry)");
     this.WS = WS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.http = new HttpApi(options.httpUrl ?? httpBase(options.url), () => this.token(), options.fetch);
+    this.http = new HttpApi(
+      options.httpUrl ?? httpBase(options.url),
+      async () => this.currentToken ?? this.refreshToken(),
+      () => this.refreshToken(),
+      options.fetch,
+    );
     this.queue = new SendQueue<SendAck>(
       options.sendTimeoutMs ?? 60_000,
-      (e) => new ChatClientError("timeout", `no acknowledgement for send ${e.clientId} in time`),
+      (e) =>
+        new ChatClientError(
+          "timeout",
+          `no acknowledgement for send ${e.clientId} in time; retry with the same clientId to avoid a duplicate`,
+          undefined,
+          e.clientId,
+        ),
     );
     for (const [id, seq] of Object.entries(options.cursors ?? {})) {
       this.streams.set(Number(id), new ConversationStream(Number(id), seq));
@@ -158,7 +176,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const ws = this.ws;
     this.ws = undefined;
     this.epoch++;
-    ws?.close(1000, "client closed");
+    clearTimeout(this.readyTimer);
+    if (ws) {
+      ws.close(1000, "client closed");
+      // A peer that does not answer the closing handshake must not keep the process alive.
+      if (ws.terminate) {
+        const terminate = ws.terminate.bind(ws);
+        const timer = setTimeout(() => terminate(), 1000);
+        (timer as { unref?: () => void }).unref?.();
+      }
+    }
     this.queue.rejectAll(new ChatClientError("closed", "the client was closed"));
     this.settleConnect(new ChatClientError("closed", "the client was closed"));
     this.setState("closed");
@@ -230,6 +257,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   // --- connection ---------------------------------------------------------------------
 
+  /** Asks the provider for a token and keeps it for HTTP calls. */
+  private async refreshToken(): Promise<string> {
+    const token = await this.token();
+    this.currentToken = token;
+    return token;
+  }
+
   private async token(): Promise<string> {
     const { token } = this.options;
     return typeof token === "function" ? await token() : token;
@@ -242,7 +276,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     let token: string;
     try {
       token = await this.token();
-    } catch {
+      this.currentToken = token;
+    } catch (err) {
+      if (err instanceof AuthError) return this.stop(err);
+      this.emit(
+        "error",
+        new ChatClientError("network", `the token provider failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
       return this.scheduleReconnect(epoch);
     }
     if (!this.running || epoch !== this.epoch) return;
@@ -257,6 +297,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     let opened = false;
     ws.addEventListener("open", () => {
       opened = true;
+      // A socket that opens but never says `ready` is as good as dead.
+      clearTimeout(this.readyTimer);
+      this.readyTimer = setTimeout(() => {
+        if (epoch === this.epoch && this.currentState !== "open") this.dropAndReconnect();
+      }, this.options.pongTimeoutMs ?? 10_000);
     });
     ws.addEventListener("message", (event: { data: unknown }) => {
       if (epoch !== this.epoch) return;
@@ -273,16 +318,22 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       if (epoch !== this.epoch) return;
       this.ws = undefined;
       this.stopHeartbeat();
+      clearTimeout(this.readyTimer);
       if (!this.running) return;
       if (!opened) {
         // Browsers hide the upgrade's HTTP status: ask the API whether the token is the problem.
         void this.checkToken(epoch);
         return;
       }
-      if (event.code === 1012 || event.code === 4001) {
+      // Only a connection that lasted resets the backoff: a server that accepts and drops
+      // at once must not be hammered.
+      if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
+      this.readyAt = 0;
+      if ((event.code === 1012 || event.code === 4001) && this.attempt === 0) {
         // Restarting server, or expired token (the provider is asked again): back at once,
         // spread over a moment so a whole node's clients do not land together.
-        this.attempt = 0;
+        this.attempt = 1;
+        this.currentToken = undefined;
         this.reconnectTimer = setTimeout(() => void this.open(), Math.random() * 250);
         this.setState("reconnecting");
         return;
@@ -296,14 +347,35 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       await this.http.get("/api/me");
     } catch (err) {
       if (err instanceof AuthError) {
-        if (epoch !== this.epoch) return;
-        this.running = false;
-        this.queue.rejectAll(err);
-        this.settleConnect(err);
-        this.emit("error", err);
-        this.setState("closed");
+        if (epoch === this.epoch) this.stop(err);
         return;
       }
+    }
+    this.scheduleReconnect(epoch);
+  }
+
+  /** The token is refused: stop, and tell everyone waiting. */
+  private stop(err: AuthError): void {
+    this.running = false;
+    this.queue.rejectAll(err);
+    this.settleConnect(err);
+    this.emit("error", err);
+    this.setState("closed");
+  }
+
+  /**
+   * Gives up on the current socket without waiting for it to close (a dead network may take
+   * a minute to say so) and reconnects.
+   */
+  private dropAndReconnect(): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    const epoch = ++this.epoch;
+    this.stopHeartbeat();
+    clearTimeout(this.readyTimer);
+    if (ws) {
+      if (ws.terminate) ws.terminate();
+      else ws.close(4000, "no answer from the server");
     }
     this.scheduleReconnect(epoch);
   }
@@ -338,15 +410,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const interval = this.options.pingIntervalMs ?? 25_000;
     const timeout = this.options.pongTimeoutMs ?? 10_000;
     this.pingTimer = setInterval(() => {
+      // While a pong is awaited, the deadline stands (a timeout longer than the interval works too).
+      if (this.pongTimer !== undefined) return;
       this.transmit('{"type":"ping"}');
-      clearTimeout(this.pongTimer);
-      this.pongTimer = setTimeout(() => this.disconnectAbruptly(), timeout);
+      this.pongTimer = setTimeout(() => {
+        this.pongTimer = undefined;
+        this.dropAndReconnect();
+      }, timeout);
     }, interval);
   }
 
   private stopHeartbeat(): void {
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
+    this.pongTimer = undefined;
   }
 
   // --- frames -------------------------------------------------------------------------
@@ -363,7 +440,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       }
       case "ack": {
         const pending = this.queue.get(frame.client_id);
-        if (!pending) return;
+        if (!pending) {
+          // A send this client gave up on (timeout) was stored after all: fetch it in order.
+          const stream = this.stream(frame.conversation_id);
+          stream.knowUpTo(frame.seq);
+          this.fillGap(stream);
+          return;
+        }
         const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string };
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         this.queue.resolve(frame.client_id, {
@@ -385,7 +468,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           status: "sent",
           client_id: frame.client_id,
         };
-        if (sent.receiver_id !== undefined) own.receiver_id = sent.receiver_id;
+        const receiverId = frame.receiver_id ?? sent.receiver_id;
+        if (receiverId !== undefined) own.receiver_id = receiverId;
         this.accept(own);
         return;
       }
@@ -394,6 +478,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return;
       case "pong":
         clearTimeout(this.pongTimer);
+        this.pongTimer = undefined;
         return;
       case "receipt":
         this.emit("receipt", frame);
@@ -417,19 +502,27 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.me = frame.user_id;
     const first = !this.readyOnce;
     this.readyOnce = true;
-    this.attempt = 0;
     for (const c of frame.conversations) {
       const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
       stream.knowUpTo(c.last_seq);
     }
-    this.setState("open");
+    this.readyAt = Date.now();
+    clearTimeout(this.readyTimer);
+    // Open for transmitting before anyone hears of it, so the resends go first and a
+    // `state` listener's own sends are not sent twice.
+    this.currentState = "open";
     this.startHeartbeat();
     // Unacknowledged sends go out again, oldest first, with their original client_id.
-    for (const entry of this.queue.all()) this.transmit(entry.frame);
+    for (const entry of this.queue.all()) {
+      clearTimeout(entry.retryTimer);
+      entry.retryTimer = undefined;
+      this.transmit(entry.frame);
+    }
     for (const [conversationId, seq] of this.reads) {
       this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
     }
     for (const stream of this.streams.values()) this.fillGap(stream);
+    this.emit("state", "open");
     this.settleConnect();
   }
 
@@ -440,17 +533,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       return;
     }
     if (code === "unavailable" || code === "rate_limited") {
-      // Nothing was stored: try again later with the same client_id.
+      // Not stored (or not known to be): try again later with the same client_id.
       pending.refusals++;
-      setTimeout(
+      clearTimeout(pending.retryTimer);
+      pending.retryTimer = setTimeout(
         () => {
+          pending.retryTimer = undefined;
           if (this.queue.get(pending.clientId) === pending) this.transmit(pending.frame);
         },
         backoffDelay(pending.refusals, this.backoff),
       );
       return;
     }
-    this.queue.reject(pending.clientId, new ChatClientError(code, message));
+    this.queue.reject(pending.clientId, new ChatClientError(code, message, undefined, pending.clientId));
   }
 
   private stream(conversationId: number, startAfter = 0): ConversationStream {
@@ -468,17 +563,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.fillGap(stream);
   }
 
-  /** Fetches what is missing between what was emitted and what is known to exist. */
+  /**
+   * Fetches what is missing between what was emitted and what is known to exist. One fetch
+   * per conversation and connection; a failed fetch is retried with backoff while the
+   * connection lasts, and a new connection starts its own.
+   */
   private fillGap(stream: ConversationStream): void {
-    if (!stream.hasGap || stream.fetching || this.currentState !== "open") return;
-    stream.fetching = true;
+    const epoch = this.epoch;
+    if (!stream.hasGap || stream.fetchingEpoch === epoch || this.currentState !== "open") return;
+    stream.fetchingEpoch = epoch;
+    const current = () => this.epoch === epoch && this.currentState === "open";
     void (async () => {
+      let retry = false;
       try {
-        while (stream.hasGap && this.currentState === "open") {
+        while (stream.hasGap && current()) {
           const after = stream.lastSeq;
           const page = await this.http.get<ConversationMessagesResponse>(
             `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
           );
+          stream.fetchFailures = 0;
           for (const message of page.messages) for (const m of stream.accept(message)) this.emit("message", m);
           if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
             stream.settle();
@@ -486,10 +589,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           }
         }
       } catch (err) {
-        // Network trouble: the next reconnect's ready (or the next live message) retries.
         if (err instanceof AuthError) this.emit("error", err);
+        else retry = current();
       } finally {
-        stream.fetching = false;
+        if (stream.fetchingEpoch === epoch) stream.fetchingEpoch = undefined;
+      }
+      if (retry) {
+        stream.fetchFailures++;
+        const timer = setTimeout(() => this.fillGap(stream), backoffDelay(stream.fetchFailures, this.backoff));
+        (timer as { unref?: () => void }).unref?.();
       }
     })();
   }

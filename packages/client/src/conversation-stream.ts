@@ -13,8 +13,10 @@ export class ConversationStream {
   /** The highest seq known to exist: from `ready`, or seen on the wire. */
   private known: number;
   private readonly ahead = new Map<number, Message>();
-  /** Set by the client while a fetch for this conversation is under way. */
-  fetching = false;
+  /** The connection (epoch) whose fetch for this conversation is under way, if any. */
+  fetchingEpoch: number | undefined;
+  /** Failed fetches in a row, for the retry backoff. */
+  fetchFailures = 0;
 
   constructor(
     readonly conversationId: number,

@@ -6,6 +6,8 @@ export class ChatClientError extends Error {
     readonly code: ErrorCode | "timeout" | "closed" | "network",
     message: string,
     readonly status?: number,
+    /** For a send: its client_id, to retry it with `send(…, {clientId})` without a duplicate. */
+    readonly clientId?: string,
   ) {
     super(message);
     this.name = "ChatClientError";

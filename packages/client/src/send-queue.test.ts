@@ -56,4 +56,16 @@ describe("SendQueue", () => {
     q.rejectAll(new Error("closed"));
     expect([a.error?.message, b.error?.message]).toEqual(["closed", "closed"]);
   });
+
+  it("clears a pending resend timer when the send settles", () => {
+    vi.useFakeTimers();
+    const q = new SendQueue<string>(0, timeoutError);
+    add(q, "a");
+    let resent = false;
+    const entry = q.get("a");
+    if (entry) entry.retryTimer = setTimeout(() => (resent = true), 100);
+    q.resolve("a", "ok");
+    vi.advanceTimersByTime(200);
+    expect(resent).toBe(false);
+  });
 });

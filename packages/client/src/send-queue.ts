@@ -8,6 +8,8 @@ export interface PendingSend<Ack> {
   /** Times the server answered `unavailable`. */
   refusals: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** A resend waiting after an `unavailable` answer. */
+  retryTimer?: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export class SendQueue<Ack> {
     return this.pending.size;
   }
 
-  add(entry: Omit<PendingSend<Ack>, "refusals" | "timer">): PendingSend<Ack> {
+  add(entry: Omit<PendingSend<Ack>, "refusals" | "timer" | "retryTimer">): PendingSend<Ack> {
     const full: PendingSend<Ack> = { ...entry, refusals: 0, timer: undefined };
     if (this.timeoutMs > 0 && Number.isFinite(this.timeoutMs)) {
       full.timer = setTimeout(() => {
@@ -69,6 +71,7 @@ export class SendQueue<Ack> {
     const entry = this.pending.get(clientId);
     if (!entry) return undefined;
     clearTimeout(entry.timer);
+    clearTimeout(entry.retryTimer);
     this.pending.delete(clientId);
     return entry;
   }

@@ -60,6 +60,10 @@ export const AckFrame = Type.Object({
   conversation_id: Id,
   seq: Id,
   timestamp: Timestamp,
+  /** Direct conversations: the other member, as in the message others receive. */
+  receiver_id: Type.Optional(Id),
+  /** A repeat of an earlier client_id: nothing new was stored. */
+  duplicate: Type.Optional(Type.Literal(true)),
 });
 export type AckFrame = Static<typeof AckFrame>;
 

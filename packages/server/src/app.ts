@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { Gateway } from "./gateway/gateway.js";
 import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
+import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
 import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
@@ -77,6 +78,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   app.decorateRequest("userId", 0);
   installValidation(app);
   installErrorHandling(app);
+  await installCors(app, config.allowedOrigins);
   installRequestLog(app);
 
   const gateway = new Gateway(chat, broker, config.ws, logger);

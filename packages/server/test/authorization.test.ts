@@ -17,12 +17,19 @@ describeEachDialect("authorization", (dialect) => {
 
   async function setup() {
     for (const id of [B, EVE]) await http("/api/me", { userId: id });
-    const direct = (await http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: B } })).body.id;
-    const group = (await http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "Private", member_ids: [B] } }))
-      .body.id;
-    const message = (await http(`/api/conversations/${direct}/messages`, { method: "POST", userId: A, json: { content: "confidential zebra" } }))
-      .body;
-    await http(`/api/conversations/${group}/messages`, { method: "POST", userId: B, json: { content: "confidential zebra in a group" } });
+    const direct = (await http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: B } })).body
+      .id;
+    const group = (
+      await http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "Private", member_ids: [B] } })
+    ).body.id;
+    const message = (
+      await http(`/api/conversations/${direct}/messages`, { method: "POST", userId: A, json: { content: "confidential zebra" } })
+    ).body;
+    await http(`/api/conversations/${group}/messages`, {
+      method: "POST",
+      userId: B,
+      json: { content: "confidential zebra in a group" },
+    });
     return { direct, group, message };
   }
 

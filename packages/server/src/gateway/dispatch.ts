@@ -32,6 +32,7 @@ export async function dispatch(conn: Connection, frame: DecodedFrame, chat: Chat
             seq: message.seq,
             timestamp: message.timestamp,
           };
+          if (message.receiver_id !== undefined) frame.receiver_id = message.receiver_id;
           conn.send(JSON.stringify(duplicate ? { ...frame, duplicate: true } : frame));
         };
         await chat.messaging.send(
