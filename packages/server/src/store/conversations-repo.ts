@@ -1,5 +1,6 @@
+import type { Insertable, Transaction } from "kysely";
 import type { Store } from "./database.js";
-import type { ConversationRow, MemberRow } from "./schema.js";
+import type { ConversationRow, ConversationsTable, Database, MemberRow } from "./schema.js";
 
 export interface ConversationInfo {
   id: number;
@@ -14,6 +15,17 @@ export interface CursorRow {
   user_id: number;
   delivered_seq: number;
   read_seq: number;
+}
+
+/** Inserts a conversation and returns its id (RETURNING where the dialect has it). */
+async function insertConversation(
+  trx: Transaction<Database>,
+  supportsReturning: boolean,
+  values: Insertable<ConversationsTable>,
+): Promise<number> {
+  const insert = trx.insertInto("conversations").values(values);
+  if (supportsReturning) return (await insert.returning("id").executeTakeFirstOrThrow()).id;
+  return Number((await insert.executeTakeFirstOrThrow()).insertId);
 }
 
 /** "a:b" with the smaller id first: one direct conversation per pair of users. */
@@ -47,9 +59,7 @@ export class ConversationsRepo {
           created_at: now,
           last_activity_at: now,
         };
-        const id = adapter.supportsReturning
-          ? (await trx.insertInto("conversations").values(values).returning("id").executeTakeFirstOrThrow()).id
-          : Number((await trx.insertInto("conversations").values(values).executeTakeFirstOrThrow()).insertId);
+        const id = await insertConversation(trx, adapter.supportsReturning, values);
         await trx
           .insertInto("members")
           .values([a, b].map((user_id) => ({ conversation_id: id, user_id, role: "member" as const, joined_at: now })))
@@ -99,9 +109,7 @@ export class ConversationsRepo {
         created_at: now,
         last_activity_at: now,
       };
-      const id = adapter.supportsReturning
-        ? (await trx.insertInto("conversations").values(values).returning("id").executeTakeFirstOrThrow()).id
-        : Number((await trx.insertInto("conversations").values(values).executeTakeFirstOrThrow()).insertId);
+      const id = await insertConversation(trx, adapter.supportsReturning, values);
       const rows = [creatorId, ...memberIds.filter((m) => m !== creatorId)].map((user_id) => ({
         conversation_id: id,
         user_id,
