@@ -64,11 +64,10 @@ export class ConversationAdmin {
     return this.guard(async () => {
       const info = await this.ownGroup(actorId, conversationId);
       const candidates = [...new Set(userIds)].filter((u) => !info.memberIds.includes(u));
-      if (info.memberIds.length + candidates.length > this.maxGroupMembers) {
-        throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
-      }
       await this.requireUsers(candidates);
-      const added = candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates);
+      // The size limit is checked inside the transaction, with the conversation locked.
+      const added = candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers);
+      if (added === "full") throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
       if (added.length > 0) {
         await this.cache.refresh(conversationId);
         await this.messaging.postSystem(
@@ -97,10 +96,15 @@ export class ConversationAdmin {
         throw new ChatError("forbidden", "only an owner of the group can remove others");
       }
       if (!info.memberIds.includes(userId)) throw new ChatError("not_found", `user ${userId} is not a member`);
-      const { removed } = await this.repo.removeMember(conversationId, userId);
+      // Before the row goes: from here on nothing new reaches the removed member.
+      this.cache.dropMember(conversationId, userId);
+      let removed = false;
+      try {
+        ({ removed } = await this.repo.removeMember(conversationId, userId));
+      } finally {
+        await this.cache.refresh(conversationId);
+      }
       if (!removed) throw new ChatError("not_found", `user ${userId} is not a member`);
-      // From here on nothing new reaches the removed member.
-      await this.cache.removed(conversationId, userId);
       const frame: MemberLeftFrame = { type: "member_left", conversation_id: conversationId, user_id: userId, by: actorId };
       this.broker.publish({ userIds: [userId], frame: JSON.stringify(frame) });
       await this.messaging.postSystem(

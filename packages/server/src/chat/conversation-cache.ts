@@ -8,15 +8,18 @@ import { BoundedMap } from "./bounded-map.js";
 export class ConversationCache {
   private readonly infos = new BoundedMap<number, ConversationInfo>(50_000);
   private readonly directs = new BoundedMap<string, number>(100_000);
+  /**
+   * Bumped by every change to a conversation: a load that started before a change must not
+   * put what it read (say, a member just removed) back into the cache.
+   */
+  private readonly versions = new BoundedMap<number, number>(50_000);
 
   constructor(readonly repo: ConversationsRepo) {}
 
   async get(id: number): Promise<ConversationInfo | undefined> {
     const cached = this.infos.get(id);
     if (cached) return cached;
-    const info = await this.repo.info(id);
-    if (info) this.infos.set(id, info);
-    return info;
+    return this.load(id);
   }
 
   /** The conversation if `userId` is a member of it. */
@@ -41,24 +44,37 @@ export class ConversationCache {
   }
 
   /**
-   * A member is gone: drop them from the cached entry at once, so that no message committed
-   * from now on is delivered to them, then reload the entry (owners may have changed).
+   * A member is about to be removed: from now on nothing committed reaches them, and no
+   * send of theirs passes the membership check. `refresh` afterwards settles the entry.
    */
-  async removed(id: number, userId: number): Promise<void> {
+  dropMember(id: number, userId: number): void {
+    this.bump(id);
     const cached = this.infos.get(id);
-    if (cached) this.infos.set(id, { ...cached, memberIds: cached.memberIds.filter((m) => m !== userId) });
-    await this.refresh(id);
+    if (cached) {
+      this.infos.set(id, {
+        ...cached,
+        memberIds: cached.memberIds.filter((m) => m !== userId),
+        ownerIds: cached.ownerIds.filter((m) => m !== userId),
+      });
+    }
   }
 
-  /** Reloads an entry after a change (members added, title or owners changed). */
+  /** Reloads an entry after a change (members added or removed, title or owners changed). */
   async refresh(id: number): Promise<ConversationInfo | undefined> {
+    this.bump(id);
+    this.infos.delete(id);
+    return this.load(id);
+  }
+
+  private async load(id: number): Promise<ConversationInfo | undefined> {
+    const version = this.versions.get(id) ?? 0;
     const info = await this.repo.info(id);
-    if (info) this.infos.set(id, info);
-    else this.infos.delete(id);
+    // Only what was read after the last change may be kept.
+    if (info && (this.versions.get(id) ?? 0) === version) this.infos.set(id, info);
     return info;
   }
 
-  invalidate(id: number): void {
-    this.infos.delete(id);
+  private bump(id: number): void {
+    this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
   }
 }

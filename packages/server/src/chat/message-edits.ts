@@ -26,7 +26,8 @@ export class MessageEdits {
       validateContent(content);
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) throw new ChatError("conflict", "the message was deleted");
-      const updated = (await this.messages.update(messageId, { content, edited_at: Date.now() })) ?? row;
+      const updated = await this.messages.update(messageId, { content, edited_at: Date.now() });
+      if (!updated) throw new ChatError("conflict", "the message was deleted");
       const message = await this.view(updated, info);
       this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...message }) });
       return message;
@@ -39,7 +40,9 @@ export class MessageEdits {
     try {
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) return this.view(row, info);
-      const updated = (await this.messages.update(messageId, { content: "", deleted_at: Date.now() })) ?? row;
+      const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now() });
+      // Deleted meanwhile by another request, which told the members: show it as it is now.
+      if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);
       const frame: MessageDeletedFrame = {
         type: "message_deleted",
         id: row.id,

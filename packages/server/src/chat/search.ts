@@ -1,8 +1,7 @@
 import type { SearchResponse } from "@chatapp/protocol";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
-import { type SearchRepo, searchTerms } from "../store/search-repo.js";
-import type { ConversationCache } from "./conversation-cache.js";
-import { asChatError } from "./errors.js";
+import { MAX_SEARCH_WORDS, type SearchRepo, searchTerms } from "../store/search-repo.js";
+import { asChatError, ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
 
 /** Search over the caller's conversations only, ranked, paged by offset. */
@@ -10,27 +9,31 @@ export class Search {
   constructor(
     private readonly repo: SearchRepo,
     private readonly conversationsRepo: ConversationsRepo,
-    private readonly cache: ConversationCache,
   ) {}
 
   async search(userId: number, query: string, limit: number, offset: number): Promise<SearchResponse> {
     try {
-      const rows = await this.repo.search(userId, searchTerms(query), limit + 1, offset);
+      const terms = searchTerms(query);
+      if (terms.length > MAX_SEARCH_WORDS) {
+        throw new ChatError("invalid_request", `search at most ${MAX_SEARCH_WORDS} words at once`);
+      }
+      const rows = await this.repo.search(userId, terms, limit + 1, offset);
       const page = rows.slice(0, limit);
       const conversationIds = [...new Set(page.map((r) => r.conversation_id))];
-      const members = await this.conversationsRepo.membersOf(conversationIds);
-      const messages = [];
-      for (const row of page) {
-        const info = await this.cache.get(row.conversation_id);
+      // A fixed number of queries per page, whatever it holds.
+      const [members, kinds] = await Promise.all([
+        this.conversationsRepo.membersOf(conversationIds),
+        this.conversationsRepo.kinds(conversationIds),
+      ]);
+      const messages = page.map((row) => {
         const cm = members.filter((m) => m.conversation_id === row.conversation_id);
-        messages.push(
-          toWireMessage(
-            fieldsOf(row),
-            info ? receiverOf(info.kind, info.memberIds, row.sender_id) : undefined,
-            statusFrom(row.seq, row.sender_id, cm),
-          ),
+        const receiver = receiverOf(
+          kinds.get(row.conversation_id) ?? "group",
+          cm.map((m) => m.user_id),
+          row.sender_id,
         );
-      }
+        return toWireMessage(fieldsOf(row), receiver, statusFrom(row.seq, row.sender_id, cm));
+      });
       return { messages, has_more: rows.length > limit };
     } catch (err) {
       throw asChatError(err);

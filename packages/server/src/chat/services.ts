@@ -68,7 +68,7 @@ export function createChatServices(
     options.maxGroupMembers ?? 1000,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker);
-  const search = new Search(new SearchRepo(store), conversationsRepo, conversations);
+  const search = new Search(new SearchRepo(store), conversationsRepo);
   return {
     users,
     directory,

@@ -126,26 +126,42 @@ export class ConversationsRepo {
     });
   }
 
-  /** Adds members (those already in are left as they are); returns the ones added. */
-  async addMembers(conversationId: number, userIds: number[]): Promise<number[]> {
-    const { db } = this.store;
+  /**
+   * Locks the conversation row for the rest of the transaction, so membership changes to one
+   * conversation happen one at a time (two last owners leaving at once, the same user added
+   * twice at once, a size limit checked by two requests at once). Returns its last_seq.
+   */
+  private async lock(trx: Transaction<Database>, conversationId: number): Promise<number | undefined> {
+    let query = trx.selectFrom("conversations").select("last_seq").where("id", "=", conversationId);
+    if (this.store.adapter.supportsForUpdate) query = query.forUpdate();
+    return (await query.executeTakeFirst())?.last_seq;
+  }
+
+  /**
+   * Adds members (those already in are left as they are) and returns the ones added, or
+   * "full" when the group would pass `maxMembers`. Newcomers start with their cursors at the
+   * conversation's last message: what was said before they joined is not unread for them.
+   */
+  async addMembers(conversationId: number, userIds: number[], maxMembers: number): Promise<number[] | "full"> {
     const now = Date.now();
-    return db.transaction().execute(async (trx) => {
-      const present = await trx
-        .selectFrom("members")
-        .select("user_id")
-        .where("conversation_id", "=", conversationId)
-        .where("user_id", "in", userIds)
-        .execute();
+    return this.store.db.transaction().execute(async (trx) => {
+      const lastSeq = (await this.lock(trx, conversationId)) ?? 0;
+      const present = await trx.selectFrom("members").select("user_id").where("conversation_id", "=", conversationId).execute();
       const have = new Set(present.map((p) => p.user_id));
       const added = [...new Set(userIds)].filter((u) => !have.has(u));
+      if (have.size + added.length > maxMembers) return "full";
       for (let start = 0; start < added.length; start += 500) {
         await trx
           .insertInto("members")
           .values(
-            added
-              .slice(start, start + 500)
-              .map((user_id) => ({ conversation_id: conversationId, user_id, role: "member" as const, joined_at: now })),
+            added.slice(start, start + 500).map((user_id) => ({
+              conversation_id: conversationId,
+              user_id,
+              role: "member" as const,
+              joined_at: now,
+              delivered_seq: lastSeq,
+              read_seq: lastSeq,
+            })),
           )
           .execute();
       }
@@ -158,8 +174,8 @@ export class ConversationsRepo {
    * standing member is promoted. Returns whether the user was a member, and who was promoted.
    */
   async removeMember(conversationId: number, userId: number): Promise<{ removed: boolean; promoted: number | undefined }> {
-    const { db } = this.store;
-    return db.transaction().execute(async (trx) => {
+    return this.store.db.transaction().execute(async (trx) => {
+      await this.lock(trx, conversationId);
       const result = await trx
         .deleteFrom("members")
         .where("conversation_id", "=", conversationId)
@@ -191,6 +207,17 @@ export class ConversationsRepo {
       }
       return { removed: true, promoted: next?.user_id };
     });
+  }
+
+  /** Kind of each conversation, in one query. */
+  async kinds(conversationIds: number[]): Promise<Map<number, "direct" | "group">> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await this.store.db
+      .selectFrom("conversations")
+      .select(["id", "kind"])
+      .where("id", "in", conversationIds)
+      .execute();
+    return new Map(rows.map((r) => [r.id, r.kind]));
   }
 
   async setTitle(conversationId: number, title: string): Promise<void> {

@@ -10,6 +10,11 @@ export interface DialectAdapter {
   name: DialectName;
   /** INSERT … RETURNING works (SQLite, PostgreSQL); MySQL needs a read-back. */
   supportsReturning: boolean;
+  /**
+   * SELECT … FOR UPDATE locks rows (MySQL, PostgreSQL). SQLite has no such clause and needs
+   * none: its writes are serialized on one connection.
+   */
+  supportsForUpdate: boolean;
   /** The insert skips rows that would break a unique key. */
   insertIgnore<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[]): QB;
   /** The insert updates `set` on the row whose unique key it hits. */
@@ -32,6 +37,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
   sqlite: {
     name: "sqlite",
     supportsReturning: true,
+    supportsForUpdate: false,
     ...onConflict,
     isUniqueViolation: (err) =>
       code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true || code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
@@ -40,6 +46,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
   mysql: {
     name: "mysql",
     supportsReturning: false,
+    supportsForUpdate: true,
     insertIgnore: (qb: any) => qb.ignore(),
     upsert: (qb: any, _cols: string[], set: Record<string, unknown>) => qb.onDuplicateKeyUpdate(set),
     isUniqueViolation: (err) => code(err) === "ER_DUP_ENTRY",
@@ -48,6 +55,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
   postgres: {
     name: "postgres",
     supportsReturning: true,
+    supportsForUpdate: true,
     ...onConflict,
     isUniqueViolation: (err) => code(err) === "23505",
     isRetryable: (err) => code(err) === "40P01" || code(err) === "40001",

@@ -87,12 +87,22 @@ export class MessagesRepo {
     return this.store.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  /** Edits (new content) or deletes (content emptied) a message; returns the row as stored. */
+  /**
+   * Edits (new content) or deletes (content emptied) a message that is not deleted; returns
+   * the row as stored, or undefined when it was deleted meanwhile (an edit must not bring
+   * deleted content back).
+   */
   async update(
     id: number,
     change: { content: string; edited_at?: number; deleted_at?: number },
   ): Promise<MessageRow | undefined> {
-    await this.store.db.updateTable("messages").set(change).where("id", "=", id).execute();
+    const result = await this.store.db
+      .updateTable("messages")
+      .set(change)
+      .where("id", "=", id)
+      .where("deleted_at", "is", null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
     return this.byId(id);
   }
 

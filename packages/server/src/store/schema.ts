@@ -20,6 +20,8 @@ export interface UsersTable {
   display_name: string | null;
   password_hash: string | null;
   created_at: number;
+  /** Username and display name lower-cased, for the directory; null for users known only by id. */
+  search_name: string | null;
 }
 
 export interface UserStatusTable {

@@ -2,13 +2,35 @@ import { sql } from "kysely";
 import type { Store } from "./database.js";
 import type { MessageRow } from "./schema.js";
 
+/** Most words a search may have: every one of them must match. */
+export const MAX_SEARCH_WORDS = 16;
+
 /**
- * The words of a search: letters and digits of any script, lower-cased, at most 8. Everything
- * else is dropped, so no user text reaches a full-text query language as syntax.
+ * The words of a search: letters (with their combining marks) and digits of any script,
+ * NFC-normalized and lower-cased. Everything else is dropped, so no user text reaches a
+ * full-text query language as syntax.
  */
 export function searchTerms(query: string): string[] {
-  return [...new Set((query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8))];
+  return [
+    ...new Set(
+      query
+        .normalize("NFC")
+        .toLowerCase()
+        .match(/[\p{L}\p{M}\p{N}]+/gu) ?? [],
+    ),
+  ];
 }
+
+/**
+ * InnoDB's default stopwords and minimum token size (3): such words are not in a FULLTEXT
+ * index, so requiring them would match nothing; they are left out of MySQL queries.
+ */
+const INNODB_STOPWORDS = new Set(
+  "a about an are as at be by com de en for from how i in is it la of on or that the this to was what when where who will with und www".split(
+    " ",
+  ),
+);
+const innodbIndexes = (word: string) => [...word].length >= 3 && !INNODB_STOPWORDS.has(word);
 
 /**
  * Full-text search over the messages of the user's conversations, with each dialect's own
@@ -31,7 +53,9 @@ export class SearchRepo {
         return rows;
       }
       case "mysql": {
-        const match = terms.map((t) => `+${t}*`).join(" ");
+        const indexed = terms.filter(innodbIndexes);
+        if (indexed.length === 0) return [];
+        const match = indexed.map((t) => `+${t}*`).join(" ");
         const { rows } = await sql<MessageRow>`select m.* from messages m ${scope}
           and match(m.content) against (${match} in boolean mode)
           order by match(m.content) against (${match} in boolean mode) desc, m.id desc limit ${limit} offset ${offset}`.execute(

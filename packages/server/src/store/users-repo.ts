@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Store } from "./database.js";
 import type { UserRow } from "./schema.js";
+import { searchName } from "./search-name.js";
 
 export type PublicUser = Pick<UserRow, "id" | "username" | "display_name">;
 
@@ -25,16 +26,14 @@ export class UsersRepo {
    */
   search(text: string, limit: number, offset: number): Promise<PublicUser[]> {
     // "!" escapes LIKE's wildcards: one escape character every dialect accepts as written.
-    const pattern = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const pattern = `%${text
+      .normalize("NFC")
+      .toLowerCase()
+      .replace(/[!%_]/g, (c) => `!${c}`)}%`;
     return this.store.db
       .selectFrom("users")
       .select(PUBLIC)
-      .where((eb) =>
-        eb.or([
-          sql<boolean>`lower(username) like ${pattern} escape '!'`,
-          sql<boolean>`lower(display_name) like ${pattern} escape '!'`,
-        ]),
-      )
+      .where(sql<boolean>`search_name like ${pattern} escape '!'`)
       .orderBy("username")
       .orderBy("id")
       .limit(limit)
@@ -58,6 +57,7 @@ export class UsersRepo {
       display_name: input.displayName,
       password_hash: input.passwordHash,
       created_at: Date.now(),
+      search_name: searchName(input.username, input.displayName),
     };
     for (let attempt = 1; ; attempt++) {
       try {

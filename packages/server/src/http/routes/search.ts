@@ -1,5 +1,6 @@
 import { SearchQuery, SearchResponse, UsersQuery, UsersResponse } from "@chatapp/protocol";
 import type { preHandlerHookHandler } from "fastify";
+import { ChatError } from "../../chat/errors.js";
 import type { ChatServices } from "../../chat/services.js";
 import type { App } from "../app-types.js";
 
@@ -14,6 +15,10 @@ export function searchRoutes(app: App, deps: { chat: ChatServices; guard: preHan
   app.get(
     "/api/users",
     { preHandler: guard, schema: { querystring: UsersQuery, response: { 200: UsersResponse } } },
-    async (request) => chat.users.search(request.query.query.trim(), request.query.limit ?? 20, request.query.offset ?? 0),
+    async (request) => {
+      const text = request.query.query.trim();
+      if (text === "") throw new ChatError("invalid_request", "query must not be blank");
+      return chat.users.search(text, request.query.limit ?? 20, request.query.offset ?? 0);
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, sql } from "kysely";
 import type { DialectName } from "../dialect.js";
+import { searchName } from "../search-name.js";
 
 /**
  * System messages (membership and title changes recorded in history), and each dialect's own
@@ -15,6 +16,21 @@ export function groupsAndSearchMigration(dialect: DialectName): Migration {
         .addColumn("kind", "varchar(8)", (c) => c.notNull().defaultTo("user"))
         .execute();
       await db.schema.alterTable("messages").addColumn("system_event", "text").execute();
+      // The user directory searches names lower-cased by the server (SQLite's lower() knows
+      // only ASCII, so the database cannot do it alike everywhere).
+      await db.schema.alterTable("users").addColumn("search_name", "varchar(200)").execute();
+      const named = await db
+        .selectFrom("users")
+        .select(["id", "username", "display_name"])
+        .where("username", "is not", null)
+        .execute();
+      for (const u of named) {
+        await db
+          .updateTable("users")
+          .set({ search_name: searchName(u.username, u.display_name) })
+          .where("id", "=", u.id)
+          .execute();
+      }
       // The conversation list orders a user's conversations by activity.
       await db.schema.createIndex("conversations_activity_idx").on("conversations").columns(["last_activity_at", "id"]).execute();
 
@@ -63,6 +79,7 @@ export function groupsAndSearchMigration(dialect: DialectName): Migration {
       }
       await db.schema.dropIndex("conversations_activity_idx").on("conversations").execute();
       await db.schema.alterTable("messages").dropColumn("system_event").execute();
+      await db.schema.alterTable("users").dropColumn("search_name").execute();
       await db.schema.alterTable("messages").dropColumn("kind").execute();
     },
   };
