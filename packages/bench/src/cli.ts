@@ -1,0 +1,84 @@
+/**
+ * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
+ *
+ * Scenarios: dm-throughput, dm-latency. Targets for --start: chatapp-sqlite, chatapp-mysql,
+ * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
+ * `--start all` measures every target in one run and adds each one's ratio to the relay.
+ * Progress goes to stderr; a table (or, with --json, JSON) to stdout.
+ */
+import { parseArgs } from "node:util";
+import { type DmResult, runDm } from "./scenarios/dm.js";
+import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    start: { type: "string" },
+    url: { type: "string" },
+    secret: { type: "string", default: process.env.JWT_SECRET },
+    pairs: { type: "string", default: "50" },
+    window: { type: "string", default: "32" },
+    rate: { type: "string", default: "2000" },
+    seconds: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+const scenario = positionals[0];
+const SCENARIOS = ["dm-throughput", "dm-latency"];
+function usage(message: string): never {
+  process.stderr.write(
+    `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
+  );
+  process.exit(2);
+}
+if (!scenario || !SCENARIOS.includes(scenario)) usage(`unknown scenario ${scenario ?? "(none)"}`);
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const options = {
+  pairs: Number(values.pairs),
+  window: Number(values.window),
+  rate: scenario === "dm-latency" ? Number(values.rate) : 0,
+  seconds: Number(values.seconds),
+  warmup: Number(values.warmup),
+  progress,
+};
+
+async function measure(target: Target): Promise<DmResult> {
+  try {
+    return await runDm(target, options);
+  } finally {
+    await target.stop();
+  }
+}
+
+const results: { target: string; result: DmResult }[] = [];
+if (values.url) {
+  if (!values.secret) usage("--url needs --secret (or JWT_SECRET)");
+  results.push({ target: values.url, result: await measure(remoteTarget(values.url, values.secret)) });
+} else {
+  const names = values.start === "all" ? [...TARGETS] : [values.start];
+  for (const name of names) {
+    if (!name || !(TARGETS as readonly string[]).includes(name)) usage(`--start takes ${TARGETS.join(", ")} or all`);
+    progress(`starting ${name}`);
+    results.push({ target: name, result: await measure(await startTarget(name as TargetName)) });
+  }
+}
+
+const relay = results.find((r) => r.target === "relay")?.result.rate;
+if (values.json) {
+  console.log(JSON.stringify({ scenario, options: { ...options, progress: undefined }, results }, null, 2));
+} else {
+  console.log(
+    `${scenario}: ${options.pairs} pairs, ${options.rate ? `${options.rate} msg/s` : `window ${options.window}`}, ${options.seconds} s`,
+  );
+  console.log("target           msg/s   vs relay    p50 ms   p99 ms  p99.9 ms   max ms   lost  dup  order");
+  for (const { target, result: r } of results) {
+    const ratio = relay ? `${((100 * r.rate) / relay).toFixed(0)}%` : "-";
+    console.log(
+      `${target.padEnd(15)} ${r.rate.toFixed(0).padStart(7)} ${ratio.padStart(9)} ${String(r.latencyMs.p50).padStart(9)} ${String(r.latencyMs.p99).padStart(8)} ${String(r.latencyMs.p999).padStart(9)} ${String(r.latencyMs.max).padStart(8)} ${String(r.lost).padStart(6)} ${String(r.duplicated).padStart(4)} ${String(r.outOfOrder).padStart(6)}`,
+    );
+  }
+}
+if (results.some(({ result: r }) => r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0)) process.exitCode = 1;
