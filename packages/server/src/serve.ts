@@ -48,7 +48,8 @@ export async function serve(): Promise<void> {
       logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms; exiting anyway`);
       process.exit(1);
     }, config.shutdownTimeoutMs);
-    deadline.unref();
+    // Kept referenced: the deadline holds even if whatever keeps the shutdown waiting does not.
+    void deadline;
     app.close().then(
       () => {
         logger.info("stopped");
@@ -60,6 +61,7 @@ export async function serve(): Promise<void> {
       },
     );
   };
+  // Once: a second signal gets the default action and ends the process at once.
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
 }

@@ -9,6 +9,12 @@ const tsx = pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).hre
 
 export type CliProcess = ChildProcess & { output: () => string };
 
+// Servers a failing test leaves behind die with the test process.
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Runs `chatapp <args>` from the sources, in `cwd`, with only `env` (and PATH) set. */
 export function runCli(args: string[], env: Record<string, string>, cwd: string): CliProcess {
   const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, cli, ...args], {
@@ -16,6 +22,8 @@ export function runCli(args: string[], env: Record<string, string>, cwd: string)
     env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let out = "";
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (out += d));
@@ -42,6 +50,11 @@ export async function waitForOutput(child: CliProcess, re: RegExp, ms = 15_000):
 /** Starts `chatapp serve` and resolves once it listens, with its port. */
 export async function startServerProcess(env: Record<string, string>, cwd: string): Promise<{ child: CliProcess; port: number }> {
   const child = runCli(["serve"], { HOST: "127.0.0.1", PORT: "0", ...env }, cwd);
-  const [, port] = await waitForOutput(child, /listening on http:\/\/localhost:(\d+)/);
-  return { child, port: Number(port) };
+  try {
+    const [, port] = await waitForOutput(child, /listening on http:\/\/localhost:(\d+)/);
+    return { child, port: Number(port) };
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
 }
