@@ -21,6 +21,7 @@ export class Connection {
   /** Serializes the target resolution of this socket's sends, so they are stored in the order sent. */
   readonly sendOrder: SendOrder = { tail: Promise.resolve() };
   private syncing = true;
+  private corked = false;
   private held: BrokerEvent[] = [];
   /** While syncing: the highest seq written per conversation. */
   private readonly lastSent = new Map<number, number>();
@@ -48,7 +49,25 @@ export class Connection {
       this.close(1013, "slow consumer: reconnect and fetch what you missed");
       return;
     }
+    this.cork();
     this.ws.send(frame, onWritten && ((err) => err || onWritten()));
+  }
+
+  /**
+   * Frames written in one turn of the event loop (a committed batch fans out many) leave in
+   * one system call: the socket is corked at the first and uncorked once the turn's
+   * synchronous work is done.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!socket) return;
+    this.corked = true;
+    socket.cork();
+    queueMicrotask(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   /** An event from the broker: written now, or held until the backlog has been sent. */
