@@ -7,6 +7,7 @@
  * Progress goes to stderr; a table (or, with --json, JSON) to stdout.
  */
 import { parseArgs } from "node:util";
+import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
 
@@ -22,11 +23,13 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
+    count: { type: "string", default: "19900" },
+    concurrency: { type: "string", default: "200" },
   },
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency"];
+const SCENARIOS = ["dm-throughput", "dm-latency", "connections"];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -45,15 +48,25 @@ const options = {
   progress,
 };
 
-async function measure(target: Target): Promise<DmResult> {
+type Result = DmResult | ConnectionsResult;
+
+async function measure(target: Target): Promise<Result> {
   try {
+    if (scenario === "connections") {
+      return await runConnections(target, {
+        count: Number(values.count),
+        concurrency: Number(values.concurrency),
+        waitForReady: !["relay", "naive"].includes(target.name),
+        progress,
+      });
+    }
     return await runDm(target, options);
   } finally {
     await target.stop();
   }
 }
 
-const results: { target: string; result: DmResult }[] = [];
+const results: { target: string; result: Result }[] = [];
 if (values.url) {
   if (!values.secret) usage("--url needs --secret (or JWT_SECRET)");
   results.push({ target: values.url, result: await measure(remoteTarget(values.url, values.secret)) });
@@ -66,19 +79,33 @@ if (values.url) {
   }
 }
 
-const relay = results.find((r) => r.target === "relay")?.result.rate;
+const isDm = (r: Result): r is DmResult => "latencyMs" in r;
+const relayResult = results.find((r) => r.target === "relay")?.result;
+const relay = relayResult && isDm(relayResult) ? relayResult.rate : undefined;
 if (values.json) {
-  console.log(JSON.stringify({ scenario, options: { ...options, progress: undefined }, results }, null, 2));
+  console.log(JSON.stringify({ scenario, results }, null, 2));
+} else if (scenario === "connections") {
+  console.log(`connections: ${values.count} idle sockets, ${values.concurrency} opening at once`);
+  console.log("target           opened  failed   seconds   RSS before   RSS after   KiB/conn");
+  for (const { target, result } of results) {
+    if (isDm(result)) continue;
+    const r = result;
+    console.log(
+      `${target.padEnd(15)} ${String(r.opened).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssAfterMiB} MiB`.padStart(11)} ${String(r.kibPerConnection).padStart(10)}`,
+    );
+  }
 } else {
   console.log(
     `${scenario}: ${options.pairs} pairs, ${options.rate ? `${options.rate} msg/s` : `window ${options.window}`}, ${options.seconds} s`,
   );
   console.log("target           msg/s   vs relay    p50 ms   p99 ms  p99.9 ms   max ms   lost  dup  order");
   for (const { target, result: r } of results) {
+    if (!isDm(r)) continue;
     const ratio = relay ? `${((100 * r.rate) / relay).toFixed(0)}%` : "-";
     console.log(
       `${target.padEnd(15)} ${r.rate.toFixed(0).padStart(7)} ${ratio.padStart(9)} ${String(r.latencyMs.p50).padStart(9)} ${String(r.latencyMs.p99).padStart(8)} ${String(r.latencyMs.p999).padStart(9)} ${String(r.latencyMs.max).padStart(8)} ${String(r.lost).padStart(6)} ${String(r.duplicated).padStart(4)} ${String(r.outOfOrder).padStart(6)}`,
     );
   }
 }
-if (results.some(({ result: r }) => r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0)) process.exitCode = 1;
+if (results.some(({ result: r }) => (isDm(r) ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 : r.failed > 0)))
+  process.exitCode = 1;

@@ -2,6 +2,7 @@ import type { StatusUpdateFrame, UserStatus } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { PresenceRepo } from "../store/presence-repo.js";
+import { Coalescer } from "./coalescer.js";
 import { iso } from "./time.js";
 
 /**
@@ -11,7 +12,12 @@ import { iso } from "./time.js";
  * applied in the order they happened.
  */
 export class Presence {
-  private readonly chains = new Map<number, Promise<void>>();
+  /**
+   * Changes are written like messages: those arriving while a write is in flight go into the
+   * next one, a user's latest change wins, and one statement records them all. Changes of one
+   * user are applied in the order they happened.
+   */
+  private readonly writes = new Coalescer<number, { status: "online" | "offline"; at: number }>((changes) => this.write(changes));
 
   constructor(
     private readonly repo: PresenceRepo,
@@ -30,7 +36,7 @@ export class Presence {
 
   /** Marks users offline at once, without telling anyone (shutdown: every socket is closing). */
   async markOffline(userIds: number[]): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    await this.writes.drain();
     await this.repo.setOffline(userIds, Date.now());
   }
 
@@ -63,29 +69,25 @@ export class Presence {
   }
 
   private change(userId: number, status: "online" | "offline"): Promise<void> {
-    const previous = this.chains.get(userId) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      try {
-        const now = Date.now();
-        await this.repo.set(userId, status, now);
-        const contacts = await this.conversations.contactsOf(userId);
-        if (contacts.length === 0) return;
-        const frame: StatusUpdateFrame = {
-          type: "status_update",
-          sender_id: userId,
-          user_id: userId,
-          status,
-          last_seen: iso(now),
-        };
-        this.broker.publish({ userIds: contacts, frame: JSON.stringify(frame) });
-      } catch (err) {
-        this.onError(err);
-      }
-    });
-    this.chains.set(userId, next);
-    void next.then(() => {
-      if (this.chains.get(userId) === next) this.chains.delete(userId);
-    });
-    return next;
+    return this.writes.add(userId, { status, at: Date.now() }).catch((err) => this.onError(err));
+  }
+
+  /** One statement for every change, then each user's contacts hear of it. */
+  private async write(changes: Map<number, { status: "online" | "offline"; at: number }>): Promise<void> {
+    const list = [...changes].map(([userId, c]) => ({ userId, ...c }));
+    await this.repo.setMany(list);
+    const contacts = await this.conversations.contactsOf(list.map((c) => c.userId));
+    for (const c of list) {
+      const to = contacts.get(c.userId) ?? [];
+      if (to.length === 0) continue;
+      const frame: StatusUpdateFrame = {
+        type: "status_update",
+        sender_id: c.userId,
+        user_id: c.userId,
+        status: c.status,
+        last_seen: iso(c.at),
+      };
+      this.broker.publish({ userIds: to, frame: JSON.stringify(frame) });
+    }
   }
 }

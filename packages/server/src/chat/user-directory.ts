@@ -1,5 +1,6 @@
 import type { UsersRepo } from "../store/users-repo.js";
 import { BoundedMap } from "./bounded-map.js";
+import { Coalescer } from "./coalescer.js";
 
 /**
  * Which user ids exist, cached: every authenticated request provisions its user (tokens
@@ -8,13 +9,17 @@ import { BoundedMap } from "./bounded-map.js";
  */
 export class UserDirectory {
   private readonly known = new BoundedMap<number, true>(200_000);
+  /** First uses arriving together (a connect storm) are provisioned in one statement. */
+  private readonly provisioning = new Coalescer<number, true>(async (ids) => {
+    await this.users.ensureExists([...ids.keys()]);
+    for (const id of ids.keys()) this.known.set(id, true);
+  });
 
   constructor(private readonly users: UsersRepo) {}
 
   async provision(id: number): Promise<void> {
     if (this.known.has(id)) return;
-    await this.users.ensureExists(id);
-    this.known.set(id, true);
+    await this.provisioning.add(id, true);
   }
 
   async exists(id: number): Promise<boolean> {

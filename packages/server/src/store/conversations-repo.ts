@@ -237,17 +237,20 @@ export class ConversationsRepo {
       .then((r) => r?.last_seq);
   }
 
-  /** Everyone who shares at least one conversation with the user (the user excluded). */
-  async contactsOf(userId: number): Promise<number[]> {
+  /** For each user, everyone who shares at least one conversation with them (themselves excluded). */
+  async contactsOf(userIds: number[]): Promise<Map<number, number[]>> {
+    const contacts = new Map<number, number[]>(userIds.map((u) => [u, []]));
+    if (userIds.length === 0) return contacts;
     const rows = await this.store.db
       .selectFrom("members as mine")
       .innerJoin("members as other", "other.conversation_id", "mine.conversation_id")
-      .select("other.user_id")
+      .select(["mine.user_id as user", "other.user_id as contact"])
       .distinct()
-      .where("mine.user_id", "=", userId)
-      .where("other.user_id", "<>", userId)
+      .where("mine.user_id", "in", userIds)
+      .whereRef("other.user_id", "<>", "mine.user_id")
       .execute();
-    return rows.map((r) => r.user_id);
+    for (const r of rows) contacts.get(r.user)?.push(r.contact);
+    return contacts;
   }
 
   /** The user's conversations with their last seq and the user's own cursors. */

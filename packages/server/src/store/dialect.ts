@@ -1,4 +1,4 @@
-import type { InsertQueryBuilder } from "kysely";
+import { type InsertQueryBuilder, type RawBuilder, sql } from "kysely";
 
 export type DialectName = "sqlite" | "mysql" | "postgres";
 
@@ -19,6 +19,8 @@ export interface DialectAdapter {
   insertIgnore<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[]): QB;
   /** The insert updates `set` on the row whose unique key it hits. */
   upsert<QB extends InsertQueryBuilder<any, any, any>>(qb: QB, conflictColumns: string[], set: Record<string, unknown>): QB;
+  /** In an upsert's update, the value the insert proposed for `column`. */
+  excluded(column: string): RawBuilder<unknown>;
   isUniqueViolation(err: unknown): boolean;
   /** A deadlock or serialization failure: the transaction may simply be tried again. */
   isRetryable(err: unknown): boolean;
@@ -26,6 +28,8 @@ export interface DialectAdapter {
 
 const code = (err: unknown): string | undefined =>
   typeof err === "object" && err !== null && "code" in err ? String((err as { code: unknown }).code) : undefined;
+
+const excludedRow = (column: string) => sql`excluded.${sql.ref(column)}`;
 
 const onConflict = {
   insertIgnore: (qb: any, cols: string[]) => qb.onConflict((oc: any) => oc.columns(cols).doNothing()),
@@ -39,6 +43,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
     supportsReturning: true,
     supportsForUpdate: false,
     ...onConflict,
+    excluded: excludedRow,
     isUniqueViolation: (err) =>
       code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true || code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
     isRetryable: (err) => code(err) === "SQLITE_BUSY",
@@ -49,6 +54,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
     supportsForUpdate: true,
     insertIgnore: (qb: any) => qb.ignore(),
     upsert: (qb: any, _cols: string[], set: Record<string, unknown>) => qb.onDuplicateKeyUpdate(set),
+    excluded: (column: string) => sql`values(${sql.ref(column)})`,
     isUniqueViolation: (err) => code(err) === "ER_DUP_ENTRY",
     isRetryable: (err) => code(err) === "ER_LOCK_DEADLOCK" || code(err) === "ER_LOCK_WAIT_TIMEOUT",
   },
@@ -57,6 +63,7 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
     supportsReturning: true,
     supportsForUpdate: true,
     ...onConflict,
+    excluded: excludedRow,
     isUniqueViolation: (err) => code(err) === "23505",
     isRetryable: (err) => code(err) === "40P01" || code(err) === "40001",
   },

@@ -9,13 +9,16 @@ export interface StatusRow {
 export class PresenceRepo {
   constructor(private readonly store: Store) {}
 
-  async set(userId: number, status: "online" | "offline", lastSeen: number): Promise<void> {
+  /** Records the status of many users in one statement. */
+  async setMany(changes: { userId: number; status: "online" | "offline"; at: number }[]): Promise<void> {
+    if (changes.length === 0) return;
     const { db, adapter } = this.store;
     await adapter
-      .upsert(db.insertInto("user_status").values({ user_id: userId, status, last_seen: lastSeen }), ["user_id"], {
-        status,
-        last_seen: lastSeen,
-      })
+      .upsert(
+        db.insertInto("user_status").values(changes.map((c) => ({ user_id: c.userId, status: c.status, last_seen: c.at }))),
+        ["user_id"],
+        { status: adapter.excluded("status"), last_seen: adapter.excluded("last_seen") },
+      )
       .execute();
   }
 

@@ -75,13 +75,15 @@ export class UsersRepo {
   }
 
   /**
-   * Makes sure a user row exists for an id taken from a token minted elsewhere (first-use
-   * provisioning). Safe to call concurrently from several requests and nodes.
+   * Makes sure user rows exist for ids taken from tokens minted elsewhere (first-use
+   * provisioning), in one statement. Safe to call concurrently from several requests and nodes.
    */
-  async ensureExists(id: number): Promise<void> {
+  async ensureExists(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
     const { db, adapter } = this.store;
+    const now = Date.now();
     const result = await adapter
-      .insertIgnore(db.insertInto("users").values({ id, created_at: Date.now() }), ["id"])
+      .insertIgnore(db.insertInto("users").values(ids.map((id) => ({ id, created_at: now }))), ["id"])
       .executeTakeFirst();
     if (adapter.name === "postgres" && Number(result.numInsertedOrUpdatedRows ?? 0) > 0) {
       // An explicit id does not move PostgreSQL's sequence; move it past, so a later
