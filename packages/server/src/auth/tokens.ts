@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 
 /** Every way a token can be wrong gets this one error: a 401 never says which check failed. */
@@ -20,13 +21,14 @@ export interface VerifiedToken {
  * algorithms are refused.
  */
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** A KeyObject made once: jose would otherwise import raw key bytes again for every token. */
+  private readonly key: KeyObject;
 
   constructor(
     secret: string,
     private readonly defaultTtlSeconds = 24 * 3600,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, "utf8"));
   }
 
   async sign(userId: number, ttlSeconds = this.defaultTtlSeconds): Promise<string> {
