@@ -1,0 +1,147 @@
+/**
+ * npm run bench:report — runs the standard set (ChatApp on SQLite and on MariaDB, the bare
+ * relay and the naive peer, each started fresh, all in one run) and writes
+ * docs/benchmarks.md with the machine, the commands, the tables, the ratios to the relay, and
+ * an SVG chart (docs/benchmarks-throughput.svg).
+ */
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
+import { type DmResult, runDm } from "./scenarios/dm.js";
+import { startTarget, TARGETS, type TargetName } from "./targets.js";
+
+const root = resolve(import.meta.dirname, "../../..");
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PAIRS = 50;
+const WINDOW = 32;
+const RATE = 2000;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 19_900);
+
+async function dm(name: TargetName, rate: number): Promise<DmResult> {
+  progress(`starting ${name}`);
+  const target = await startTarget(name);
+  try {
+    return await runDm(target, { pairs: PAIRS, window: WINDOW, rate, seconds: SECONDS, warmup: 3, progress });
+  } finally {
+    await target.stop();
+  }
+}
+
+async function connections(name: TargetName): Promise<ConnectionsResult> {
+  progress(`starting ${name}`);
+  const target = await startTarget(name);
+  try {
+    return await runConnections(target, {
+      count: CONNECTIONS,
+      concurrency: 200,
+      waitForReady: name.startsWith("chatapp"),
+      progress,
+    });
+  } finally {
+    await target.stop();
+  }
+}
+
+const throughput = new Map<TargetName, DmResult>();
+for (const name of TARGETS) throughput.set(name, await dm(name, 0));
+const latency = new Map<TargetName, DmResult>();
+for (const name of TARGETS) latency.set(name, await dm(name, RATE));
+const conns = new Map<TargetName, ConnectionsResult>();
+for (const name of ["relay", "chatapp-sqlite"] as TargetName[]) conns.set(name, await connections(name));
+
+const relayRate = throughput.get("relay")?.rate ?? Number.NaN;
+const pct = (r: number) => `${Math.round((100 * r) / relayRate)}%`;
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const mariadb = (() => {
+  try {
+    return execFileSync("mariadb", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    return "MariaDB (version unknown)";
+  }
+})();
+const checks = (r: DmResult) =>
+  r.lost + r.duplicated + r.outOfOrder === 0 ? "none" : `${r.lost} lost, ${r.duplicated} doubled, ${r.outOfOrder} out of order`;
+
+const md = `# Benchmarks
+
+Written by \`npm run bench:report\` on ${new Date().toISOString().slice(0, 10)}. Every figure below comes from one run on one
+machine, with the load generator on the same machine as the server; this machine is shared and noisy, so
+compare the **ratios** within the run rather than absolute figures across runs.
+
+**Machine:** ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${mariadb}.
+
+**Targets**, each started fresh as its own process: \`chatapp-sqlite\` (ChatApp, SQLite WAL with \`synchronous=FULL\`),
+\`chatapp-mysql\` (ChatApp on the MariaDB above, \`innodb_flush_log_at_trx_commit=1\`), \`relay\` (a bare \`ws\` relay that
+stores nothing: the ceiling) and \`naive\` (\`ws\` + one awaited \`mysql2\` INSERT per message, as the original did). The DM
+scenarios speak the original's (seed) protocol.
+
+## Direct messages: throughput
+
+\`npm run bench -- dm-throughput --start all --pairs ${PAIRS} --window ${WINDOW} --seconds ${SECONDS}\` — ${PAIRS} sender→receiver
+pairs, each with at most ${WINDOW} messages undelivered.
+
+| target | delivered msg/s | vs relay | p50 ms | p99 ms | p99.9 ms | errors |
+|---|---:|---:|---:|---:|---:|---|
+${TARGETS.map((t) => {
+  const r = throughput.get(t) as DmResult;
+  return `| ${t} | ${Math.round(r.rate).toLocaleString("en-US")} | ${pct(r.rate)} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.latencyMs.p999} | ${checks(r)} |`;
+}).join("\n")}
+
+![delivered messages per second](benchmarks-throughput.svg)
+
+## Direct messages: latency at ${RATE.toLocaleString("en-US")} messages/s
+
+\`npm run bench -- dm-latency --start <target> --pairs ${PAIRS} --rate ${RATE} --seconds ${SECONDS}\` — latency from each
+message's intended send time to its delivery (Node's HDR histogram), so falling behind shows.
+
+| target | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | errors |
+|---|---:|---:|---:|---:|---:|---|
+${TARGETS.map((t) => {
+  const r = latency.get(t) as DmResult;
+  return `| ${t} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.p999} | ${r.latencyMs.max} | ${checks(r)} |`;
+}).join("\n")}
+
+## Idle connections
+
+\`npm run bench -- connections --start <target> --count ${CONNECTIONS}\` — sockets opened 200 at a time; for ChatApp each
+counts once its \`ready\` frame arrived (registered, its user online).
+
+| target | sockets | seconds | server RSS before → after | KiB per connection |
+|---|---:|---:|---|---:|
+${[...conns]
+  .map(
+    ([t, r]) =>
+      `| ${t} | ${r.opened.toLocaleString("en-US")} | ${r.seconds.toFixed(1)} | ${r.rssBeforeMiB} → ${r.rssAfterMiB} MiB | ${r.kibPerConnection} |`,
+  )
+  .join("\n")}
+
+## Not measured yet
+
+\`group-fanout\` and \`reconnect-storm\`, and the cluster set, are still to be written.
+`;
+
+writeFileSync(resolve(root, "docs/benchmarks.md"), md);
+writeFileSync(resolve(root, "docs/benchmarks-throughput.svg"), barChart([...throughput].map(([t, r]) => [t, r.rate])));
+progress("wrote docs/benchmarks.md and docs/benchmarks-throughput.svg");
+
+/** A horizontal bar chart of delivered messages per second. */
+function barChart(bars: [string, number][]): string {
+  const width = 640;
+  const left = 130;
+  const barHeight = 26;
+  const gap = 12;
+  const height = 40 + bars.length * (barHeight + gap);
+  const max = Math.max(...bars.map(([, v]) => v));
+  const rows = bars
+    .map(([label, value], i) => {
+      const y = 30 + i * (barHeight + gap);
+      const w = Math.max(1, Math.round(((width - left - 90) * value) / max));
+      const color = label.startsWith("chatapp") ? "#2f6fde" : label === "relay" ? "#9aa5b1" : "#d9822b";
+      return `<text x="${left - 8}" y="${y + 18}" text-anchor="end">${label}</text><rect x="${left}" y="${y}" width="${w}" height="${barHeight}" fill="${color}"/><text x="${left + w + 6}" y="${y + 18}">${Math.round(value).toLocaleString("en-US")}</text>`;
+    })
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13"><text x="${left}" y="18" font-weight="bold">Delivered messages/s (dm-throughput, ${PAIRS} pairs, window ${WINDOW})</text>${rows}</svg>\n`;
+}
