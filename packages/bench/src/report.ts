@@ -143,5 +143,6 @@ function barChart(bars: [string, number][]): string {
       return `<text x="${left - 8}" y="${y + 18}" text-anchor="end">${label}</text><rect x="${left}" y="${y}" width="${w}" height="${barHeight}" fill="${color}"/><text x="${left + w + 6}" y="${y + 18}">${Math.round(value).toLocaleString("en-US")}</text>`;
     })
     .join("");
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13"><text x="${left}" y="18" font-weight="bold">Delivered messages/s (dm-throughput, ${PAIRS} pairs, window ${WINDOW})</text>${rows}</svg>\n`;
+  const title = `Delivered messages/s (dm-throughput, ${PAIRS} pairs, window ${WINDOW})`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" width="${width}" height="${height}" font-family="sans-serif" font-size="13"><title>${title}: ${bars.map(([l, v]) => `${l} ${Math.round(v)}`).join(", ")}</title><text x="${left}" y="18" font-weight="bold">${title}</text>${rows}</svg>\n`;
 }
