@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
+import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
 import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
 
 const { values, positionals } = parseArgs({
@@ -24,12 +25,13 @@ const { values, positionals } = parseArgs({
     warmup: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
     count: { type: "string", default: "19900" },
+    members: { type: "string", default: "10,100,1000" },
     concurrency: { type: "string", default: "200" },
   },
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections"];
+const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout"];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -48,10 +50,19 @@ const options = {
   progress,
 };
 
-type Result = DmResult | ConnectionsResult;
+type Result = DmResult | ConnectionsResult | FanoutResult[];
 
 async function measure(target: Target): Promise<Result> {
   try {
+    if (scenario === "group-fanout") {
+      const out: FanoutResult[] = [];
+      const window = values.window === "32" ? 8 : Number(values.window);
+      for (const members of String(values.members).split(",").map(Number)) {
+        const fanout = { members, window, seconds: options.seconds, warmup: options.warmup, progress };
+        out.push(await runGroupFanout(target, fanout, !["relay", "naive"].includes(target.name)));
+      }
+      return out;
+    }
     if (scenario === "connections") {
       return await runConnections(target, {
         count: Number(values.count),
@@ -79,16 +90,31 @@ if (values.url) {
   }
 }
 
-const isDm = (r: Result): r is DmResult => "latencyMs" in r;
+const isDm = (r: Result): r is DmResult => !Array.isArray(r) && "latencyMs" in r;
+const isFanout = (r: Result): r is FanoutResult[] => Array.isArray(r);
 const relayResult = results.find((r) => r.target === "relay")?.result;
 const relay = relayResult && isDm(relayResult) ? relayResult.rate : undefined;
 if (values.json) {
   console.log(JSON.stringify({ scenario, results }, null, 2));
+} else if (scenario === "group-fanout") {
+  const relayFanout = results.find((r) => r.target === "relay")?.result;
+  console.log("group-fanout: one sender, every member connected");
+  console.log("target           members    msg/s   deliveries/s   vs relay   last member p50 ms   p99 ms   lost");
+  for (const { target, result } of results) {
+    if (!isFanout(result)) continue;
+    for (const r of result) {
+      const peer = relayFanout && isFanout(relayFanout) ? relayFanout.find((x) => x.members === r.members) : undefined;
+      const ratio = peer ? `${Math.round((100 * r.deliveriesPerSecond) / peer.deliveriesPerSecond)}%` : "-";
+      console.log(
+        `${target.padEnd(15)} ${String(r.members).padStart(8)} ${r.messagesPerSecond.toFixed(0).padStart(8)} ${r.deliveriesPerSecond.toFixed(0).padStart(14)} ${ratio.padStart(10)} ${String(r.lastMemberMs.p50).padStart(20)} ${String(r.lastMemberMs.p99).padStart(8)} ${String(r.lost).padStart(6)}`,
+      );
+    }
+  }
 } else if (scenario === "connections") {
   console.log(`connections: ${values.count} idle sockets, ${values.concurrency} opening at once`);
   console.log("target           opened  failed   seconds   RSS before   RSS after   KiB/conn");
   for (const { target, result } of results) {
-    if (isDm(result)) continue;
+    if (isDm(result) || isFanout(result)) continue;
     const r = result;
     console.log(
       `${target.padEnd(15)} ${String(r.opened).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssAfterMiB} MiB`.padStart(11)} ${String(r.kibPerConnection).padStart(10)}`,
@@ -107,5 +133,6 @@ if (values.json) {
     );
   }
 }
-if (results.some(({ result: r }) => (isDm(r) ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 : r.failed > 0)))
-  process.exitCode = 1;
+const failed = (r: Result) =>
+  isFanout(r) ? r.some((x) => x.lost > 0) : isDm(r) ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 : r.failed > 0;
+if (results.some(({ result }) => failed(result))) process.exitCode = 1;

@@ -165,6 +165,23 @@ describeEachDialect("groups", (dialect) => {
     expect(direct.status).toBe(400);
   });
 
+  it("tells every member of reads, and only the member's own devices of deliveries", async () => {
+    const g = await group(991, [992, 993]);
+    const sender = await suite().connect(991);
+    const reader = await suite().connect(992);
+    const readerPhone = await suite().connect(992);
+    const other = await suite().connect(993);
+    sender.send({ type: "send", conversation_id: g.id, content: "receipts?", client_id: "rc1" });
+    const ack = await sender.next((f) => f.type === "ack");
+    await readerPhone.next((f) => f.type === "receipt" && f.user_id === 992 && f.delivered_seq === ack.seq);
+    reader.send({ type: "read", conversation_id: g.id, seq: ack.seq });
+    await sender.next((f) => f.type === "receipt" && f.user_id === 992 && f.read_seq === ack.seq);
+    await other.next((f) => f.type === "receipt" && f.user_id === 992 && f.read_seq === ack.seq);
+    // Other members' deliveries alone never reached anyone else (one's own devices hear of one's own).
+    expect(sender.ofType("receipt").filter((r) => r.user_id !== 991 && r.read_seq < ack.seq)).toEqual([]);
+    expect(other.ofType("receipt").filter((r) => r.user_id !== 993 && r.read_seq < ack.seq)).toEqual([]);
+  });
+
   it("validates group bodies", async () => {
     for (const json of [{ kind: "group", member_ids: [] }, { kind: "group", title: "", member_ids: [] }, { kind: "club" }, {}]) {
       expect((await http("/api/conversations", { method: "POST", userId: 971, json })).status).toBe(400);

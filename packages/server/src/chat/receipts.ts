@@ -15,7 +15,8 @@ interface CursorMove {
  * Delivery and read cursors. Moves are coalesced per (conversation, user) and written like
  * messages are: while one write is in flight the next ones gather, so a burst of deliveries
  * costs one guarded UPDATE per member, never one per message. After each write, every
- * member of the conversation gets a `receipt` with the cursors as stored.
+ * member of the conversation gets a `receipt` with the cursors as stored; in groups, a move
+ * of the delivery cursor alone goes to the member's own devices only.
  */
 export class Receipts {
   private pending = new Map<string, CursorMove>();
@@ -76,9 +77,14 @@ export class Receipts {
       this.pending.clear();
       try {
         const rows = await this.repo.advanceCursors(moves);
+        const reads = new Set(moves.filter((m) => m.read > 0).map((m) => `${m.conversationId}:${m.userId}`));
         for (const row of rows) {
           const info = await this.conversations.get(row.conversation_id);
           if (!info) continue;
+          // In a group, others need read positions, not each member's deliveries: a delivery
+          // told to every member is members² frames for every message. A member's own
+          // devices still hear of it.
+          const everyone = info.kind === "direct" || reads.has(`${row.conversation_id}:${row.user_id}`);
           const frame: ReceiptFrame = {
             type: "receipt",
             conversation_id: row.conversation_id,
@@ -86,7 +92,7 @@ export class Receipts {
             delivered_seq: row.delivered_seq,
             read_seq: row.read_seq,
           };
-          this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
+          this.broker.publish({ userIds: everyone ? info.memberIds : [row.user_id], frame: JSON.stringify(frame) });
         }
       } catch (err) {
         // Cursors are hints that the next delivery or read moves again; a lost move costs
