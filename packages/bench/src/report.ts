@@ -10,6 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
+import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
 import { startTarget, TARGETS, type TargetName } from "./targets.js";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -45,12 +46,32 @@ async function connections(name: TargetName): Promise<ConnectionsResult> {
   }
 }
 
+async function fanout(name: TargetName): Promise<FanoutResult[]> {
+  progress(`starting ${name}`);
+  const target = await startTarget(name);
+  try {
+    const out: FanoutResult[] = [];
+    for (const members of [10, 100, 1000]) {
+      out.push(
+        await runGroupFanout(target, { members, window: 8, seconds: SECONDS, warmup: 3, progress }, name.startsWith("chatapp")),
+      );
+    }
+    return out;
+  } finally {
+    await target.stop();
+  }
+}
+
 const throughput = new Map<TargetName, DmResult>();
 for (const name of TARGETS) throughput.set(name, await dm(name, 0));
 const latency = new Map<TargetName, DmResult>();
 for (const name of TARGETS) latency.set(name, await dm(name, RATE));
 const conns = new Map<TargetName, ConnectionsResult>();
 for (const name of ["relay", "chatapp-sqlite"] as TargetName[]) conns.set(name, await connections(name));
+const fanouts = new Map<TargetName, FanoutResult[]>();
+for (const name of ["relay", "chatapp-sqlite", "chatapp-mysql"] as TargetName[]) fanouts.set(name, await fanout(name));
+const relayFanout = (members: number) =>
+  fanouts.get("relay")?.find((f) => f.members === members)?.deliveriesPerSecond ?? Number.NaN;
 
 const relayRate = throughput.get("relay")?.rate ?? Number.NaN;
 const pct = (r: number) => `${Math.round((100 * r) / relayRate)}%`;
@@ -118,9 +139,26 @@ ${[...conns]
   )
   .join("\n")}
 
+## Group fan-out
+
+\`npm run bench -- group-fanout --start <target> --members 10,100,1000 --seconds ${SECONDS}\` — one group per size, every
+member connected, one member sending with at most 8 messages not yet delivered to everyone. The relay broadcasts the same
+frames to a room without storing them.
+
+| target | members | messages/s | deliveries/s | vs relay | last member p50 ms | p99 ms |
+|---|---:|---:|---:|---:|---:|---:|
+${[...fanouts]
+  .flatMap(([t, rs]) =>
+    rs.map(
+      (r) =>
+        `| ${t} | ${r.members} | ${Math.round(r.messagesPerSecond).toLocaleString("en-US")} | ${Math.round(r.deliveriesPerSecond).toLocaleString("en-US")} | ${Math.round((100 * r.deliveriesPerSecond) / relayFanout(r.members))}% | ${r.lastMemberMs.p50} | ${r.lastMemberMs.p99} |`,
+    ),
+  )
+  .join("\n")}
+
 ## Not measured yet
 
-\`group-fanout\` and \`reconnect-storm\`, and the cluster set, are still to be written.
+\`reconnect-storm\` and the cluster set are still to be written.
 `;
 
 writeFileSync(resolve(root, "docs/benchmarks.md"), md);
