@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
+import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
 import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
 
 const { values, positionals } = parseArgs({
@@ -26,12 +27,13 @@ const { values, positionals } = parseArgs({
     json: { type: "boolean", default: false },
     count: { type: "string", default: "19900" },
     members: { type: "string", default: "10,100,1000" },
+    clients: { type: "string", default: "2000" },
     concurrency: { type: "string", default: "200" },
   },
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout"];
+const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reconnect-storm"];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -50,10 +52,14 @@ const options = {
   progress,
 };
 
-type Result = DmResult | ConnectionsResult | FanoutResult[];
+type Result = DmResult | ConnectionsResult | FanoutResult[] | StormResult;
 
 async function measure(target: Target): Promise<Result> {
   try {
+    if (scenario === "reconnect-storm") {
+      if (["relay", "naive"].includes(target.name)) usage("reconnect-storm measures ChatApp (the peers have no resume)");
+      return await runReconnectStorm(target, { clients: Number(values.clients), progress });
+    }
     if (scenario === "group-fanout") {
       const out: FanoutResult[] = [];
       const window = values.window === "32" ? 8 : Number(values.window);
@@ -92,10 +98,20 @@ if (values.url) {
 
 const isDm = (r: Result): r is DmResult => !Array.isArray(r) && "latencyMs" in r;
 const isFanout = (r: Result): r is FanoutResult[] => Array.isArray(r);
+const isStorm = (r: Result): r is StormResult => !Array.isArray(r) && "backSeconds" in r;
 const relayResult = results.find((r) => r.target === "relay")?.result;
 const relay = relayResult && isDm(relayResult) ? relayResult.rate : undefined;
 if (values.json) {
   console.log(JSON.stringify({ scenario, results }, null, 2));
+} else if (scenario === "reconnect-storm") {
+  console.log("reconnect-storm: every SDK client's socket dropped at once");
+  console.log("target           clients   connect s   all back and resumed s   reconnect attempts");
+  for (const { target, result: r } of results) {
+    if (!isStorm(r)) continue;
+    console.log(
+      `${target.padEnd(15)} ${String(r.clients).padStart(8)} ${r.connectSeconds.toFixed(2).padStart(11)} ${r.backSeconds.toFixed(2).padStart(24)} ${String(r.reconnects).padStart(20)}`,
+    );
+  }
 } else if (scenario === "group-fanout") {
   const relayFanout = results.find((r) => r.target === "relay")?.result;
   console.log("group-fanout: one sender, every member connected");
@@ -114,7 +130,7 @@ if (values.json) {
   console.log(`connections: ${values.count} idle sockets, ${values.concurrency} opening at once`);
   console.log("target           opened  failed   seconds   RSS before   RSS after   KiB/conn");
   for (const { target, result } of results) {
-    if (isDm(result) || isFanout(result)) continue;
+    if (isDm(result) || isFanout(result) || isStorm(result)) continue;
     const r = result;
     console.log(
       `${target.padEnd(15)} ${String(r.opened).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssAfterMiB} MiB`.padStart(11)} ${String(r.kibPerConnection).padStart(10)}`,
@@ -134,5 +150,11 @@ if (values.json) {
   }
 }
 const failed = (r: Result) =>
-  isFanout(r) ? r.some((x) => x.lost > 0) : isDm(r) ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0 : r.failed > 0;
+  isStorm(r)
+    ? false
+    : isFanout(r)
+      ? r.some((x) => x.lost > 0)
+      : isDm(r)
+        ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0
+        : r.failed > 0;
 if (results.some(({ result }) => failed(result))) process.exitCode = 1;
