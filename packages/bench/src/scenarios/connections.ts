@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
+import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
 
 export interface ConnectionsOptions {
@@ -78,7 +79,7 @@ export async function runConnections(target: Target, options: ConnectionsOptions
   await new Promise((r) => setTimeout(r, 2000));
   const after = rssKiB(target.pid);
   const opened = options.count - failed;
-  for (const ws of sockets) ws.terminate();
+  for (const ws of sockets) closeHard(ws);
   return {
     opened,
     failed,

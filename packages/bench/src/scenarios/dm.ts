@@ -1,5 +1,6 @@
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import WebSocket from "ws";
+import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
 
 export interface DmOptions {
@@ -126,7 +127,7 @@ export async function runDm(target: Target, options: DmOptions): Promise<DmResul
   clearInterval(pacer);
   await new Promise((r) => setTimeout(r, 2000)); // what is in flight lands
   const lost = sent.reduce((sum, n, i) => sum + n - (received[i] as number), 0);
-  for (const ws of [...senders, ...receivers]) ws.terminate();
+  for (const ws of [...senders, ...receivers]) closeHard(ws);
   const ms = (p: number) => Math.round(histogram.percentile(p) / 10) / 100;
   return {
     delivered,

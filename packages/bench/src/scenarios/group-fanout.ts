@@ -1,5 +1,6 @@
 import { createHistogram } from "node:perf_hooks";
 import WebSocket from "ws";
+import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
 
 export interface FanoutOptions {
@@ -46,7 +47,7 @@ export async function runGroupFanout(target: Target, options: FanoutOptions, cha
   if (chatapp) {
     // Members must exist before the group does: the first connection provisions them.
     const first = await Promise.all(ids.map((_, i) => open(i, "")));
-    for (const ws of first) ws.terminate();
+    for (const ws of first) closeHard(ws);
     const res = await fetch(`${httpBase(target.url)}/api/conversations`, {
       method: "POST",
       headers: { authorization: `Bearer ${tokens[0]}`, "content-type": "application/json" },
@@ -110,7 +111,7 @@ export async function runGroupFanout(target: Target, options: FanoutOptions, cha
   const messages = complete - completeAtStart;
   await new Promise((r) => setTimeout(r, 2000));
   const lost = remaining.reduce((sum, r) => sum + (r ?? 0), 0);
-  for (const ws of sockets) ws.terminate();
+  for (const ws of sockets) closeHard(ws);
   const ms = (v: number) => Math.round(v / 10) / 100;
   return {
     members: options.members,

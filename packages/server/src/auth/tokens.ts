@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from "node:crypto";
+import { webcrypto } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 
 /** Every way a token can be wrong gets this one error: a 401 never says which check failed. */
@@ -21,14 +21,20 @@ export interface VerifiedToken {
  * algorithms are refused.
  */
 export class TokenService {
-  /** A KeyObject made once: jose would otherwise import raw key bytes again for every token. */
-  private readonly key: KeyObject;
+  /**
+   * A CryptoKey imported once: given raw bytes or a KeyObject, jose imports the key into
+   * WebCrypto again for every token, a measurable share of a connect storm.
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
 
   constructor(
     secret: string,
     private readonly defaultTtlSeconds = 24 * 3600,
   ) {
-    this.key = createSecretKey(Buffer.from(secret, "utf8"));
+    this.key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
   }
 
   async sign(userId: number, ttlSeconds = this.defaultTtlSeconds): Promise<string> {
@@ -37,14 +43,14 @@ export class TokenService {
       .setSubject(String(userId))
       .setIssuedAt()
       .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(this.key);
+      .sign(await this.key);
   }
 
   async verify(token: string | undefined): Promise<VerifiedToken> {
     if (!token) throw new InvalidTokenError("missing");
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
+      ({ payload } = await jwtVerify(token, await this.key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
     } catch (err) {
       const reason = err instanceof errors.JOSEError ? err.code : "malformed";
       throw new InvalidTokenError(reason);

@@ -17,7 +17,13 @@ export class Presence {
    * next one, a user's latest change wins, and one statement records them all. Changes of one
    * user are applied in the order they happened.
    */
-  private readonly writes = new Coalescer<number, { status: "online" | "offline"; at: number }>((changes) => this.write(changes));
+  // Spaced 25 ms apart: a connect storm's status changes share a few transactions.
+  private readonly writes = new Coalescer<number, { status: "online" | "offline"; at: number }>(
+    (changes) => this.write(changes),
+    undefined,
+    1000,
+    25,
+  );
 
   constructor(
     private readonly repo: PresenceRepo,
@@ -60,6 +66,8 @@ export class Presence {
   }
 
   async statuses(userIds?: number[]): Promise<UserStatus[]> {
+    // Changes already announced may still be waiting for their spaced write.
+    await this.writes.settled();
     const rows = await this.repo.list(userIds);
     return rows.map((r) => ({
       user_id: r.user_id,

@@ -1,27 +1,31 @@
 import type { ReceiptFrame } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { CursorMove } from "../store/cursor-moves.js";
+import { Coalescer } from "./coalescer.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 
-interface CursorMove {
-  conversationId: number;
-  userId: number;
-  delivered: number;
-  read: number;
-}
-
 /**
  * Delivery and read cursors. Moves are coalesced per (conversation, user) and written like
- * messages are: while one write is in flight the next ones gather, so a burst of deliveries
- * costs one guarded UPDATE per member, never one per message. After each write, every
+ * messages are: while one write is in flight the next ones gather, and writes are spaced
+ * SPACING_MS apart, so a stream of deliveries costs one statement every few dozen
+ * milliseconds, never one per message; a receipt arrives that much later at most. After each write, every
  * member of the conversation gets a `receipt` with the cursors as stored; in groups, a move
  * of the delivery cursor alone goes to the member's own devices only.
  */
 export class Receipts {
-  private pending = new Map<string, CursorMove>();
-  private running = false;
-  private idle: (() => void)[] = [];
+  private static readonly SPACING_MS = 25;
+  private readonly writes = new Coalescer<string, CursorMove>(
+    (moves) => this.write([...moves.values()]),
+    (older, newer) => ({
+      ...older,
+      delivered: Math.max(older.delivered, newer.delivered),
+      read: Math.max(older.read, newer.read),
+    }),
+    1000,
+    Receipts.SPACING_MS,
+  );
 
   constructor(
     private readonly repo: ConversationsRepo,
@@ -52,55 +56,33 @@ export class Receipts {
   }
 
   drain(): Promise<void> {
-    if (!this.running && this.pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return this.writes.drain();
   }
 
   private move(conversationId: number, userId: number, delivered: number, read: number): void {
-    const key = `${conversationId}:${userId}`;
-    const current = this.pending.get(key);
-    if (current) {
-      current.delivered = Math.max(current.delivered, delivered);
-      current.read = Math.max(current.read, read);
-    } else {
-      this.pending.set(key, { conversationId, userId, delivered, read });
-    }
-    if (!this.running) {
-      this.running = true;
-      setImmediate(() => void this.run());
-    }
+    // Cursors are hints that the next delivery or read moves again: a lost move costs a
+    // stale tick, never a message, so a failed write is only reported.
+    this.writes.add(`${conversationId}:${userId}`, { conversationId, userId, delivered, read }).catch(this.onError);
   }
 
-  private async run(): Promise<void> {
-    while (this.pending.size > 0) {
-      const moves = [...this.pending.values()];
-      this.pending.clear();
-      try {
-        const rows = await this.repo.advanceCursors(moves);
-        const reads = new Set(moves.filter((m) => m.read > 0).map((m) => `${m.conversationId}:${m.userId}`));
-        for (const row of rows) {
-          const info = await this.conversations.get(row.conversation_id);
-          if (!info) continue;
-          // In a group, others need read positions, not each member's deliveries: a delivery
-          // told to every member is members² frames for every message. A member's own
-          // devices still hear of it.
-          const everyone = info.kind === "direct" || reads.has(`${row.conversation_id}:${row.user_id}`);
-          const frame: ReceiptFrame = {
-            type: "receipt",
-            conversation_id: row.conversation_id,
-            user_id: row.user_id,
-            delivered_seq: row.delivered_seq,
-            read_seq: row.read_seq,
-          };
-          this.broker.publish({ userIds: everyone ? info.memberIds : [row.user_id], frame: JSON.stringify(frame) });
-        }
-      } catch (err) {
-        // Cursors are hints that the next delivery or read moves again; a lost move costs
-        // a stale tick, never a message.
-        this.onError(err);
-      }
+  private async write(moves: CursorMove[]): Promise<void> {
+    const rows = await this.repo.advanceCursors(moves);
+    const reads = new Set(moves.filter((m) => m.read > 0).map((m) => `${m.conversationId}:${m.userId}`));
+    for (const row of rows) {
+      const info = await this.conversations.get(row.conversation_id);
+      if (!info) continue;
+      // In a group, others need read positions, not each member's deliveries: a delivery
+      // told to every member is members² frames for every message. A member's own
+      // devices still hear of it.
+      const everyone = info.kind === "direct" || reads.has(`${row.conversation_id}:${row.user_id}`);
+      const frame: ReceiptFrame = {
+        type: "receipt",
+        conversation_id: row.conversation_id,
+        user_id: row.user_id,
+        delivered_seq: row.delivered_seq,
+        read_seq: row.read_seq,
+      };
+      this.broker.publish({ userIds: everyone ? info.memberIds : [row.user_id], frame: JSON.stringify(frame) });
     }
-    this.running = false;
-    for (const resolve of this.idle.splice(0)) resolve();
   }
 }

@@ -10,10 +10,17 @@ import { Coalescer } from "./coalescer.js";
 export class UserDirectory {
   private readonly known = new BoundedMap<number, true>(200_000);
   /** First uses arriving together (a connect storm) are provisioned in one statement. */
-  private readonly provisioning = new Coalescer<number, true>(async (ids) => {
-    await this.users.ensureExists([...ids.keys()]);
-    for (const id of ids.keys()) this.known.set(id, true);
-  });
+  private readonly provisioning = new Coalescer<number, true>(
+    async (ids) => {
+      await this.users.ensureExists([...ids.keys()]);
+      for (const id of ids.keys()) this.known.set(id, true);
+    },
+    undefined,
+    1000,
+    // A connection waits for this, so the spacing is short; it still gathers a storm's
+    // handshakes, which end one per event-loop turn, into a statement every 10 ms.
+    10,
+  );
 
   constructor(private readonly users: UsersRepo) {}
 

@@ -1,4 +1,5 @@
 import type { Insertable, Transaction } from "kysely";
+import { advanceCursors, type CursorMove, type CursorRow } from "./cursor-moves.js";
 import type { Store } from "./database.js";
 import type { ConversationRow, ConversationsTable, Database, MemberRow } from "./schema.js";
 
@@ -8,13 +9,6 @@ export interface ConversationInfo {
   title: string | null;
   memberIds: number[];
   ownerIds: number[];
-}
-
-export interface CursorRow {
-  conversation_id: number;
-  user_id: number;
-  delivered_seq: number;
-  read_seq: number;
 }
 
 /** Inserts a conversation and returns its id (RETURNING where the dialect has it). */
@@ -306,39 +300,9 @@ export class ConversationsRepo {
       .execute();
   }
 
-  /**
-   * Moves cursors forward, never back: each entry is one guarded UPDATE, all in one
-   * transaction. Returns the cursors of the rows that moved, as stored afterwards.
-   */
-  async advanceCursors(
-    entries: { conversationId: number; userId: number; delivered: number; read: number }[],
-  ): Promise<CursorRow[]> {
-    if (entries.length === 0) return [];
-    const { db } = this.store;
-    return db.transaction().execute(async (trx) => {
-      const moved: typeof entries = [];
-      for (const e of entries) {
-        const delivered = Math.max(e.delivered, e.read);
-        const result = await trx
-          .updateTable("members")
-          .set((eb) => ({
-            delivered_seq: eb.case().when("delivered_seq", "<", delivered).then(delivered).else(eb.ref("delivered_seq")).end(),
-            read_seq: eb.case().when("read_seq", "<", e.read).then(e.read).else(eb.ref("read_seq")).end(),
-          }))
-          .where("conversation_id", "=", e.conversationId)
-          .where("user_id", "=", e.userId)
-          .where((eb) => eb.or([eb("delivered_seq", "<", delivered), eb("read_seq", "<", e.read)]))
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) > 0) moved.push(e);
-      }
-      if (moved.length === 0) return [];
-      return trx
-        .selectFrom("members")
-        .select(["conversation_id", "user_id", "delivered_seq", "read_seq"])
-        .where((eb) =>
-          eb.or(moved.map((m) => eb.and([eb("conversation_id", "=", m.conversationId), eb("user_id", "=", m.userId)]))),
-        )
-        .execute();
-    });
+  /** Moves cursors forward, never back. Returns the rows that moved, as stored afterwards. */
+  advanceCursors(moves: CursorMove[]): Promise<CursorRow[]> {
+    if (moves.length === 0) return Promise.resolve([]);
+    return advanceCursors(this.store.db, this.store.adapter.name, moves);
   }
 }

@@ -6,11 +6,14 @@ import { createPool as createMysqlPool } from "mysql2";
 import pg from "pg";
 import type { DatabaseConfig } from "../config.js";
 import { ADAPTERS, type DialectAdapter } from "./dialect.js";
+import { type BatchResult, insertBatch, type MessageDraft } from "./insert-batch.js";
 import type { Database } from "./schema.js";
 
 export interface Store {
   db: Kysely<Database>;
   adapter: DialectAdapter;
+  /** Stores a group-commit batch in one transaction (see insert-batch.ts). */
+  writeBatch(drafts: MessageDraft[]): Promise<BatchResult[]>;
   /** Answers within a few seconds whether the database is reachable. */
   ping(): Promise<boolean>;
   destroy(): Promise<void>;
@@ -73,6 +76,7 @@ export function openStore(config: DatabaseConfig, options: { poolSize?: number }
   return {
     db,
     adapter,
+    writeBatch: (drafts) => db.transaction().execute((trx) => insertBatch(trx, adapter, drafts)),
     async ping() {
       try {
         await withTimeout(db.selectNoFrom((eb) => eb.lit(1).as("one")).execute(), 3000);

@@ -1,4 +1,5 @@
-import { type InsertQueryBuilder, type RawBuilder, sql } from "kysely";
+import { type InsertQueryBuilder, type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database } from "./schema.js";
 
 export type DialectName = "sqlite" | "mysql" | "postgres";
 
@@ -24,6 +25,12 @@ export interface DialectAdapter {
   isUniqueViolation(err: unknown): boolean;
   /** A deadlock or serialization failure: the transaction may simply be tried again. */
   isRetryable(err: unknown): boolean;
+  /**
+   * Adds messages `fromId`..`toId`, just inserted in this transaction, to the full-text
+   * index, where the database does not index them by itself (SQLite: one statement per
+   * batch costs a fraction of a trigger firing for each row; see migration 003).
+   */
+  indexMessages?(trx: Kysely<Database>, fromId: number, toId: number): Promise<void>;
 }
 
 const code = (err: unknown): string | undefined =>
@@ -47,6 +54,11 @@ export const ADAPTERS: Record<DialectName, DialectAdapter> = {
     isUniqueViolation: (err) =>
       code(err)?.startsWith("SQLITE_CONSTRAINT_UNIQUE") === true || code(err) === "SQLITE_CONSTRAINT_PRIMARYKEY",
     isRetryable: (err) => code(err) === "SQLITE_BUSY",
+    indexMessages: async (trx, fromId, toId) => {
+      await sql`insert into messages_fts(rowid, content) select id, content from messages where id >= ${fromId} and id <= ${toId}`.execute(
+        trx,
+      );
+    },
   },
   mysql: {
     name: "mysql",
@@ -93,6 +105,7 @@ export function isConnectionError(err: unknown): boolean {
       "SQLITE_BUSY",
       "SQLITE_IOERR",
       "SQLITE_FULL",
+      "SQLITE_THREAD_EXITED",
       "57P01",
       "57P02",
       "57P03",

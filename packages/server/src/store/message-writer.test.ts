@@ -125,21 +125,17 @@ describe("MessageWriter after a commit with an unknown outcome", () => {
     withStore(async (store, c) => {
       // The commit goes through, but the connection drops before the answer arrives.
       let loseAnswer = true;
-      const flaky = {
+      const flaky: Store = {
         ...store,
-        db: {
-          transaction: () => ({
-            execute: async (fn: any) => {
-              const result = await store.db.transaction().execute(fn);
-              if (loseAnswer) {
-                loseAnswer = false;
-                throw Object.assign(new Error("connection lost"), { code: "ECONNRESET" });
-              }
-              return result;
-            },
-          }),
+        writeBatch: async (drafts) => {
+          const result = await store.writeBatch(drafts);
+          if (loseAnswer) {
+            loseAnswer = false;
+            throw Object.assign(new Error("connection lost"), { code: "ECONNRESET" });
+          }
+          return result;
         },
-      } as unknown as Store;
+      };
       const writer = new MessageWriter(flaky);
       const published: number[] = [];
       writer.onCommit = (ms) => published.push(...ms.filter((m) => !m.duplicate).map((m) => m.seq));

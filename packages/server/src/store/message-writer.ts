@@ -1,16 +1,9 @@
 import type { SystemInfo } from "@chatapp/protocol";
-import { type Kysely, sql, type Transaction } from "kysely";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialect.js";
-import type { Database, MessageRow } from "./schema.js";
+import { type BatchResult, idemKey, type MessageDraft } from "./insert-batch.js";
 
-export interface NewMessage<Meta = unknown> {
-  conversationId: number;
-  senderId: number;
-  clientId: string | null;
-  content: string;
-  /** Set for system messages (membership and title changes). */
-  system?: SystemInfo | undefined;
+export interface NewMessage<Meta = unknown> extends MessageDraft {
   /** Not stored: handed back with the stored message (who to deliver to, which connection sent it). */
   meta: Meta;
 }
@@ -68,8 +61,6 @@ export class CommitTimeoutError extends Error {
     this.name = "CommitTimeoutError";
   }
 }
-
-const INSERT_CHUNK = 500;
 
 /**
  * Group commit: while one transaction is in flight, new messages queue; when it commits,
@@ -162,15 +153,8 @@ export class MessageWriter<Meta = unknown> {
     for (let attempt = 1; ; attempt++) {
       let results: StoredMessage<Meta>[];
       try {
-        results = await this.withTimeout(
-          this.store.db.transaction().execute((trx) =>
-            insertBatch(
-              trx,
-              this.store,
-              batch.map((p) => p.message),
-            ),
-          ),
-        );
+        const stored = await this.withTimeout(this.store.writeBatch(batch.map((p) => p.message)));
+        results = stored.map((r, i) => toStored(r, (batch[i] as Pending<Meta>).message.meta));
       } catch (err) {
         // A deadlock, or the same (sender, client_id) committed by another node meanwhile:
         // the next try sees the committed row and answers with it.
@@ -202,9 +186,7 @@ export class MessageWriter<Meta = unknown> {
   }
 }
 
-const idemKey = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
-
-function toStored<Meta>(row: MessageRow, meta: Meta, duplicate: boolean): StoredMessage<Meta> {
+function toStored<Meta>({ row, duplicate }: BatchResult, meta: Meta): StoredMessage<Meta> {
   return {
     meta,
     id: row.id,
@@ -217,167 +199,4 @@ function toStored<Meta>(row: MessageRow, meta: Meta, duplicate: boolean): Stored
     system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
     duplicate,
   };
-}
-
-async function insertBatch<Meta>(
-  trx: Transaction<Database>,
-  store: Store,
-  messages: NewMessage<Meta>[],
-): Promise<StoredMessage<Meta>[]> {
-  const now = Date.now();
-  const results: (StoredMessage<Meta> | undefined)[] = new Array(messages.length);
-
-  // 1. Idempotency: answer repeats of (sender, client_id) with what was stored before,
-  //    and repeats inside this batch with the first of them.
-  const keyed = messages.filter((m) => m.clientId !== null);
-  const existing = new Map<string, MessageRow>();
-  for (const row of await findByClientIds(trx, keyed)) {
-    existing.set(idemKey(row.sender_id, row.client_id as string), row);
-  }
-  const fresh: number[] = [];
-  const firstInBatch = new Map<string, number>();
-  const repeatOf = new Map<number, number>();
-  messages.forEach((m, i) => {
-    if (m.clientId !== null) {
-      const key = idemKey(m.senderId, m.clientId);
-      const stored = existing.get(key);
-      if (stored) {
-        results[i] = toStored(stored, m.meta, true);
-        return;
-      }
-      const first = firstInBatch.get(key);
-      if (first !== undefined) {
-        repeatOf.set(i, first);
-        return;
-      }
-      firstInBatch.set(key, i);
-    }
-    fresh.push(i);
-  });
-
-  if (fresh.length > 0) {
-    // 2. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
-    //    locks those rows until commit; then read where each range ends.
-    const counts = new Map<number, number>();
-    for (const i of fresh) {
-      const c = (messages[i] as NewMessage<Meta>).conversationId;
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-    const ids = [...counts.keys()];
-    const increments = sql.join(
-      [...counts].map(([id, n]) => sql`when ${sql.lit(id)} then ${sql.lit(n)}`),
-      sql` `,
-    );
-    await trx
-      .updateTable("conversations")
-      .set({ last_seq: sql`last_seq + case id ${increments} else 0 end`, last_activity_at: now })
-      .where("id", "in", ids)
-      .execute();
-    const ends = await trx.selectFrom("conversations").select(["id", "last_seq"]).where("id", "in", ids).execute();
-    const nextSeq = new Map<number, number>();
-    for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
-    if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
-
-    // 3. Insert, in chunks that stay under every driver's parameter limit.
-    const rows = fresh.map((i) => {
-      const m = messages[i] as NewMessage<Meta>;
-      const seq = nextSeq.get(m.conversationId) as number;
-      nextSeq.set(m.conversationId, seq + 1);
-      return {
-        conversation_id: m.conversationId,
-        seq,
-        sender_id: m.senderId,
-        client_id: m.clientId,
-        content: m.content,
-        created_at: now,
-        kind: m.system ? ("system" as const) : ("user" as const),
-        system_event: m.system ? JSON.stringify(m.system) : null,
-      };
-    });
-    const idOf = await insertRows(trx, store, rows);
-    rows.forEach((row, k) => {
-      const id = idOf.get(`${row.conversation_id}:${row.seq}`);
-      if (id === undefined) throw new Error("inserted message not found");
-      const i = fresh[k] as number;
-      results[i] = toStored({ ...row, id, edited_at: null, deleted_at: null }, (messages[i] as NewMessage<Meta>).meta, false);
-    });
-  }
-  for (const [i, first] of repeatOf) {
-    results[i] = { ...(results[first] as StoredMessage<Meta>), meta: (messages[i] as NewMessage<Meta>).meta, duplicate: true };
-  }
-  return results as StoredMessage<Meta>[];
-}
-
-/** Senders per lookup query: keeps the OR list short enough for every parser (SQLite's depth limit is 1,000). */
-const SENDERS_PER_LOOKUP = 200;
-
-/**
- * Stored messages for exactly these (sender, client_id) pairs: per sender, an IN list of its
- * client ids, so the unique index answers and no sender x client_id cross product is read.
- */
-async function findByClientIds(
-  trx: Kysely<Database>,
-  keyed: { senderId: number; clientId: string | null }[],
-): Promise<MessageRow[]> {
-  const bySender = new Map<number, Set<string>>();
-  for (const m of keyed) {
-    const ids = bySender.get(m.senderId) ?? new Set<string>();
-    ids.add(m.clientId as string);
-    bySender.set(m.senderId, ids);
-  }
-  const senders = [...bySender];
-  const rows: MessageRow[] = [];
-  for (let start = 0; start < senders.length; start += SENDERS_PER_LOOKUP) {
-    const chunk = senders.slice(start, start + SENDERS_PER_LOOKUP);
-    rows.push(
-      ...(await trx
-        .selectFrom("messages")
-        .selectAll()
-        .where((eb) =>
-          eb.or(chunk.map(([sender, ids]) => eb.and([eb("sender_id", "=", sender), eb("client_id", "in", [...ids])]))),
-        )
-        .execute()),
-    );
-  }
-  return rows;
-}
-
-type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at">;
-
-/** Inserts rows and returns their ids keyed "conversation:seq". */
-async function insertRows(trx: Kysely<Database>, store: Store, rows: RowToInsert[]): Promise<Map<string, number>> {
-  const idOf = new Map<string, number>();
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    if (store.adapter.supportsReturning) {
-      const inserted = await trx.insertInto("messages").values(chunk).returning(["id", "conversation_id", "seq"]).execute();
-      for (const r of inserted) idOf.set(`${r.conversation_id}:${r.seq}`, r.id);
-    } else {
-      await trx.insertInto("messages").values(chunk).execute();
-    }
-  }
-  if (!store.adapter.supportsReturning) {
-    // MySQL has no RETURNING, and auto-increment ids of a multi-row insert are only
-    // guaranteed consecutive in some lock modes: read them back by (conversation, seq),
-    // which our row locks make exact.
-    const ranges = new Map<number, [number, number]>();
-    for (const r of rows) {
-      const range = ranges.get(r.conversation_id);
-      if (range) range[1] = r.seq;
-      else ranges.set(r.conversation_id, [r.seq, r.seq]);
-    }
-    const inserted = await trx
-      .selectFrom("messages")
-      .select(["id", "conversation_id", "seq"])
-      .where((eb) =>
-        eb.or(
-          [...ranges].map(([c, [from, to]]) =>
-            eb.and([eb("conversation_id", "=", c), eb("seq", ">=", from), eb("seq", "<=", to)]),
-          ),
-        ),
-      )
-      .execute();
-    for (const r of inserted) idOf.set(`${r.conversation_id}:${r.seq}`, r.id);
-  }
-  return idOf;
 }

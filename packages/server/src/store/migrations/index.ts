@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import type { DialectName } from "../dialect.js";
 import { initialMigration } from "./001-initial.js";
 import { groupsAndSearchMigration } from "./002-groups-and-search.js";
+import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -11,5 +12,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
   return {
     "001-initial": initialMigration(dialect),
     "002-groups-and-search": groupsAndSearchMigration(dialect),
+    "003-sqlite-batch-fts": sqliteBatchFtsMigration(dialect),
   };
 }
