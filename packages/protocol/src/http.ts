@@ -108,6 +108,8 @@ export const HealthResponse = Type.Object({ status: Type.Literal("ok") });
 export const ReadyResponse = Type.Object({
   status: Type.Union([Type.Literal("ready"), Type.Literal("unavailable")]),
   storage: Type.Union([Type.Literal("up"), Type.Literal("down")]),
+  /** The link to the other nodes: "none" for a single node. */
+  broker: Type.Union([Type.Literal("none"), Type.Literal("up"), Type.Literal("down")]),
 });
 
 export const MAX_TITLE_CHARS = 128;

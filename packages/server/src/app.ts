@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { Logger } from "pino";
 import { TokenService } from "./auth/tokens.js";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
+import { RedisBroker } from "./broker/redis.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { throttledErrorLog } from "./chat/throttled-log.js";
 import type { Config } from "./config.js";
@@ -12,18 +14,22 @@ import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
+import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
+import { metricsRoutes } from "./http/routes/metrics.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
 import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
+import { watchGateway } from "./metrics.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { SERVER_VERSION } from "./version.js";
 
 export interface ChatApp {
   config: Config;
@@ -53,7 +59,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     await store.destroy();
     throw err;
   }
-  const broker = new MemoryBroker();
+  const nodeId = randomUUID();
+  const broker: Broker = config.redisUrl
+    ? new RedisBroker(config.redisUrl, {
+        nodeId,
+        onError: throttledErrorLog((err, what) => logger.warn({ err }, `${what}: cross-node events wait`)),
+      })
+    : new MemoryBroker();
   const chat = createChatServices(
     store,
     broker,
@@ -62,10 +74,14 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       provisionRecipients: config.provisionRecipients,
       commitTimeoutMs: config.commitTimeoutMs,
       maxGroupMembers: config.maxGroupMembers,
+      presence: {
+        nodeId,
+        heartbeatMs: config.cluster.heartbeatMs,
+        nodeTimeoutMs: config.cluster.nodeTimeoutMs,
+        sole: config.redisUrl === undefined,
+      },
     },
   );
-  const stale = await chat.presence.resetAfterRestart();
-  if (stale > 0) logger.info({ users: stale }, "marked users left online by an unclean stop as offline");
   const tokens = new TokenService(config.jwtSecret);
 
   const app = Fastify({
@@ -74,17 +90,32 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // A hop count as Fastify's types take it: trust the nearest `n` proxies.
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? (
+            (hops: number) => (_address: string, hop: number) =>
+              hop < hops
+          )(config.trustProxy)
+        : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest("userId", 0);
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
   installRequestLog(app);
+  await installOpenApi(app, SERVER_VERSION);
 
   const gateway = new Gateway(chat, broker, config.ws, logger);
+  // Registers this node, and takes offline the users of nodes that stopped (a crash of this
+  // one included) once their heartbeat is old enough.
+  await chat.presence.start(() => gateway.registry.userIds());
+  logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
   const guard = requireUser(tokens, chat.directory);
   await registerWebSocketRoute(app, { gateway, tokens, directory: chat.directory, config });
   healthRoutes(app, { store, broker });
+  metricsRoutes(app);
+  const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
   authRoutes(app, { users: chat.users, tokens, guard });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
@@ -108,10 +139,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     },
     close() {
       closing ??= (async () => {
-        const localUsers = await gateway.shutdown(1012);
+        await gateway.shutdown(1012);
+        unwatch();
         await app.close();
         await chat.drain();
-        await chat.presence.markOffline(localUsers).catch((err) => logger.error({ err }, "could not mark users offline"));
+        await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));
         await broker.close();
         // A hung database must not hold the process: the pool gets a few seconds to close.
         await Promise.race([store.destroy(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);

@@ -73,8 +73,27 @@ describe("loadConfig", () => {
     });
   });
 
-  it("refuses REDIS_URL until clustering exists, rather than run nodes that do not talk", () => {
-    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379" })[0]).toMatch(/^REDIS_URL: clustering is not available/);
+  it("takes REDIS_URL with a shared database, and refuses it with SQLite", () => {
+    const mysql = "mysql://root@127.0.0.1:3306/chat";
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql }).redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379" })[0]).toMatch(/^REDIS_URL: a cluster needs a shared/);
+    expect(problems({ REDIS_URL: "http://x", DATABASE_URL: mysql })[0]).toMatch(/^REDIS_URL: must look like redis:/);
+  });
+
+  it("reads TRUST_PROXY as Fastify's trustProxy", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8,127.0.0.1" }).trustProxy).toBe("10.0.0.0/8,127.0.0.1");
+    expect(problems({ TRUST_PROXY: "everyone" })[0]).toMatch(/^TRUST_PROXY: must be/);
+  });
+
+  it("keeps the node timeout well above the heartbeat", () => {
+    expect(loadConfig({}).cluster).toEqual({ heartbeatMs: 10_000, nodeTimeoutMs: 25_000 });
+    expect(problems({ NODE_HEARTBEAT_MS: "1000", NODE_TIMEOUT_MS: "1500" })[0]).toMatch(
+      /^NODE_TIMEOUT_MS: must be at least twice/,
+    );
   });
 
   it("reads PROVISION_RECIPIENTS as a boolean", () => {

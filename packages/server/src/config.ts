@@ -21,7 +21,12 @@ export interface Config {
   jwtSecretGenerated: boolean;
   logLevel: LogLevel;
   logFormat: "json" | "pretty";
+  /** Which proxies may tell the client's address (X-Forwarded-For): Fastify's trustProxy. */
+  trustProxy: boolean | number | string;
+  /** Set: this node joins a cluster through Redis. */
   redisUrl: string | undefined;
+  /** How often a node records that it is alive, and after how long without that it is taken for dead. */
+  cluster: { heartbeatMs: number; nodeTimeoutMs: number };
   /**
    * A direct send to a user id never seen creates that user (for deployments whose tokens
    * come from another system, as the original's did) instead of answering `not_found`.
@@ -111,9 +116,27 @@ export function loadConfig(env: Env): Config {
 
   const redisUrl = get("REDIS_URL");
   if (redisUrl !== undefined) {
-    // Running several nodes that believe they are a cluster but are not would lose messages
-    // between them silently: refuse instead.
-    problems.push("REDIS_URL: clustering is not available in this version; unset it to run a single node");
+    if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+      problems.push(`REDIS_URL: must look like redis://host:6379 or rediss://… (got "${redactUrl(redisUrl)}")`);
+    } else if (database.dialect === "sqlite") {
+      // Nodes of a cluster share their database; each with a SQLite file of its own would
+      // each hold part of the messages.
+      problems.push("REDIS_URL: a cluster needs a shared MySQL/MariaDB or PostgreSQL database (DATABASE_URL), not SQLite");
+    }
+  }
+  // Behind a proxy, the client's address comes from X-Forwarded-For, which only proxies we
+  // trust may set: true (any), a hop count, or addresses/CIDRs (Fastify's trustProxy).
+  const trustRaw = get("TRUST_PROXY") ?? "false";
+  let trustProxy: boolean | number | string = false;
+  if (/^true$/i.test(trustRaw)) trustProxy = true;
+  else if (/^false$/i.test(trustRaw)) trustProxy = false;
+  else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw) === 0 ? false : Number(trustRaw);
+  else if (/^[0-9a-fA-F.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw;
+  else problems.push(`TRUST_PROXY: must be true, false, a hop count or addresses/CIDRs like 10.0.0.0/8 (got "${trustRaw}")`);
+  const nodeHeartbeatMs = int("NODE_HEARTBEAT_MS", 10_000, 100, 600_000);
+  const nodeTimeoutMs = int("NODE_TIMEOUT_MS", 25_000, 300, 3_600_000);
+  if (nodeTimeoutMs < 2 * nodeHeartbeatMs) {
+    problems.push(`NODE_TIMEOUT_MS: must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), or live nodes would be swept`);
   }
 
   const provisionRaw = (get("PROVISION_RECIPIENTS") ?? "false").toLowerCase();
@@ -143,6 +166,8 @@ export function loadConfig(env: Env): Config {
     logLevel,
     logFormat,
     redisUrl,
+    trustProxy,
+    cluster: { heartbeatMs: nodeHeartbeatMs, nodeTimeoutMs },
     provisionRecipients,
     allowedOrigins,
     ws: {

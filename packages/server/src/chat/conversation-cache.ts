@@ -3,7 +3,8 @@ import { BoundedMap } from "./bounded-map.js";
 
 /**
  * Conversation kind and member ids, cached for the send path (membership check and
- * fan-out). Whoever changes a membership calls `invalidate`.
+ * fan-out). Whoever changes a conversation calls `dropMember` or `refresh`; `onChanged`
+ * then tells the other nodes, whose caches `invalidate` the entry.
  */
 export class ConversationCache {
   private readonly infos = new BoundedMap<number, ConversationInfo>(50_000);
@@ -14,7 +15,21 @@ export class ConversationCache {
    */
   private readonly versions = new BoundedMap<number, number>(50_000);
 
+  /** Called when this node changed a conversation (the cluster tells the other nodes). */
+  onChanged: (conversationId: number) => void = () => {};
+
   constructor(readonly repo: ConversationsRepo) {}
+
+  /** Another node changed the conversation: the next use reads it again. */
+  invalidate(id: number): void {
+    this.bump(id);
+    this.infos.delete(id);
+  }
+
+  /** Forgets every conversation (changes made elsewhere may have been missed). */
+  clear(): void {
+    for (const id of [...this.infos.keys()]) this.invalidate(id);
+  }
 
   async get(id: number): Promise<ConversationInfo | undefined> {
     const cached = this.infos.get(id);
@@ -49,6 +64,7 @@ export class ConversationCache {
    */
   dropMember(id: number, userId: number): void {
     this.bump(id);
+    this.onChanged(id);
     const cached = this.infos.get(id);
     if (cached) {
       this.infos.set(id, {
@@ -61,9 +77,10 @@ export class ConversationCache {
 
   /** Reloads an entry after a change (members added or removed, title or owners changed). */
   async refresh(id: number): Promise<ConversationInfo | undefined> {
-    this.bump(id);
-    this.infos.delete(id);
-    return this.load(id);
+    this.invalidate(id);
+    const info = await this.load(id);
+    this.onChanged(id);
+    return info;
   }
 
   private async load(id: number): Promise<ConversationInfo | undefined> {

@@ -180,7 +180,7 @@ export class Messaging {
       // The members as of now: someone removed while this message was on its way does not get it.
       userIds: this.conversations.peek(m.conversationId)?.memberIds ?? m.meta.memberIds,
       frame: JSON.stringify({ type: "message", ...wire }),
-      message: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId },
+      message: { conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, createdAt: m.createdAt },
       excludeConnectionId: m.meta.origin?.connectionId,
     });
   }

@@ -1,36 +1,78 @@
 import type { StatusUpdateFrame, UserStatus } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { LocalChange, NodePresenceRepo, StatusChange } from "../store/node-presence-repo.js";
 import type { PresenceRepo } from "../store/presence-repo.js";
 import { Coalescer } from "./coalescer.js";
 import { iso } from "./time.js";
 
+export interface PresenceOptions {
+  /** This node's id (a fresh one per process). */
+  nodeId: string;
+  /** How often the node records that it is alive. */
+  heartbeatMs: number;
+  /** A node silent this long is taken for dead: its users go offline. */
+  nodeTimeoutMs: number;
+  /**
+   * No other node can be running (no cluster configured): nodes found at start-up are this
+   * one's earlier lives, stopped without leaving (a crash), and are swept at once.
+   */
+  sole?: boolean;
+}
+
 /**
- * Online/offline. The gateway says when a user's first connection opens and last closes;
- * this records it and tells the users who share a conversation with them (not everyone:
- * the original's broadcast to all was O(N²) on a connect storm). Changes of one user are
- * applied in the order they happened.
+ * Online/offline, across nodes. The gateway says when a user's first connection on this node
+ * opens and its last one closes; the database records which nodes hold each user
+ * (store/node-presence-repo.ts), and a user is online while any node does. When a user's
+ * status as a whole changes, the users who share a conversation with them are told (not
+ * everyone: the original's broadcast to all was O(N²) on a connect storm), on every node.
+ *
+ * Each node records a heartbeat; every node sweeps the nodes whose heartbeat stopped (killed,
+ * cut off), taking their users offline with their last heartbeat as last_seen.
  */
 export class Presence {
   /**
    * Changes are written like messages: those arriving while a write is in flight go into the
-   * next one, a user's latest change wins, and one statement records them all. Changes of one
-   * user are applied in the order they happened.
+   * next one, a user's latest change wins, and one transaction records them all. Spaced 25 ms
+   * apart, so a connect storm's changes share a few transactions.
    */
-  // Spaced 25 ms apart: a connect storm's status changes share a few transactions.
   private readonly writes = new Coalescer<number, { status: "online" | "offline"; at: number }>(
     (changes) => this.write(changes),
     undefined,
     1000,
     25,
   );
+  private timer: NodeJS.Timeout | undefined;
+  private localUsers: () => number[] = () => [];
+  private beating: Promise<void> | undefined;
 
   constructor(
     private readonly repo: PresenceRepo,
+    private readonly nodes: NodePresenceRepo,
     private readonly conversations: ConversationsRepo,
     private readonly broker: Broker,
     private readonly onError: (err: unknown) => void,
+    private readonly options: PresenceOptions,
   ) {}
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  /**
+   * Registers the node and starts its heartbeat and the sweep of dead nodes (at once too: a
+   * crashed node's users wait for no one). `localUsers` lists the users connected here.
+   */
+  async start(localUsers: () => number[]): Promise<void> {
+    this.localUsers = localUsers;
+    await this.beat(this.options.sole === true);
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => {
+        this.beating = undefined;
+      });
+    }, this.options.heartbeatMs);
+    this.timer.unref();
+  }
 
   online(userId: number): Promise<void> {
     return this.change(userId, "online");
@@ -40,10 +82,15 @@ export class Presence {
     return this.change(userId, "offline");
   }
 
-  /** Marks users offline at once, without telling anyone (shutdown: every socket is closing). */
-  async markOffline(userIds: number[]): Promise<void> {
+  /**
+   * The node stops: its users go offline (unless another node has them) and contacts are
+   * told, then the node's row goes. Called before the broker closes.
+   */
+  async leave(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
     await this.writes.drain();
-    await this.repo.setOffline(userIds, Date.now());
+    await this.announce(await this.nodes.leave(this.options.nodeId, Date.now()));
   }
 
   /** Refreshes last_seen of users online on this node (the gateway's heartbeat calls it). */
@@ -54,15 +101,6 @@ export class Presence {
     } catch (err) {
       this.onError(err);
     }
-  }
-
-  /**
-   * At start-up of a single node, nobody can be connected yet: users left "online" by a crash
-   * are offline, with the last_seen the heartbeat last wrote. (A cluster will track this per
-   * node instead.)
-   */
-  resetAfterRestart(): Promise<number> {
-    return this.repo.resetOnline();
   }
 
   async statuses(userIds?: number[]): Promise<UserStatus[]> {
@@ -76,16 +114,48 @@ export class Presence {
     }));
   }
 
+  /** Resolves once the changes made so far are written. */
+  settled(): Promise<void> {
+    return this.writes.settled();
+  }
+
   private change(userId: number, status: "online" | "offline"): Promise<void> {
     return this.writes.add(userId, { status, at: Date.now() }).catch((err) => this.onError(err));
   }
 
-  /** One statement for every change, then each user's contacts hear of it. */
   private async write(changes: Map<number, { status: "online" | "offline"; at: number }>): Promise<void> {
-    const list = [...changes].map(([userId, c]) => ({ userId, ...c }));
-    await this.repo.setMany(list);
-    const contacts = await this.conversations.contactsOf(list.map((c) => c.userId));
-    for (const c of list) {
+    const list: LocalChange[] = [...changes].map(([userId, c]) => ({ userId, ...c }));
+    await this.announce(await this.nodes.apply(this.options.nodeId, list));
+  }
+
+  /** Heartbeat, and the sweep of nodes that stopped beating (or of every other node: `all`). */
+  private async beat(all = false): Promise<void> {
+    const now = Date.now();
+    try {
+      if (!(await this.nodes.heartbeat(this.options.nodeId, now))) {
+        // Taken for dead (cut off from the database for a while) and swept: say again who is here.
+        const here = this.localUsers();
+        if (here.length > 0)
+          await this.announce(
+            await this.nodes.apply(
+              this.options.nodeId,
+              here.map((userId) => ({ userId, status: "online", at: now })),
+            ),
+          );
+      }
+      for (const node of await this.nodes.deadNodes(all ? Number.MAX_SAFE_INTEGER : now - this.options.nodeTimeoutMs)) {
+        if (node.id !== this.options.nodeId) await this.announce(await this.nodes.sweep(node));
+      }
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /** Tells each changed user's contacts, on every node. */
+  private async announce(changed: StatusChange[]): Promise<void> {
+    if (changed.length === 0) return;
+    const contacts = await this.conversations.contactsOf(changed.map((c) => c.userId));
+    for (const c of changed) {
       const to = contacts.get(c.userId) ?? [];
       if (to.length === 0) continue;
       const frame: StatusUpdateFrame = {
@@ -93,7 +163,7 @@ export class Presence {
         sender_id: c.userId,
         user_id: c.userId,
         status: c.status,
-        last_seen: iso(c.at),
+        last_seen: iso(c.lastSeen),
       };
       this.broker.publish({ userIds: to, frame: JSON.stringify(frame) });
     }

@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Broker } from "../broker/broker.js";
+import { metrics } from "../metrics.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
 import { MessageWriter } from "../store/message-writer.js";
 import { MessagesRepo } from "../store/messages-repo.js";
+import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
@@ -11,7 +14,7 @@ import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
 import { type Delivery, Messaging } from "./messaging.js";
-import { Presence } from "./presence.js";
+import { Presence, type PresenceOptions } from "./presence.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
 import { Typing } from "./typing.js";
@@ -39,7 +42,13 @@ export function createChatServices(
   store: Store,
   broker: Broker,
   onError: (err: unknown, what: string) => void,
-  options: { provisionRecipients?: boolean; commitTimeoutMs?: number; maxGroupMembers?: number } = {},
+  options: {
+    provisionRecipients?: boolean;
+    commitTimeoutMs?: number;
+    maxGroupMembers?: number;
+    /** This node in a cluster; a single node gets a fresh id and the default timings. */
+    presence?: Partial<PresenceOptions>;
+  } = {},
 ): ChatServices {
   const users = new UsersRepo(store);
   const conversationsRepo = new ConversationsRepo(store);
@@ -50,12 +59,27 @@ export function createChatServices(
   const writer = new MessageWriter<Delivery>(store, {
     onError: (err) => onError(err, "message batch failed"),
     commitTimeoutMs: options.commitTimeoutMs,
+    onBatch: (size) => metrics.batch(size),
   });
   const messaging = new Messaging(writer, conversations, directory, broker, {
     provisionRecipients: options.provisionRecipients ?? false,
   });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
-  const presence = new Presence(presenceRepo, conversationsRepo, broker, (err) => onError(err, "presence write failed"));
+  const presence = new Presence(
+    presenceRepo,
+    new NodePresenceRepo(store),
+    conversationsRepo,
+    broker,
+    (err) => onError(err, "presence write failed"),
+    { nodeId: randomUUID(), heartbeatMs: 10_000, nodeTimeoutMs: 25_000, ...options.presence },
+  );
+  // Other nodes' caches drop a conversation this node changed, and the other way round.
+  conversations.onChanged = (conversationId) => broker.notify({ type: "conversation_changed", conversationId });
+  broker.onNotice((notice) => {
+    if (notice.type === "conversation_changed") conversations.invalidate(notice.conversationId);
+  });
+  // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
+  broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
   const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
   const admin = new ConversationAdmin(

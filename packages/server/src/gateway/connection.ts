@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { BrokerEvent } from "../broker/broker.js";
 import type { SendOrder } from "../chat/messaging.js";
+import { metrics } from "../metrics.js";
 
 let nextId = 0;
 
@@ -50,6 +51,7 @@ export class Connection {
       return;
     }
     this.cork();
+    metrics.frameOut(frame);
     this.ws.send(frame, onWritten && ((err) => err || onWritten()));
   }
 
@@ -122,6 +124,7 @@ export class Connection {
 
   private write(event: BrokerEvent): void {
     const m = event.message;
+    if (m?.createdAt !== undefined) metrics.delivered(m.createdAt);
     if (m && m.senderId !== this.userId) {
       // The delivery cursor moves only for what actually reached the network.
       this.send(event.frame, () => this.onDelivered(this.userId, m.conversationId, m.seq));

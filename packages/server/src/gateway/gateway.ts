@@ -3,6 +3,7 @@ import type { RawData, WebSocket } from "ws";
 import type { Broker, BrokerEvent } from "../broker/broker.js";
 import type { ChatServices } from "../chat/services.js";
 import type { Config } from "../config.js";
+import { metrics } from "../metrics.js";
 import { sendBacklog } from "./backlog.js";
 import { Connection } from "./connection.js";
 import { decodeFrame } from "./decode-frame.js";
@@ -26,6 +27,8 @@ export class Gateway {
     private readonly log: FastifyBaseLogger,
   ) {
     broker.subscribe((event) => this.route(event));
+    // Events from other nodes may have been missed: clients reconnect and resume.
+    broker.onResync(() => this.resync());
     // The sweep runs more often than the pings, so a silent socket goes within a few
     // seconds of the idle timeout rather than up to a ping interval later.
     this.heartbeat = setInterval(() => this.beat(), Math.min(config.pingIntervalMs, Math.max(10, config.idleTimeoutMs / 6)));
@@ -51,6 +54,7 @@ export class Gateway {
     ws.on("message", (data: RawData, isBinary: boolean) => {
       conn.lastActivity = Date.now();
       const decoded = decodeFrame(data as Buffer, isBinary);
+      metrics.frameIn(decoded.ok ? decoded.frame.type : "invalid");
       if (!decoded.ok) {
         conn.send(errorFrame(decoded.code, decoded.message, decoded.clientId));
         return;
@@ -100,6 +104,14 @@ export class Gateway {
     clearTimeout(timer);
     for (const c of sockets) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
     return users;
+  }
+
+  /** Closes every socket with 1012 (the clients reconnect at once and resume what they missed). */
+  private resync(): void {
+    if (this.closing) return;
+    const sockets = [...this.registry.all()];
+    this.log.warn({ connections: sockets.length }, "cluster link restored: closing sockets so clients resume");
+    for (const c of sockets) c.close(1012, "resync: reconnect and resume");
   }
 
   private route(event: BrokerEvent): void {

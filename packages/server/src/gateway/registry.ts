@@ -45,4 +45,9 @@ export class ConnectionRegistry {
   get size(): number {
     return this.count;
   }
+
+  /** Users with at least one connection here. */
+  get userCount(): number {
+    return this.byUser.size;
+  }
 }

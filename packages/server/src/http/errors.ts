@@ -1,9 +1,11 @@
 import { ERROR_STATUS, type ErrorCode } from "@chatapp/protocol";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { asChatError, ChatError } from "../chat/errors.js";
+import { metrics } from "../metrics.js";
 
 /** Every HTTP error leaves through here: `{"error":{"code","message"}}` with the catalogue's status. */
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  metrics.httpError(code);
   return reply.code(ERROR_STATUS[code]).type("application/json; charset=utf-8").send({ error: { code, message } });
 }
 

@@ -165,8 +165,9 @@ export async function ensureDatabaseExists(config: DatabaseConfig): Promise<void
     try {
       await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     } catch (err) {
-      // 42P04: another node created it first.
-      if ((err as { code?: string }).code !== "42P04") throw err;
+      // 42P04 (or 23505, when both ran at the same instant): another node created it first.
+      const code = (err as { code?: string }).code;
+      if (code !== "42P04" && code !== "23505") throw err;
     } finally {
       await admin.end();
     }

@@ -9,30 +9,6 @@ export interface StatusRow {
 export class PresenceRepo {
   constructor(private readonly store: Store) {}
 
-  /** Records the status of many users in one statement. */
-  async setMany(changes: { userId: number; status: "online" | "offline"; at: number }[]): Promise<void> {
-    if (changes.length === 0) return;
-    const { db, adapter } = this.store;
-    await adapter
-      .upsert(
-        db.insertInto("user_status").values(changes.map((c) => ({ user_id: c.userId, status: c.status, last_seen: c.at }))),
-        ["user_id"],
-        { status: adapter.excluded("status"), last_seen: adapter.excluded("last_seen") },
-      )
-      .execute();
-  }
-
-  /** Marks these users offline in one statement (used at shutdown). */
-  async setOffline(userIds: number[], lastSeen: number): Promise<void> {
-    for (let start = 0; start < userIds.length; start += 1000) {
-      await this.store.db
-        .updateTable("user_status")
-        .set({ status: "offline", last_seen: lastSeen })
-        .where("user_id", "in", userIds.slice(start, start + 1000))
-        .execute();
-    }
-  }
-
   /** Moves last_seen of these online users to `now`: after a crash, it tells when they were last here. */
   async touch(userIds: number[], now: number): Promise<void> {
     for (let start = 0; start < userIds.length; start += 1000) {
@@ -43,16 +19,6 @@ export class PresenceRepo {
         .where("status", "=", "online")
         .execute();
     }
-  }
-
-  /** Marks every user still recorded online as offline, keeping their last_seen. */
-  async resetOnline(): Promise<number> {
-    const result = await this.store.db
-      .updateTable("user_status")
-      .set({ status: "offline" })
-      .where("status", "=", "online")
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
   }
 
   /** Status of the given users, or of every known user; users never seen are offline. */

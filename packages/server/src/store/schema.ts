@@ -8,6 +8,8 @@ import type { Generated, Insertable, Selectable } from "kysely";
 export interface Database {
   users: UsersTable;
   user_status: UserStatusTable;
+  nodes: NodesTable;
+  node_users: NodeUsersTable;
   conversations: ConversationsTable;
   members: MembersTable;
   messages: MessagesTable;
@@ -28,6 +30,19 @@ export interface UserStatusTable {
   user_id: number;
   status: "online" | "offline";
   last_seen: number | null;
+}
+
+/** A running node and its last heartbeat (epoch ms). */
+export interface NodesTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** A user with at least one connection on a node. */
+export interface NodeUsersTable {
+  node_id: string;
+  user_id: number;
 }
 
 export interface ConversationsTable {

@@ -25,16 +25,7 @@ export class TcpRelay {
         return;
       }
       const upstream = net.connect(targetPort, targetHost);
-      for (const s of [client, upstream]) {
-        relay.sockets.add(s);
-        s.on("error", () => {});
-        s.on("close", () => {
-          relay.sockets.delete(s);
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
+      splice(client, upstream, relay.sockets);
       relay.pairs.push([client, upstream]);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -71,4 +62,18 @@ export class TcpRelay {
     this.cutOff();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** Joins two sockets both ways; when either closes, both go. Both are tracked in `sockets` while open. */
+export function splice(client: net.Socket, upstream: net.Socket, sockets: Set<net.Socket>): void {
+  for (const s of [client, upstream]) {
+    sockets.add(s);
+    s.on("error", () => {});
+    s.on("close", () => {
+      sockets.delete(s);
+      client.destroy();
+      upstream.destroy();
+    });
+  }
+  client.pipe(upstream).pipe(client);
 }

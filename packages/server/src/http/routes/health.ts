@@ -22,15 +22,20 @@ export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): 
   /** Readiness: 200 when storage (and the broker) answer, 503 otherwise. */
   app.get("/ready", { schema: { response: { 200: ReadyResponse, 503: ReadyUnavailable } } }, async (_request, reply) => {
     const storage = await deps.store.ping();
-    const ready = storage && deps.broker.healthy();
+    const broker = deps.broker.status();
+    const ready = storage && broker !== "down";
     const body = {
       status: ready ? ("ready" as const) : ("unavailable" as const),
       storage: storage ? ("up" as const) : ("down" as const),
+      broker,
     };
     if (ready) return body;
     return reply.code(503).send({
       ...body,
-      error: { code: "unavailable", message: storage ? "broker is not answering" : "storage is not answering" } as const,
+      error: {
+        code: "unavailable",
+        message: storage ? "the cluster broker (Redis) is not connected" : "storage is not answering",
+      } as const,
     });
   });
 }

@@ -3,6 +3,7 @@ import type { DialectName } from "../dialect.js";
 import { initialMigration } from "./001-initial.js";
 import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
+import { nodePresenceMigration } from "./004-node-presence.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -13,5 +14,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "001-initial": initialMigration(dialect),
     "002-groups-and-search": groupsAndSearchMigration(dialect),
     "003-sqlite-batch-fts": sqliteBatchFtsMigration(dialect),
+    "004-node-presence": nodePresenceMigration(dialect),
   };
 }

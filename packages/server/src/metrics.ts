@@ -1,0 +1,134 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics, served at GET /metrics. One registry per process: the counters are
+ * module-level so the hot paths reach them without wiring, and the gauges sum over every
+ * gateway in the process (tests run several servers in one).
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+interface GatewayGauge {
+  connections(): number;
+  users(): number;
+}
+const gateways = new Set<GatewayGauge>();
+
+/** Counts a gateway's connections and users in the gauges until the returned function is called. */
+export function watchGateway(gateway: GatewayGauge): () => void {
+  gateways.add(gateway);
+  return () => gateways.delete(gateway);
+}
+
+const sum = (f: (g: GatewayGauge) => number) => [...gateways].reduce((total, g) => total + f(g), 0);
+
+new Gauge({
+  name: "chatapp_connections",
+  help: "Open WebSocket connections on this node",
+  registers: [registry],
+  collect() {
+    this.set(sum((g) => g.connections()));
+  },
+});
+
+new Gauge({
+  name: "chatapp_users_online",
+  help: "Users with at least one connection on this node",
+  registers: [registry],
+  collect() {
+    this.set(sum((g) => g.users()));
+  },
+});
+
+const framesIn = new Counter({
+  name: "chatapp_frames_in_total",
+  help: "WebSocket frames received, by type (invalid: refused by the decoder)",
+  labelNames: ["type"],
+  registers: [registry],
+});
+const framesOut = new Counter({
+  name: "chatapp_frames_out_total",
+  help: "WebSocket frames written, by type",
+  labelNames: ["type"],
+  registers: [registry],
+});
+const errors = new Counter({
+  name: "chatapp_errors_total",
+  help: "Errors answered to clients (error frames and HTTP error bodies), by code",
+  labelNames: ["code"],
+  registers: [registry],
+});
+const messagesStored = new Counter({
+  name: "chatapp_messages_stored_total",
+  help: "Messages committed to the database",
+  registers: [registry],
+});
+const batchSize = new Histogram({
+  name: "chatapp_store_batch_size",
+  help: "Messages per group-commit transaction (near 1000: the database is the bottleneck)",
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+  registers: [registry],
+});
+const deliveryLatency = new Histogram({
+  name: "chatapp_delivery_latency_seconds",
+  help: "From a message's commit to its frame being written to a recipient's socket",
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+const brokerPublished = new Counter({
+  name: "chatapp_broker_published_total",
+  help: "Events this node published to the other nodes",
+  registers: [registry],
+});
+const brokerReceived = new Counter({
+  name: "chatapp_broker_received_total",
+  help: "Events this node received from the other nodes",
+  registers: [registry],
+});
+
+// Labelled children are looked up once per label value: the frame paths run per message.
+const bound = <T>(make: (label: string) => T) => {
+  const cache = new Map<string, T>();
+  return (label: string): T => {
+    let child = cache.get(label);
+    if (!child) {
+      child = make(label);
+      cache.set(label, child);
+    }
+    return child;
+  };
+};
+const frameInOf = bound((type) => framesIn.labels(type));
+const frameOutOf = bound((type) => framesOut.labels(type));
+const errorOf = bound((code) => errors.labels(code));
+
+export const metrics = {
+  frameIn(type: string): void {
+    frameInOf(type).inc();
+  },
+  /** `frame` is a serialized server frame: its type is read from its first field. */
+  frameOut(frame: string): void {
+    const type = frame.startsWith('{"type":"') ? frame.slice(9, frame.indexOf('"', 9)) : "other";
+    frameOutOf(type).inc();
+    if (type === "error") {
+      const code = /"code":"([a-z_]+)"/.exec(frame)?.[1];
+      if (code) errorOf(code).inc();
+    }
+  },
+  httpError(code: string): void {
+    errorOf(code).inc();
+  },
+  batch(size: number): void {
+    messagesStored.inc(size);
+    batchSize.observe(size);
+  },
+  delivered(createdAt: number): void {
+    deliveryLatency.observe(Math.max(0, Date.now() - createdAt) / 1000);
+  },
+  brokerPublished(): void {
+    brokerPublished.inc();
+  },
+  brokerReceived(): void {
+    brokerReceived.inc();
+  },
+};
