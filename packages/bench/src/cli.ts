@@ -1,7 +1,9 @@
 /**
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
- * Scenarios: dm-throughput, dm-latency. Targets for --start: chatapp-sqlite, chatapp-mysql,
+ * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reconnect-storm. Targets for
+ * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
+ * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
  * `--start all` measures every target in one run and adds each one's ratio to the relay.
  * Progress goes to stderr; a table (or, with --json, JSON) to stdout.

@@ -6,12 +6,14 @@ import { pathToFileURL } from "node:url";
 import { SignJWT } from "jose";
 import { createConnection } from "mysql2/promise";
 
-export const TARGETS = ["chatapp-sqlite", "chatapp-mysql", "relay", "naive"] as const;
+export const TARGETS = ["chatapp-sqlite", "chatapp-mysql", "chatapp-cluster", "relay", "naive"] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 export interface Target {
   name: string;
   url: string;
+  /** Every node's URL, for a cluster: clients are spread over them, in turn. */
+  urls?: string[];
   pid: number | undefined;
   token(userId: number): Promise<string>;
   stop(): Promise<void>;
@@ -33,41 +35,79 @@ export function remoteTarget(url: string, secret: string): Target {
   return { name: url, url, pid: undefined, token: signer(secret), stop: async () => {} };
 }
 
-/** Starts a target as a process of its own, on a fresh database, and waits until it listens. */
+const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const CLUSTER_NODES = 3;
+
+/** Starts a target (its processes, on a fresh database) and waits until it listens. */
 export async function startTarget(name: TargetName): Promise<Target> {
   const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LOG_FORMAT: "json", LOG_LEVEL: "info" };
   const cleanups: (() => Promise<void> | void)[] = [];
-  let entry: string;
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;
-  switch (name) {
-    case "chatapp-sqlite": {
-      const dir = mkdtempSync(join(tmpdir(), "chatapp-bench-"));
-      env.DATABASE_URL = `sqlite:${dir}/bench.db`;
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      entry = resolve(root, "packages/server/src/cli.ts");
-      break;
+  const server = resolve(root, "packages/server/src/cli.ts");
+  const dropMysqlDatabase = async () => {
+    const url = new URL(MYSQL);
+    const c = await createConnection({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: url.username || "root",
+      password: url.password,
+    });
+    await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    await c.end();
+  };
+  let processes: Spawned[];
+  try {
+    switch (name) {
+      case "chatapp-sqlite": {
+        const dir = mkdtempSync(join(tmpdir(), "chatapp-bench-"));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        processes = [await spawnTarget(name, server, { ...env, DATABASE_URL: `sqlite:${dir}/bench.db` })];
+        break;
+      }
+      case "chatapp-mysql":
+      case "naive": {
+        cleanups.push(dropMysqlDatabase);
+        const entry = name === "naive" ? resolve(root, "packages/bench/src/peers/naive.ts") : server;
+        processes = [await spawnTarget(name, entry, { ...env, DATABASE_URL: `${MYSQL}/${dbName}` })];
+        break;
+      }
+      case "chatapp-cluster": {
+        // Three nodes on one MariaDB database and Redis, started together as a deployment would.
+        cleanups.push(dropMysqlDatabase);
+        const nodeEnv = { ...env, DATABASE_URL: `${MYSQL}/${dbName}`, REDIS_URL: REDIS };
+        processes = await Promise.all(Array.from({ length: CLUSTER_NODES }, () => spawnTarget(name, server, nodeEnv)));
+        break;
+      }
+      case "relay":
+        processes = [await spawnTarget(name, resolve(root, "packages/bench/src/peers/relay.ts"), env)];
+        break;
     }
-    case "chatapp-mysql":
-    case "naive": {
-      env.DATABASE_URL = `${MYSQL}/${dbName}`;
-      cleanups.push(async () => {
-        const url = new URL(MYSQL);
-        const c = await createConnection({
-          host: url.hostname,
-          port: Number(url.port || 3306),
-          user: url.username || "root",
-          password: url.password,
-        });
-        await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-        await c.end();
-      });
-      entry = resolve(root, name === "naive" ? "packages/bench/src/peers/naive.ts" : "packages/server/src/cli.ts");
-      break;
-    }
-    case "relay":
-      entry = resolve(root, "packages/bench/src/peers/relay.ts");
-      break;
+  } catch (err) {
+    for (const c of cleanups) await c();
+    throw err;
   }
+  const urls = processes.map((p) => `ws://127.0.0.1:${p.port}/ws`);
+  return {
+    name,
+    url: urls[0] as string,
+    urls: urls.length > 1 ? urls : undefined,
+    pid: processes[0]?.child.pid,
+    token: signer(SECRET),
+    async stop() {
+      await Promise.all(processes.map((p) => p.stop()));
+      for (const c of cleanups) await c();
+    },
+  };
+}
+
+interface Spawned {
+  child: ChildProcess;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Runs one process of a target from the sources and resolves with the port it listens on. */
+async function spawnTarget(name: string, entry: string, env: Record<string, string>): Promise<Spawned> {
   const args = ["--conditions=source", "--import", tsx, entry];
   if (name.startsWith("chatapp")) args.push("serve");
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -80,29 +120,27 @@ export async function startTarget(name: TargetName): Promise<Target> {
     if (out.length > 100_000) out = out.slice(-10_000);
   });
   child.stderr?.on("data", (d) => (out += d));
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const deadline = Date.now() + 60_000;
-    const tick = () => {
-      const m = out.match(/listening on (?:http:\/\/localhost:)?(\d+)/);
-      if (m) return resolvePort(Number(m[1]));
-      if (Date.now() > deadline || child.exitCode !== null)
-        return reject(new Error(`${name} did not start: ${out.slice(-2000)}`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-  return {
-    name,
-    url: `ws://127.0.0.1:${port}/ws`,
-    pid: child.pid,
-    token: signer(SECRET),
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      for (const c of cleanups) await c();
-    },
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
   };
+  try {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      const deadline = Date.now() + 60_000;
+      const tick = () => {
+        const m = out.match(/listening on (?:http:\/\/localhost:)?(\d+)/);
+        if (m) return resolvePort(Number(m[1]));
+        if (Date.now() > deadline || child.exitCode !== null)
+          return reject(new Error(`${name} did not start: ${out.slice(-2000)}`));
+        setTimeout(tick, 50);
+      };
+      tick();
+    });
+    return { child, port, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

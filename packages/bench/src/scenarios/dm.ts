@@ -41,11 +41,14 @@ function open(url: string, token: string): Promise<WebSocket> {
 export async function runDm(target: Target, options: DmOptions): Promise<DmResult> {
   const base = 5_000_000 + Math.floor(Math.random() * 1_000_000) * 10;
   options.progress(`${target.name}: connecting ${options.pairs * 2} sockets`);
+  // On a cluster, each sender is on one node and its receiver on the next: every message crosses nodes.
+  const urls = target.urls ?? [target.url];
+  const urlOf = (i: number) => urls[i % urls.length] as string;
   const receivers = await Promise.all(
-    Array.from({ length: options.pairs }, async (_, i) => open(target.url, await target.token(base + 2 * i + 1))),
+    Array.from({ length: options.pairs }, async (_, i) => open(urlOf(i + 1), await target.token(base + 2 * i + 1))),
   );
   const senders = await Promise.all(
-    Array.from({ length: options.pairs }, async (_, i) => open(target.url, await target.token(base + 2 * i))),
+    Array.from({ length: options.pairs }, async (_, i) => open(urlOf(i), await target.token(base + 2 * i))),
   );
 
   const histogram: RecordableHistogram = createHistogram();
