@@ -1,6 +1,6 @@
 /**
- * npm run bench:report — runs the standard set (ChatApp on SQLite and on MariaDB, the bare
- * relay and the naive peer, each started fresh, all in one run) and writes
+ * npm run bench:report — runs the standard set (ChatApp on SQLite, on MariaDB and as a
+ * three-node cluster, the bare relay and the naive peer, each started fresh, all in one run) and writes
  * docs/benchmarks.md with the machine, the commands, the tables, the ratios to the relay, and
  * an SVG chart (docs/benchmarks-throughput.svg).
  */
@@ -107,9 +107,13 @@ compare the **ratios** within the run rather than absolute figures across runs.
 **Machine:** ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${mariadb}.
 
 **Targets**, each started fresh as its own process: \`chatapp-sqlite\` (ChatApp, SQLite WAL with \`synchronous=FULL\`),
-\`chatapp-mysql\` (ChatApp on the MariaDB above, \`innodb_flush_log_at_trx_commit=1\`), \`relay\` (a bare \`ws\` relay that
-stores nothing: the ceiling) and \`naive\` (\`ws\` + one awaited \`mysql2\` INSERT per message, as the original did). The DM
-scenarios speak the original's (seed) protocol.
+\`chatapp-mysql\` (ChatApp on the MariaDB above, \`innodb_flush_log_at_trx_commit=1\`), \`chatapp-cluster\` (three ChatApp
+nodes on that MariaDB and Redis, every DM sender on one node and its receiver on the next, so every message crosses
+nodes), \`relay\` (a bare \`ws\` relay that stores nothing: the ceiling) and \`naive\` (\`ws\` + one awaited \`mysql2\`
+INSERT per message, as the original did). The DM scenarios speak the original's (seed) protocol.
+
+The cluster set runs its three nodes, MariaDB, Redis and the load generator on the same two cores: it measures what
+crossing nodes costs, not how a cluster scales, which takes a machine per node.
 
 ## Direct messages: throughput
 
@@ -178,9 +182,6 @@ them are open again with their resume done (each client reconnects with its own 
 |---|---:|---:|---:|
 ${[...storms].map(([t, r]) => `| ${t} | ${r.clients.toLocaleString("en-US")} | ${r.connectSeconds.toFixed(1)} | ${r.backSeconds.toFixed(1)} |`).join("\n")}
 
-## Not measured yet
-
-The cluster set (several nodes on Redis) comes with clustering.
 `;
 
 writeFileSync(resolve(root, "docs/benchmarks.md"), md);
