@@ -76,7 +76,7 @@ describeWithRedis("cluster", () => {
       };
       const open = async (port: number, userId: number) => {
         const s = await TestSocket.open(`ws://127.0.0.1:${port}/ws?token=${await tokens.sign(userId)}`);
-        await s.nextOfType("ready");
+        await s.next((f) => f.type === "ready");
         return s;
       };
       const node = (i: number) => (nodes[i] as { port: number }).port;
@@ -88,7 +88,7 @@ describeWithRedis("cluster", () => {
         expect(applied).toHaveLength(4);
       });
 
-      it("carries direct and group messages, typing, receipts and presence between nodes", async () => {
+      it("carries direct and group messages, edits, deletes, typing, receipts and presence between nodes", async () => {
         const [u1, u2, u3] = [9101, 9102, 9103];
         for (const u of [u1, u2, u3]) expect((await http(node(0), "/api/me", u)).status).toBe(200);
         const s1 = await open(node(0), u1);
@@ -100,6 +100,16 @@ describeWithRedis("cluster", () => {
         const ack = await s1.nextOfType("ack");
         const got = await s2.next((f) => f.type === "message" && f.content === "hello across");
         expect(got).toMatchObject({ sender_id: u1, seq: ack.seq, conversation_id: ack.conversation_id });
+
+        // An edit and a delete made through node 3 reach node 2.
+        const edited = await http(node(2), `/api/messages/${ack.id}`, u1, {
+          method: "PATCH",
+          body: JSON.stringify({ content: "hello, edited" }),
+        });
+        expect(edited.status).toBe(200);
+        await s2.next((f) => f.type === "message_updated" && f.content === "hello, edited");
+        expect((await http(node(2), `/api/messages/${ack.id}`, u1, { method: "DELETE" })).status).toBe(200);
+        await s2.next((f) => f.type === "message_deleted" && f.id === ack.id);
 
         // Typing and read receipts come back the other way.
         s2.send({ type: "typing", conversation_id: ack.conversation_id });

@@ -82,7 +82,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       },
     },
   );
-  const tokens = new TokenService(config.jwtSecret);
+  const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -100,6 +100,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest("userId", 0);
+  app.decorateRequest("tokenExpiresAt", 0);
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);

@@ -48,7 +48,7 @@ async function token(args: string[]): Promise<void> {
   if (config.jwtSecretGenerated) {
     fail("token: JWT_SECRET is not set, so no server would accept this token. Set it in the environment or in .env.");
   }
-  process.stdout.write(`${await new TokenService(config.jwtSecret).sign(user, ttl)}\n`);
+  process.stdout.write(`${await new TokenService({ secret: config.jwtSecret, ...config.jwt }).sign(user, ttl)}\n`);
 }
 
 function fail(message: string): never {

@@ -80,6 +80,19 @@ describe("loadConfig", () => {
     expect(problems({ REDIS_URL: "http://x", DATABASE_URL: mysql })[0]).toMatch(/^REDIS_URL: must look like redis:/);
   });
 
+  it("reads the token settings for other systems' tokens, and refuses a bad key or JWKS address", () => {
+    expect(loadConfig({}).jwt).toMatchObject({ clockToleranceSeconds: 30, publicKeyPem: undefined, jwksUrl: undefined });
+    const c = loadConfig({
+      JWT_ISSUER: "https://idp.example",
+      JWT_AUDIENCE: "chatapp",
+      JWT_JWKS_URL: "https://idp.example/jwks",
+    });
+    expect(c.jwt).toMatchObject({ issuer: "https://idp.example", audience: "chatapp", jwksUrl: "https://idp.example/jwks" });
+    expect(problems({ JWT_PUBLIC_KEY: "not a key" })[0]).toMatch(/^JWT_PUBLIC_KEY: not a PEM public key/);
+    expect(problems({ JWT_PUBLIC_KEY_FILE: "/nonexistent/key.pem" })[0]).toMatch(/^JWT_PUBLIC_KEY_FILE: cannot read/);
+    expect(problems({ JWT_JWKS_URL: "ftp://x" })[0]).toMatch(/^JWT_JWKS_URL: must be an http/);
+  });
+
   it("reads TRUST_PROXY as Fastify's trustProxy", () => {
     expect(loadConfig({}).trustProxy).toBe(false);
     expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);

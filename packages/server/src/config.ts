@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseEnv } from "node:util";
@@ -19,6 +19,16 @@ export interface Config {
   jwtSecret: string;
   /** True when no JWT_SECRET was given and a random one was made for this process. */
   jwtSecretGenerated: boolean;
+  /** Tokens of other systems (RS256/ES256) and the claims every token must carry. */
+  jwt: {
+    publicKeyPem: string | undefined;
+    jwksUrl: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    clockToleranceSeconds: number;
+    /** Least time between two fetches of the JWKS (a flood of unknown `kid`s cannot make the server hammer it). */
+    jwksCooldownMs: number;
+  };
   logLevel: LogLevel;
   logFormat: "json" | "pretty";
   /** Which proxies may tell the client's address (X-Forwarded-For): Fastify's trustProxy. */
@@ -114,6 +124,38 @@ export function loadConfig(env: Env): Config {
     problems.push("JWT_SECRET: must be at least 32 characters when NODE_ENV=production");
   }
 
+  // Tokens of another system: its public key (PEM text, or a file) or its JWKS address.
+  let jwtPublicKey = get("JWT_PUBLIC_KEY")?.replace(/\\n/g, "\n");
+  const jwtPublicKeyFile = get("JWT_PUBLIC_KEY_FILE");
+  if (jwtPublicKeyFile !== undefined) {
+    try {
+      jwtPublicKey = readFileSync(jwtPublicKeyFile, "utf8");
+    } catch (err) {
+      problems.push(`JWT_PUBLIC_KEY_FILE: cannot read ${jwtPublicKeyFile} (${(err as Error).message})`);
+    }
+  }
+  if (jwtPublicKey !== undefined) {
+    try {
+      const type = createPublicKey(jwtPublicKey).asymmetricKeyType;
+      if (type !== "rsa" && type !== "ec")
+        problems.push(`JWT_PUBLIC_KEY: an RSA or EC (P-256) public key is needed, not ${type}`);
+    } catch {
+      problems.push("JWT_PUBLIC_KEY: not a PEM public key (-----BEGIN PUBLIC KEY----- …)");
+    }
+  }
+  const jwtJwksUrl = get("JWT_JWKS_URL");
+  if (jwtJwksUrl !== undefined && !/^https?:\/\/\S+$/.test(jwtJwksUrl)) {
+    problems.push(`JWT_JWKS_URL: must be an http(s) URL (got "${jwtJwksUrl}")`);
+  }
+  const jwt = {
+    publicKeyPem: jwtPublicKey,
+    jwksUrl: jwtJwksUrl,
+    issuer: get("JWT_ISSUER"),
+    audience: get("JWT_AUDIENCE"),
+    clockToleranceSeconds: int("JWT_CLOCK_TOLERANCE", 30, 0, 600),
+    jwksCooldownMs: 30_000,
+  };
+
   const redisUrl = get("REDIS_URL");
   if (redisUrl !== undefined) {
     if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
@@ -163,6 +205,7 @@ export function loadConfig(env: Env): Config {
     database,
     jwtSecret,
     jwtSecretGenerated,
+    jwt,
     logLevel,
     logFormat,
     redisUrl,

@@ -1,5 +1,5 @@
-import { webcrypto } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { createPublicKey, type KeyObject, webcrypto } from "node:crypto";
+import { createRemoteJWKSet, errors, type FlattenedJWSInput, type JWSHeaderParameters, jwtVerify, SignJWT } from "jose";
 
 /** Every way a token can be wrong gets this one error: a 401 never says which check failed. */
 export class InvalidTokenError extends Error {
@@ -15,42 +15,93 @@ export interface VerifiedToken {
   expiresAt: number;
 }
 
+/** Where tokens come from and what they must say (see config.ts for the variables). */
+export interface TokenOptions {
+  /** HS256: this server's own tokens (register, login, `chatapp token`), and any other system's sharing the secret. */
+  secret: string;
+  /** RS256 or ES256 tokens of another system, checked with its PEM public key (SPKI). */
+  publicKeyPem?: string | undefined;
+  /** RS256 or ES256 tokens checked against a JWKS, fetched and cached; an unknown `kid` fetches it again. */
+  jwksUrl?: string | undefined;
+  /** Required `iss`, when set. */
+  issuer?: string | undefined;
+  /** Required `aud`, when set. */
+  audience?: string | undefined;
+  /** Seconds of clock difference tolerated on `exp` and `nbf`. */
+  clockToleranceSeconds?: number;
+  /** After fetching the JWKS, no other fetch for this long, whatever `kid` tokens name. */
+  jwksCooldownMs?: number;
+  defaultTtlSeconds?: number;
+}
+
+const ASYMMETRIC = ["RS256", "ES256"] as const;
+
 /**
- * HS256 tokens. The user id is `sub` (string or number) or, as the original issued them,
- * a numeric `id` claim; `exp` is required; the algorithm is pinned, so `none` and other
- * algorithms are refused.
+ * Tokens. The user id is `sub` (string or number) or, as the original issued them, a numeric
+ * `id` claim; `exp` is required. Each algorithm has its own key, chosen by the token's header
+ * before any check: HS256 only ever meets the shared secret and RS256/ES256 only public
+ * keys, so a token signed with HMAC over a public key ("algorithm confusion"), `none`, or any
+ * other algorithm is refused.
  */
 export class TokenService {
   /**
    * A CryptoKey imported once: given raw bytes or a KeyObject, jose imports the key into
    * WebCrypto again for every token, a measurable share of a connect storm.
    */
-  private readonly key: Promise<webcrypto.CryptoKey>;
+  private readonly hmac: Promise<webcrypto.CryptoKey>;
+  private readonly publicKey: { key: KeyObject; alg: (typeof ASYMMETRIC)[number] } | undefined;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly options: Required<Pick<TokenOptions, "clockToleranceSeconds" | "defaultTtlSeconds">> & TokenOptions;
+  private readonly algorithms: string[];
 
-  constructor(
-    secret: string,
-    private readonly defaultTtlSeconds = 24 * 3600,
-  ) {
-    this.key = webcrypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
+  constructor(options: TokenOptions | string, defaultTtlSeconds = 24 * 3600) {
+    const given = typeof options === "string" ? { secret: options } : options;
+    this.options = { clockToleranceSeconds: 30, defaultTtlSeconds, ...given };
+    this.hmac = webcrypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(given.secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    if (given.publicKeyPem) {
+      const key = createPublicKey(given.publicKeyPem);
+      const alg = key.asymmetricKeyType === "rsa" ? "RS256" : key.asymmetricKeyType === "ec" ? "ES256" : undefined;
+      if (!alg) throw new Error(`JWT public key: an RSA or EC (P-256) key is needed, not ${key.asymmetricKeyType}`);
+      this.publicKey = { key, alg };
+    }
+    if (given.jwksUrl) {
+      this.jwks = createRemoteJWKSet(new URL(given.jwksUrl), {
+        cooldownDuration: given.jwksCooldownMs ?? 30_000,
+        cacheMaxAge: 10 * 60_000,
+      });
+    }
+    this.algorithms = ["HS256", ...(this.publicKey || this.jwks ? ASYMMETRIC : [])];
   }
 
-  async sign(userId: number, ttlSeconds = this.defaultTtlSeconds): Promise<string> {
-    return new SignJWT({})
+  /** An HS256 token for a user of this server (registration, login, the CLI). */
+  async sign(userId: number, ttlSeconds = this.options.defaultTtlSeconds): Promise<string> {
+    const jwt = new SignJWT({})
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(String(userId))
       .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-      .sign(await this.key);
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds);
+    if (this.options.issuer) jwt.setIssuer(this.options.issuer);
+    if (this.options.audience) jwt.setAudience(this.options.audience);
+    return jwt.sign(await this.hmac);
   }
 
   async verify(token: string | undefined): Promise<VerifiedToken> {
     if (!token) throw new InvalidTokenError("missing");
     let payload: Record<string, unknown>;
     try {
-      ({ payload } = await jwtVerify(token, await this.key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
+      ({ payload } = await jwtVerify(token, (header, jws) => this.keyFor(header, jws), {
+        algorithms: this.algorithms,
+        requiredClaims: ["exp"],
+        clockTolerance: this.options.clockToleranceSeconds,
+        ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
+        ...(this.options.audience ? { audience: this.options.audience } : {}),
+      }));
     } catch (err) {
       const reason = err instanceof errors.JOSEError ? err.code : "malformed";
       throw new InvalidTokenError(reason);
@@ -58,6 +109,19 @@ export class TokenService {
     const userId = userIdOf(payload);
     if (userId === undefined) throw new InvalidTokenError("no user id");
     return { userId, expiresAt: payload.exp as number };
+  }
+
+  /** The key for the token's algorithm, and only for it. */
+  private async keyFor(
+    header: JWSHeaderParameters,
+    jws: FlattenedJWSInput,
+  ): Promise<webcrypto.CryptoKey | KeyObject | Uint8Array> {
+    if (header.alg === "HS256") return this.hmac;
+    if (header.alg === "RS256" || header.alg === "ES256") {
+      if (this.jwks) return this.jwks(header, jws);
+      if (this.publicKey && this.publicKey.alg === header.alg) return this.publicKey.key;
+    }
+    throw new errors.JOSEAlgNotAllowed(`"${header.alg}" is not accepted`);
   }
 }
 

@@ -23,6 +23,8 @@ export class Connection {
   readonly sendOrder: SendOrder = { tail: Promise.resolve() };
   private syncing = true;
   private corked = false;
+  /** When the token the socket was opened with expires (ms): the heartbeat closes it then, with 4001. */
+  tokenExpiresAt = Number.POSITIVE_INFINITY;
   private held: BrokerEvent[] = [];
   /** While syncing: the highest seq written per conversation. */
   private readonly lastSent = new Map<number, number>();

@@ -39,7 +39,7 @@ export class Gateway {
     return this.closing;
   }
 
-  accept(ws: WebSocket, userId: number, meta: { ip: string }): void {
+  accept(ws: WebSocket, userId: number, meta: { ip: string; tokenExpiresAt?: number }): void {
     releaseUpgradeRequest(ws);
     const conn = new Connection(ws, userId, this.config.maxBufferedBytes, (user, conversation, seq) =>
       this.chat.receipts.delivered(user, conversation, seq),
@@ -48,6 +48,7 @@ export class Gateway {
       conn.close(1012, "server restarting");
       return;
     }
+    conn.tokenExpiresAt = meta.tokenExpiresAt ?? Number.POSITIVE_INFINITY;
     const first = this.registry.add(conn);
     const opened = Date.now();
     this.log.info({ conn: conn.id, userId, ip: meta.ip, connections: this.registry.size }, "ws open");
@@ -126,8 +127,8 @@ export class Gateway {
   }
 
   /**
-   * Drops sockets silent for the idle timeout; every ping interval, pings the others and
-   * refreshes last_seen of the node's online users.
+   * Closes sockets whose token expired (4001) and drops those silent for the idle timeout;
+   * every ping interval, pings the others and refreshes last_seen of the node's online users.
    */
   private beat(): void {
     const now = Date.now();
@@ -137,7 +138,11 @@ export class Gateway {
       void this.chat.presence.touch(this.registry.userIds());
     }
     for (const conn of this.registry.all()) {
-      if (now - conn.lastActivity >= this.config.idleTimeoutMs) {
+      if (now >= conn.tokenExpiresAt) {
+        // The SDK asks for a fresh token and reconnects.
+        this.log.info({ conn: conn.id, userId: conn.userId }, "ws token expired: closed with 4001");
+        conn.close(4001, "token expired");
+      } else if (now - conn.lastActivity >= this.config.idleTimeoutMs) {
         this.log.info({ conn: conn.id, userId: conn.userId }, "ws idle: terminated");
         conn.ws.terminate();
       } else if (pingDue && conn.open) {

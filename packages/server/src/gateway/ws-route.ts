@@ -58,9 +58,10 @@ export async function registerWebSocketRoute(
       return sendError(reply, "forbidden", "origin not allowed");
     }
     try {
-      const { userId } = await tokens.verify(tokenOf(request));
+      const { userId, expiresAt } = await tokens.verify(tokenOf(request));
       await directory.provision(userId);
       request.userId = userId;
+      request.tokenExpiresAt = expiresAt;
     } catch (err) {
       if (err instanceof InvalidTokenError) return sendError(reply, "unauthorized", err.message);
       throw err;
@@ -73,6 +74,7 @@ export async function registerWebSocketRoute(
     preValidation: authenticate,
     // A plain GET (no upgrade) gets the usual error body rather than an empty 404.
     handler: (_request, reply) => sendError(reply, "invalid_request", "GET /ws needs a WebSocket upgrade"),
-    wsHandler: (socket, request) => gateway.accept(socket, request.userId, { ip: request.ip }),
+    wsHandler: (socket, request) =>
+      gateway.accept(socket, request.userId, { ip: request.ip, tokenExpiresAt: request.tokenExpiresAt * 1000 }),
   });
 }

@@ -7,6 +7,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The authenticated user; set by the guard before any handler that needs it runs. */
     userId: number;
+    /** When the request's token expires (seconds since the epoch). */
+    tokenExpiresAt: number;
   }
 }
 
