@@ -40,7 +40,18 @@ const CLUSTER_NODES = 3;
 
 /** Starts a target (its processes, on a fresh database) and waits until it listens. */
 export async function startTarget(name: TargetName): Promise<Target> {
-  const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: SECRET, LOG_FORMAT: "json", LOG_LEVEL: "info" };
+  const env: Record<string, string> = {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JWT_SECRET: SECRET,
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "info",
+    // The scenarios are floods on purpose: the abuse limits would refuse most of them.
+    RATE_MESSAGES_PER_SECOND: "0",
+    RATE_FRAMES_PER_SECOND: "0",
+    MAX_CONNECTIONS_PER_USER: "0",
+    MAX_CONNECTIONS_PER_IP: "0",
+  };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;
   const server = resolve(root, "packages/server/src/cli.ts");

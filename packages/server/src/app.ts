@@ -12,6 +12,7 @@ import type { Config } from "./config.js";
 import { Gateway } from "./gateway/gateway.js";
 import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
+import { authLimits } from "./http/auth-limits.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
 import { installOpenApi } from "./http/openapi.js";
@@ -24,6 +25,7 @@ import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
+import { installSecurityHeaders } from "./http/security-headers.js";
 import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
@@ -74,6 +76,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       provisionRecipients: config.provisionRecipients,
       commitTimeoutMs: config.commitTimeoutMs,
       maxGroupMembers: config.maxGroupMembers,
+      messagesPerSecond: config.limits.messagesPerSecond,
+      messagesBurst: config.limits.messagesBurst,
       presence: {
         nodeId,
         heartbeatMs: config.cluster.heartbeatMs,
@@ -105,9 +109,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
   installRequestLog(app);
+  installSecurityHeaders(app);
   await installOpenApi(app, SERVER_VERSION);
 
-  const gateway = new Gateway(chat, broker, config.ws, logger);
+  const gateway = new Gateway(chat, broker, config.ws, logger, config.limits);
   // Registers this node, and takes offline the users of nodes that stopped (a crash of this
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
@@ -117,7 +122,12 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   healthRoutes(app, { store, broker });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
-  authRoutes(app, { users: chat.users, tokens, guard });
+  const attemptLimits = await authLimits(app, {
+    perMinutePerIp: config.limits.authPerMinutePerIp,
+    perMinutePerUsername: config.limits.authPerMinutePerUsername,
+    redisUrl: config.redisUrl,
+  });
+  authRoutes(app, { users: chat.users, tokens, guard, attemptLimits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });

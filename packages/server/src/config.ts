@@ -57,6 +57,21 @@ export interface Config {
   commitTimeoutMs: number;
   /** Most members of a group, its creator included. */
   maxGroupMembers: number;
+  /** Abuse limits; a rate of 0 (or a count of 0) turns one off. */
+  limits: {
+    /** Messages a user may send per second (socket and HTTP alike), and how many may be saved up. */
+    messagesPerSecond: number;
+    messagesBurst: number;
+    /** Frames of any kind one connection may send per second, and the burst. */
+    framesPerSecond: number;
+    framesBurst: number;
+    /** Open sockets per user, and per client address, on this node. */
+    connectionsPerUser: number;
+    connectionsPerIp: number;
+    /** Login and registration attempts per minute, per client address and per username. */
+    authPerMinutePerIp: number;
+    authPerMinutePerUsername: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +115,16 @@ export function loadConfig(env: Env): Config {
   const port = int("PORT", 8081, 0, 65535);
   const host = get("HOST") ?? "0.0.0.0";
   const maxGroupMembers = int("GROUP_MAX_MEMBERS", 1000, 2, 100_000);
+  const limits = {
+    messagesPerSecond: int("RATE_MESSAGES_PER_SECOND", 10, 0, 1_000_000),
+    messagesBurst: int("RATE_MESSAGES_BURST", 30, 1, 1_000_000),
+    framesPerSecond: int("RATE_FRAMES_PER_SECOND", 50, 0, 1_000_000),
+    framesBurst: int("RATE_FRAMES_BURST", 100, 1, 1_000_000),
+    connectionsPerUser: int("MAX_CONNECTIONS_PER_USER", 20, 0, 1_000_000),
+    connectionsPerIp: int("MAX_CONNECTIONS_PER_IP", 1000, 0, 10_000_000),
+    authPerMinutePerIp: int("AUTH_ATTEMPTS_PER_MINUTE_PER_IP", 20, 0, 1_000_000),
+    authPerMinutePerUsername: int("AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME", 10, 0, 1_000_000),
+  };
 
   const logLevelRaw = (get("LOG_LEVEL") ?? "info").toLowerCase();
   let logLevel: LogLevel = "info";
@@ -222,6 +247,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: 10_000,
     commitTimeoutMs: 10_000,
     maxGroupMembers,
+    limits,
   };
 }
 

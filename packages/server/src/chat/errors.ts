@@ -21,6 +21,16 @@ export class ChatError extends Error {
     return new ChatError("not_found", "no such conversation, or you are not a member", "forbidden");
   }
 
+  /** Over a rate limit: the client may try again after `retryAfterMs`. */
+  static rateLimited(what: string, retryAfterMs: number): ChatError {
+    const err = new ChatError("rate_limited", `${what}: slow down, retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`);
+    err.retryAfterMs = retryAfterMs;
+    return err;
+  }
+
+  /** Set on rate_limited: HTTP answers it as Retry-After. */
+  retryAfterMs: number | undefined;
+
   static unavailable(): ChatError {
     return new ChatError("unavailable", "storage is unavailable: nothing was stored, retry later");
   }

@@ -5,6 +5,7 @@ import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { receiverOf, toWireMessage } from "./message-view.js";
+import type { RateLimiter } from "./rate-limiter.js";
 import type { UserDirectory } from "./user-directory.js";
 
 /**
@@ -71,7 +72,7 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
-    private readonly options: { provisionRecipients: boolean } = { provisionRecipients: false },
+    private readonly options: { provisionRecipients: boolean; limiter?: RateLimiter<number> } = { provisionRecipients: false },
   ) {
     writer.onCommit = (results) => {
       for (const m of results) {
@@ -84,6 +85,8 @@ export class Messaging {
 
   /** Stores a message; resolves once it is committed (or was stored before, for a repeated client_id). */
   async send(senderId: number, input: SendInput, origin?: SendOrigin): Promise<SendResult> {
+    const limiter = this.options.limiter;
+    if (limiter && !limiter.take(senderId)) throw ChatError.rateLimited("too many messages", limiter.retryAfterMs(senderId));
     this.inFlight++;
     try {
       const enqueue = async () => {

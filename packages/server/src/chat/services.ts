@@ -15,6 +15,7 @@ import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
 import { type Delivery, Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
+import { RateLimiter } from "./rate-limiter.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
 import { Typing } from "./typing.js";
@@ -46,6 +47,9 @@ export function createChatServices(
     provisionRecipients?: boolean;
     commitTimeoutMs?: number;
     maxGroupMembers?: number;
+    /** Messages per second per user (0: no limit), and how many may be saved up. */
+    messagesPerSecond?: number;
+    messagesBurst?: number;
     /** This node in a cluster; a single node gets a fresh id and the default timings. */
     presence?: Partial<PresenceOptions>;
   } = {},
@@ -61,8 +65,12 @@ export function createChatServices(
     commitTimeoutMs: options.commitTimeoutMs,
     onBatch: (size) => metrics.batch(size),
   });
+  const messageLimiter = new RateLimiter<number>(options.messagesPerSecond ?? 0, options.messagesBurst ?? 1);
+  const sweep = setInterval(() => messageLimiter.sweep(), 10_000);
+  sweep.unref();
   const messaging = new Messaging(writer, conversations, directory, broker, {
     provisionRecipients: options.provisionRecipients ?? false,
+    limiter: messageLimiter,
   });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(

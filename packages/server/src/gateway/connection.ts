@@ -23,8 +23,12 @@ export class Connection {
   readonly sendOrder: SendOrder = { tail: Promise.resolve() };
   private syncing = true;
   private corked = false;
+  private unsentAtTurnStart = 0;
   /** When the token the socket was opened with expires (ms): the heartbeat closes it then, with 4001. */
   tokenExpiresAt = Number.POSITIVE_INFINITY;
+  /** Refusals for going over a rate limit since `refusalsSince` (the gateway closes abusers). */
+  refusals = 0;
+  refusalsSince = 0;
   private held: BrokerEvent[] = [];
   /** While syncing: the highest seq written per conversation. */
   private readonly lastSent = new Map<number, number>();
@@ -48,8 +52,14 @@ export class Connection {
   /** Writes a frame now; `onWritten` runs once it has been handed to the network. */
   send(frame: string, onWritten?: () => void): void {
     if (!this.open) return;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+    // What was still unsent when this turn began: a batch written in one turn (a group's
+    // burst) is not held against a reader that keeps up, only data it left behind earlier.
+    if (!this.corked) this.unsentAtTurnStart = this.ws.bufferedAmount;
+    if (this.unsentAtTurnStart > this.maxBufferedBytes) {
       this.close(1013, "slow consumer: reconnect and fetch what you missed");
+      // A reader this far behind will not read the close frame soon either: its unsent data
+      // is let go after a short grace instead of ws's 30 s closing timeout.
+      setTimeout(() => this.ws.terminate(), 2000).unref();
       return;
     }
     this.cork();

@@ -12,7 +12,13 @@ export function errorFrame(code: ErrorCode, message: string, clientId?: string):
 }
 
 /** Runs one valid client frame; every refusal becomes an `error` frame on this socket. */
-export async function dispatch(conn: Connection, frame: DecodedFrame, chat: ChatServices, log: FastifyBaseLogger): Promise<void> {
+export async function dispatch(
+  conn: Connection,
+  frame: DecodedFrame,
+  chat: ChatServices,
+  log: FastifyBaseLogger,
+  onRateLimited: () => void = () => {},
+): Promise<void> {
   const clientId = frame.type === "send" ? frame.clientId : undefined;
   try {
     switch (frame.type) {
@@ -51,6 +57,7 @@ export async function dispatch(conn: Connection, frame: DecodedFrame, chat: Chat
     }
   } catch (err) {
     if (err instanceof ChatError) {
+      if (err.code === "rate_limited") onRateLimited();
       const code = err.socketCode ?? (err.code === "invalid_request" ? "invalid_frame" : err.code);
       conn.send(errorFrame(code, err.message, clientId));
     } else {

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { Broker, BrokerEvent } from "../broker/broker.js";
+import { RateLimiter } from "../chat/rate-limiter.js";
 import type { ChatServices } from "../chat/services.js";
 import type { Config } from "../config.js";
 import { metrics } from "../metrics.js";
@@ -9,6 +10,10 @@ import { Connection } from "./connection.js";
 import { decodeFrame } from "./decode-frame.js";
 import { dispatch, errorFrame } from "./dispatch.js";
 import { ConnectionRegistry } from "./registry.js";
+
+/** Refusals for going over a rate limit that a socket may collect within the window before it is closed (1008). */
+const ABUSE_LIMIT = 50;
+const ABUSE_WINDOW_MS = 10_000;
 
 /**
  * The WebSocket side of a node: accepts authenticated sockets, reads frames into the chat
@@ -20,12 +25,26 @@ export class Gateway {
   private lastPing = Date.now();
   private closing = false;
 
+  private readonly frameLimiter: RateLimiter<string>;
+  /** Open sockets per client address on this node. */
+  private readonly perIp = new Map<string, number>();
+
   constructor(
     private readonly chat: ChatServices,
     broker: Broker,
     private readonly config: Config["ws"],
     private readonly log: FastifyBaseLogger,
+    private readonly limits: Pick<
+      Config["limits"],
+      "framesPerSecond" | "framesBurst" | "connectionsPerUser" | "connectionsPerIp"
+    > = {
+      framesPerSecond: 0,
+      framesBurst: 1,
+      connectionsPerUser: 0,
+      connectionsPerIp: 0,
+    },
   ) {
+    this.frameLimiter = new RateLimiter(limits.framesPerSecond, limits.framesBurst);
     broker.subscribe((event) => this.route(event));
     // Events from other nodes may have been missed: clients reconnect and resume.
     broker.onResync(() => this.resync());
@@ -39,6 +58,21 @@ export class Gateway {
     return this.closing;
   }
 
+  /**
+   * Why a new socket of this user from this address would be one too many, if it would
+   * (checked before the upgrade, so the answer is an HTTP 429).
+   */
+  refusal(userId: number, ip: string): string | undefined {
+    const { connectionsPerUser, connectionsPerIp } = this.limits;
+    if (connectionsPerUser > 0 && (this.registry.of(userId)?.size ?? 0) >= connectionsPerUser) {
+      return `too many connections for this user (${connectionsPerUser}): close another one first`;
+    }
+    if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
+      return `too many connections from this address (${connectionsPerIp})`;
+    }
+    return undefined;
+  }
+
   accept(ws: WebSocket, userId: number, meta: { ip: string; tokenExpiresAt?: number }): void {
     releaseUpgradeRequest(ws);
     const conn = new Connection(ws, userId, this.config.maxBufferedBytes, (user, conversation, seq) =>
@@ -49,6 +83,7 @@ export class Gateway {
       return;
     }
     conn.tokenExpiresAt = meta.tokenExpiresAt ?? Number.POSITIVE_INFINITY;
+    this.perIp.set(meta.ip, (this.perIp.get(meta.ip) ?? 0) + 1);
     const first = this.registry.add(conn);
     const opened = Date.now();
     this.log.info({ conn: conn.id, userId, ip: meta.ip, connections: this.registry.size }, "ws open");
@@ -57,11 +92,16 @@ export class Gateway {
       conn.lastActivity = Date.now();
       const decoded = decodeFrame(data as Buffer, isBinary);
       metrics.frameIn(decoded.ok ? decoded.frame.type : "invalid");
+      if (!this.frameLimiter.take(conn.id)) {
+        const clientId = decoded.ok && decoded.frame.type === "send" ? decoded.frame.clientId : undefined;
+        this.refuse(conn, `too many frames: slow down, retry in ${this.frameLimiter.retryAfterMs(conn.id)} ms`, clientId);
+        return;
+      }
       if (!decoded.ok) {
         conn.send(errorFrame(decoded.code, decoded.message, decoded.clientId));
         return;
       }
-      void dispatch(conn, decoded.frame, this.chat, this.log);
+      void dispatch(conn, decoded.frame, this.chat, this.log, () => this.abused(conn));
     });
     ws.on("pong", () => {
       conn.lastActivity = Date.now();
@@ -69,6 +109,10 @@ export class Gateway {
     ws.on("error", (err) => this.log.debug({ conn: conn.id, err }, "ws error"));
     ws.on("close", (code: number) => {
       const last = this.registry.remove(conn);
+      this.frameLimiter.forget(conn.id);
+      const left = (this.perIp.get(meta.ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(meta.ip, left);
+      else this.perIp.delete(meta.ip);
       this.log.info({ conn: conn.id, userId, code, ms: Date.now() - opened }, "ws close");
       if (last && !this.closing) void this.chat.presence.offline(userId);
     });
@@ -106,6 +150,25 @@ export class Gateway {
     clearTimeout(timer);
     for (const c of sockets) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
     return users;
+  }
+
+  /** Answers a frame over the limit; a connection that keeps on is closed with 1008. */
+  private refuse(conn: Connection, message: string, clientId: string | undefined): void {
+    conn.send(errorFrame("rate_limited", message, clientId));
+    this.abused(conn);
+  }
+
+  /** Counts a refusal for being over a limit; past ABUSE_LIMIT within a short while, the socket goes. */
+  private abused(conn: Connection): void {
+    const now = Date.now();
+    if (now - conn.refusalsSince > ABUSE_WINDOW_MS) {
+      conn.refusalsSince = now;
+      conn.refusals = 0;
+    }
+    if (++conn.refusals > ABUSE_LIMIT) {
+      this.log.warn({ conn: conn.id, userId: conn.userId }, "ws closed for going on over its rate limit (1008)");
+      conn.close(1008, "rate limit exceeded again and again");
+    }
   }
 
   /** Closes every socket with 1012 (the clients reconnect at once and resume what they missed). */

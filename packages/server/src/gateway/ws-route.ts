@@ -59,6 +59,8 @@ export async function registerWebSocketRoute(
     }
     try {
       const { userId, expiresAt } = await tokens.verify(tokenOf(request));
+      const refused = gateway.refusal(userId, request.ip);
+      if (refused) return sendError(reply, "rate_limited", refused);
       await directory.provision(userId);
       request.userId = userId;
       request.tokenExpiresAt = expiresAt;

@@ -26,7 +26,10 @@ const BY_STATUS: Record<number, ErrorCode> = {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const err = asChatError(error);
-    if (err instanceof ChatError) return sendError(reply, err.code, err.message);
+    if (err instanceof ChatError) {
+      if (err.retryAfterMs !== undefined) reply.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+      return sendError(reply, err.code, err.message);
+    }
     if (error.validation) return sendError(reply, "invalid_request", error.message);
     const status = error.statusCode ?? 500;
     const code = BY_STATUS[status];

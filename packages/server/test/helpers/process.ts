@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { NO_LIMITS } from "./server.js";
 
 const root = resolve(import.meta.dirname, "../../../..");
 const cli = resolve(root, "packages/server/src/cli.ts");
@@ -49,7 +50,7 @@ export async function waitForOutput(child: CliProcess, re: RegExp, ms = 15_000):
 
 /** Starts `chatapp serve` and resolves once it listens, with its port. */
 export async function startServerProcess(env: Record<string, string>, cwd: string): Promise<{ child: CliProcess; port: number }> {
-  const child = runCli(["serve"], { HOST: "127.0.0.1", PORT: "0", ...env }, cwd);
+  const child = runCli(["serve"], { HOST: "127.0.0.1", PORT: "0", ...NO_LIMITS, ...env }, cwd);
   try {
     const [, port] = await waitForOutput(child, /listening on http:\/\/localhost:(\d+)/);
     return { child, port: Number(port) };

@@ -7,6 +7,19 @@ import { TestSocket } from "./ws-client.js";
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
+/**
+ * The abuse limits, off: most suites send and connect as fast as they can on purpose. The
+ * suites about limits (limits.test.ts) turn them on.
+ */
+export const NO_LIMITS: Record<string, string> = {
+  RATE_MESSAGES_PER_SECOND: "0",
+  RATE_FRAMES_PER_SECOND: "0",
+  MAX_CONNECTIONS_PER_USER: "0",
+  MAX_CONNECTIONS_PER_IP: "0",
+  AUTH_ATTEMPTS_PER_MINUTE_PER_IP: "0",
+  AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "0",
+};
+
 export interface TestServer {
   app: ChatApp;
   port: number;
@@ -32,7 +45,14 @@ export interface ServerOptions {
 
 /** Starts the real server on a free port, on a database made for this suite. */
 export async function startServer(database: TestDatabase, options: ServerOptions = {}): Promise<TestServer> {
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", JWT_SECRET: TEST_SECRET, LOG_FORMAT: "json", ...options.env });
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JWT_SECRET: TEST_SECRET,
+    LOG_FORMAT: "json",
+    ...NO_LIMITS,
+    ...options.env,
+  });
   config.database = database.config;
   options.configure?.(config);
   const lines = options.logLines;

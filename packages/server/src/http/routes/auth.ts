@@ -9,32 +9,44 @@ import { sendError } from "../errors.js";
 
 const usernameRe = new RegExp(USERNAME_PATTERN);
 
-export function authRoutes(app: App, deps: { users: UsersRepo; tokens: TokenService; guard: preHandlerHookHandler }): void {
+export function authRoutes(
+  app: App,
+  deps: { users: UsersRepo; tokens: TokenService; guard: preHandlerHookHandler; attemptLimits: preHandlerHookHandler[] },
+): void {
   const { users, tokens } = deps;
+  const preHandler = deps.attemptLimits;
 
-  app.post("/api/auth/register", { schema: { body: RegisterBody, response: { 201: AuthResponse } } }, async (request, reply) => {
-    // Usernames are unique ignoring case: they are stored lower-case.
-    const username = request.body.username.trim().toLowerCase();
-    if (!usernameRe.test(username)) {
-      throw new ChatError("invalid_request", "username must be 3 to 32 characters of a-z, 0-9, '_', '.' or '-'");
-    }
-    if ([...request.body.password].length < MIN_PASSWORD_CHARS) {
-      throw new ChatError("invalid_request", `password must be at least ${MIN_PASSWORD_CHARS} characters`);
-    }
-    const displayName = request.body.display_name?.trim() || username;
-    const user = await users.create({ username, displayName, passwordHash: await hashPassword(request.body.password) });
-    if (!user) return sendError(reply, "conflict", "username is taken");
-    return reply.code(201).send({ token: await tokens.sign(user.id), user });
-  });
+  app.post(
+    "/api/auth/register",
+    { preHandler, schema: { body: RegisterBody, response: { 201: AuthResponse } } },
+    async (request, reply) => {
+      // Usernames are unique ignoring case: they are stored lower-case.
+      const username = request.body.username.trim().toLowerCase();
+      if (!usernameRe.test(username)) {
+        throw new ChatError("invalid_request", "username must be 3 to 32 characters of a-z, 0-9, '_', '.' or '-'");
+      }
+      if ([...request.body.password].length < MIN_PASSWORD_CHARS) {
+        throw new ChatError("invalid_request", `password must be at least ${MIN_PASSWORD_CHARS} characters`);
+      }
+      const displayName = request.body.display_name?.trim() || username;
+      const user = await users.create({ username, displayName, passwordHash: await hashPassword(request.body.password) });
+      if (!user) return sendError(reply, "conflict", "username is taken");
+      return reply.code(201).send({ token: await tokens.sign(user.id), user });
+    },
+  );
 
-  app.post("/api/auth/login", { schema: { body: LoginBody, response: { 200: AuthResponse } } }, async (request, reply) => {
-    const found = await users.findCredentials(request.body.username.trim().toLowerCase());
-    if (!(await verifyPassword(found?.password_hash, request.body.password)) || !found) {
-      return sendError(reply, "unauthorized", "invalid username or password");
-    }
-    const user = { id: found.id, username: found.username, display_name: found.display_name };
-    return { token: await tokens.sign(user.id), user };
-  });
+  app.post(
+    "/api/auth/login",
+    { preHandler, schema: { body: LoginBody, response: { 200: AuthResponse } } },
+    async (request, reply) => {
+      const found = await users.findCredentials(request.body.username.trim().toLowerCase());
+      if (!(await verifyPassword(found?.password_hash, request.body.password)) || !found) {
+        return sendError(reply, "unauthorized", "invalid username or password");
+      }
+      const user = { id: found.id, username: found.username, display_name: found.display_name };
+      return { token: await tokens.sign(user.id), user };
+    },
+  );
 
   app.get("/api/me", { preHandler: deps.guard, schema: { response: { 200: User } } }, async (request) => {
     const user = await users.findById(request.userId);
