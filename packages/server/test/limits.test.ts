@@ -1,4 +1,3 @@
-import type net from "node:net";
 import { expect, it } from "vitest";
 import { describeEachDialect } from "./helpers/dialects.js";
 import { startSuite } from "./helpers/server.js";
