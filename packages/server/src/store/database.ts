@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
 import { createPool as createMysqlPool } from "mysql2";
 import pg from "pg";
 import type { DatabaseConfig } from "../config.js";
@@ -54,7 +54,18 @@ export function openStore(config: DatabaseConfig, options: { poolSize?: number }
         connectTimeout: 5000,
         enableKeepAlive: true,
       });
-      db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+      db = new Kysely<Database>({
+        dialect: new MysqlDialect({
+          pool,
+          // READ COMMITTED: no gap locks. Under REPEATABLE READ, message transactions of
+          // different nodes, each moving its conversations to the end of the activity index,
+          // waited on each other's locks there; nothing here relies on repeatable reads (seqs
+          // are reserved under row locks, repeats are caught by unique keys).
+          onCreateConnection: async (connection) => {
+            await connection.executeQuery(CompiledQuery.raw("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"));
+          },
+        }),
+      });
       break;
     }
     case "postgres": {
