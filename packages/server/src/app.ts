@@ -20,6 +20,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
+import { webUiRoutes } from "./http/routes/web-ui.js";
 import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
@@ -91,6 +92,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   conversationsRoutes(app, { chat, guard });
   messagesRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
+  await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
   return {
