@@ -12,6 +12,7 @@ import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
+import { OpenSockets } from "./http/open-sockets.js";
 import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
@@ -42,6 +43,9 @@ export interface ChatApp {
    */
   close(): Promise<void>;
 }
+
+/** How long stopping the HTTP server may wait for open connections before cutting them. */
+const HTTP_CLOSE_GRACE_MS = 3000;
 
 /** The composition root: store, broker, chat services, HTTP routes and the gateway. */
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<ChatApp> {
@@ -76,6 +80,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const openSockets = new OpenSockets(app.server);
   app.decorateRequest("userId", 0);
   installValidation(app);
   installErrorHandling(app);
@@ -111,7 +116,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     close() {
       closing ??= (async () => {
         const localUsers = await gateway.shutdown(1012);
-        await app.close();
+        // In-flight requests get a few seconds; a connection stuck after that is cut.
+        await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
         await chat.presence.markOffline(localUsers).catch((err) => logger.error({ err }, "could not mark users offline"));
         await broker.close();
