@@ -60,6 +60,12 @@ describeInBrowser("web client in Chromium", () => {
     await register(alice, "alice", "Alice");
     await register(bob, "bob", "Bob");
 
+    // Dialogs close on Escape (the native <dialog>) and open again.
+    await alice.getByRole("button", { name: "New chat" }).click();
+    await alice.getByRole("dialog", { name: "New chat" }).waitFor();
+    await alice.keyboard.press("Escape");
+    await alice.getByRole("dialog").waitFor({ state: "detached" });
+
     await startDirectChat(alice, "bo", "Bob");
     await send(alice, "Hello Bob, the plan is at https://example.com/plan.");
     const sent = message(alice, "Hello Bob");

@@ -129,7 +129,7 @@ export class ChatSession {
 
   /** The page became visible again: what arrived meanwhile in the open conversation is read now. */
   visibilityChanged(): void {
-    if (this.viewing !== undefined) this.markRead(this.viewing);
+    if (this.viewing !== undefined && this.isOnScreen(this.viewing)) this.markRead(this.viewing);
   }
 
   send(conversationId: number, content: string): void {
