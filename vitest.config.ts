@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "packages/*/src/**/*.test.ts"],
     environment: "node",
+    // Builds the web client (when its sources changed) before any server starts.
+    globalSetup: ["packages/web/test/global-setup.ts"],
     pool: "forks",
     testTimeout: 20_000,
     hookTimeout: 60_000,

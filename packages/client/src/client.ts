@@ -2,7 +2,10 @@ import type {
   AnyServerFrame,
   Conversation,
   ConversationMessagesResponse,
+  ConversationUpdatedFrame,
   ErrorCode,
+  MemberJoinedFrame,
+  MemberLeftFrame,
   Message,
   MessageDeletedFrame,
   MessageUpdatedFrame,
@@ -74,6 +77,11 @@ export interface ChatClientEvents extends Record<string, unknown> {
   receipt: ReceiptFrame;
   typing: TypingEventFrame;
   status: StatusUpdateFrame;
+  /** Users were added to a group (or a group was created with the user in it). */
+  member_joined: MemberJoinedFrame;
+  /** A member left or was removed; the removed user gets this too (and no message after). */
+  member_left: MemberLeftFrame;
+  conversation_updated: ConversationUpdatedFrame;
   state: ConnectionState;
   /** Something the server refused that no promise was waiting for (a `read` of a conversation one left, …). */
   error: ChatClientError;
@@ -494,6 +502,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return;
       case "message_deleted":
         this.emit("message_deleted", frame);
+        return;
+      case "member_joined":
+        this.emit("member_joined", frame);
+        return;
+      case "member_left":
+        this.emit("member_left", frame);
+        return;
+      case "conversation_updated":
+        this.emit("conversation_updated", frame);
         return;
     }
   }

@@ -160,3 +160,4 @@ export const UsersQuery = Type.Object({
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, default: 0 })),
 });
 export const UsersResponse = Type.Array(User);
+export const UserParams = Type.Object({ id: Id });

@@ -16,6 +16,7 @@ import { authLimits } from "./http/auth-limits.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
 import { installOpenApi } from "./http/openapi.js";
+import { OpenSockets } from "./http/open-sockets.js";
 import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
@@ -26,6 +27,7 @@ import { metricsRoutes } from "./http/routes/metrics.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
 import { installSecurityHeaders } from "./http/security-headers.js";
+import { webUiRoutes } from "./http/routes/web-ui.js";
 import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
@@ -49,6 +51,9 @@ export interface ChatApp {
    */
   close(): Promise<void>;
 }
+
+/** How long stopping the HTTP server may wait for open connections before cutting them. */
+const HTTP_CLOSE_GRACE_MS = 3000;
 
 /** The composition root: store, broker, chat services, HTTP routes and the gateway. */
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<ChatApp> {
@@ -103,6 +108,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
           )(config.trustProxy)
         : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const openSockets = new OpenSockets(app.server);
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
   installValidation(app);
@@ -133,6 +139,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   conversationsRoutes(app, { chat, guard });
   messagesRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
+  await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
   return {
@@ -152,7 +159,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       closing ??= (async () => {
         await gateway.shutdown(1012);
         unwatch();
-        await app.close();
+        // In-flight requests get a few seconds; a connection stuck after that is cut.
+        await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));
         await broker.close();

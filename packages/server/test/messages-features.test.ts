@@ -191,4 +191,18 @@ describeEachDialect("search and the user directory", (dialect) => {
     expect(await names("_dir", "&limit=2&offset=2")).toEqual(["bob_dir", "percent_dir"]);
     expect((await http("/api/users?query=", { userId: 1101 })).status).toBe(400);
   });
+
+  it("names one user by id, and answers 404 for an id never seen", async () => {
+    const { body: registered } = await http("/api/auth/register", {
+      method: "POST",
+      json: { username: "carol_dir", password: "password1", display_name: "Carol Dir" },
+    });
+    const one = await http(`/api/users/${registered.user.id}`, { userId: 1101 });
+    expect(one).toEqual({ status: 200, body: { id: registered.user.id, username: "carol_dir", display_name: "Carol Dir" } });
+    // A user known only from a token has no names.
+    expect((await http("/api/users/1101", { userId: 1101 })).body).toEqual({ id: 1101, username: null, display_name: null });
+    expect((await http("/api/users/987654321", { userId: 1101 })).status).toBe(404);
+    expect((await http("/api/users/abc", { userId: 1101 })).status).toBe(400);
+    expect((await http(`/api/users/${registered.user.id}`)).status).toBe(401);
+  });
 });

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenService } from "../src/auth/tokens.js";
-import { describeEachDialect } from "./helpers/dialects.js";
+import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
 import { exited, runCli, waitForOutput } from "./helpers/process.js";
 import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
 import { TestSocket } from "./helpers/ws-client.js";
@@ -42,6 +43,31 @@ describeEachDialect("restart", (dialect) => {
     }
   });
 });
+
+describeEachDialect(
+  "shutdown with stuck connections",
+  (dialect) => {
+    it("does not wait for a client stuck half way through a request", async () => {
+      const database = await createTestDatabase(dialect);
+      const server = await startServer(database);
+      try {
+        // Headers never finished: Node's close() would wait for this connection for a minute.
+        const socket = connect(server.port, "127.0.0.1");
+        socket.on("error", () => {});
+        await new Promise((resolve) => socket.once("connect", resolve));
+        socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const started = Date.now();
+        await server.stop();
+        expect(Date.now() - started).toBeLessThan(6000);
+        socket.destroy();
+      } finally {
+        await database.drop();
+      }
+    });
+  },
+  { only: ["sqlite"] },
+);
 
 describe("the chatapp process", () => {
   let dir: string;

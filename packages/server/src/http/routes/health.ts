@@ -6,15 +6,26 @@ import type { App } from "../app-types.js";
 
 const ReadyUnavailable = Type.Composite([ReadyResponse, ErrorBody]);
 
+/** What this server is and where things are: at `/api`, and at `/` when the web UI is not built. */
+export const serviceDescription = {
+  service: "chatapp",
+  websocket: "/ws",
+  health: "/health",
+  ready: "/ready",
+  api: [
+    "/api/auth/register",
+    "/api/auth/login",
+    "/api/me",
+    "/api/messages/history",
+    "/api/users/status",
+    "/api/conversations",
+    "/api/search",
+    "/api/users",
+  ],
+};
+
 export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): void {
-  /** What this server is and where things are; the web UI takes this path once it is built. */
-  app.get("/", async () => ({
-    service: "chatapp",
-    websocket: "/ws",
-    health: "/health",
-    ready: "/ready",
-    api: ["/api/auth/register", "/api/auth/login", "/api/me", "/api/messages/history", "/api/users/status", "/api/conversations"],
-  }));
+  app.get("/api", async () => serviceDescription);
 
   /** (seed) Liveness: 200 while the process serves. */
   app.get("/health", { schema: { response: { 200: HealthResponse } } }, async () => ({ status: "ok" as const }));

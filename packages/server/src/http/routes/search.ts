@@ -1,4 +1,4 @@
-import { SearchQuery, SearchResponse, UsersQuery, UsersResponse } from "@chatapp/protocol";
+import { SearchQuery, SearchResponse, User, UserParams, UsersQuery, UsersResponse } from "@chatapp/protocol";
 import type { preHandlerHookHandler } from "fastify";
 import { ChatError } from "../../chat/errors.js";
 import type { ChatServices } from "../../chat/services.js";
@@ -21,4 +21,10 @@ export function searchRoutes(app: App, deps: { chat: ChatServices; guard: preHan
       return chat.users.search(text, request.query.limit ?? 20, request.query.offset ?? 0);
     },
   );
+  /** One user by id: how a client names the members and senders it only knows by id. */
+  app.get("/api/users/:id", { preHandler: guard, schema: { params: UserParams, response: { 200: User } } }, async (request) => {
+    const user = await chat.users.findById(request.params.id);
+    if (!user) throw new ChatError("not_found", `no user with id ${request.params.id}`);
+    return user;
+  });
 }

@@ -1,0 +1,379 @@
+import { AuthError, ChatClient, type ConnectionState } from "@chatapp/client";
+import type {
+  Conversation,
+  MemberLeftFrame,
+  Message,
+  MessageDeletedFrame,
+  ReceiptFrame,
+  StatusUpdateFrame,
+  TypingEventFrame,
+} from "@chatapp/protocol";
+import { ChatApi } from "../api/chat-api.js";
+import type { Session } from "../auth/session-storage.js";
+import {
+  type ChatState,
+  initialState,
+  otherMemberId,
+  withChangedMessage,
+  withEntry,
+  withNewMessage,
+  withoutEntry,
+  withReceipt,
+} from "./chat-state.js";
+import { Outbox } from "./outbox.js";
+import { Store } from "./store.js";
+import { TimelineLoader } from "./timeline-loader.js";
+import { UserNames } from "./user-names.js";
+
+/** Others' typing shows this long after their last typing frame (they send one every 2 s at most). */
+const TYPING_SHOWN_MS = 4000;
+/** The server relays one typing frame per 2 s per user and conversation: sending more is waste. */
+const TYPING_EVERY_MS = 2000;
+const BACK_ONLINE_MS = 3000;
+const EXPIRED = "Your session has expired. Please log in again.";
+
+/**
+ * One logged-in user's chat: the SDK connection, and the state the screens show, kept up to
+ * date from the SDK's events (messages, receipts, presence, typing, edits, membership).
+ * Screens read `store` and call the methods here; nothing else talks to the server.
+ */
+export class ChatSession {
+  readonly store: Store<ChatState>;
+  readonly api: ChatApi;
+  readonly outbox: Outbox;
+  readonly timelines: TimelineLoader;
+  readonly names: UserNames;
+  private readonly client: ChatClient;
+  private readonly unsubscribers: (() => void)[] = [];
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly typingSent = new Map<number, number>();
+  private backOnlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private listRetryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While the conversation list loads, messages are kept here to be applied on top of it. */
+  private arrivedWhileListing: Message[] | undefined;
+  private everOpen = false;
+  private viewing: number | undefined;
+  private stopped = false;
+
+  constructor(
+    session: Session,
+    private readonly onEnded: (notice?: string) => void,
+  ) {
+    this.store = new Store(initialState(session.user));
+    this.api = new ChatApi(session.token, () => this.end(EXPIRED));
+    this.client = new ChatClient({
+      url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
+      token: () => session.token,
+      // A message written offline waits for the connection however long it takes.
+      sendTimeoutMs: 0,
+      backoff: { initialMs: 250, maxMs: 10_000 },
+    });
+    this.outbox = new Outbox(this.client, this.store);
+    this.timelines = new TimelineLoader(this.client, this.store);
+    this.names = new UserNames(this.api, this.store);
+  }
+
+  private get me(): number {
+    return this.store.get().me.id;
+  }
+
+  start(): void {
+    const c = this.client;
+    this.unsubscribers.push(
+      c.on("state", (state) => this.onState(state)),
+      c.on("message", (message) => this.onMessage(message)),
+      c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
+      c.on("message_deleted", (frame) => this.onMessageDeleted(frame)),
+      c.on("receipt", (receipt) => this.onReceipt(receipt)),
+      c.on("typing", (frame) => this.onTyping(frame)),
+      c.on("status", (frame) => this.onStatus(frame)),
+      c.on("member_joined", (frame) => void this.refreshConversation(frame.conversation_id)),
+      c.on("conversation_updated", (frame) => void this.refreshConversation(frame.conversation_id)),
+      c.on("member_left", (frame) => this.onMemberLeft(frame)),
+      c.on("error", (err) => {
+        if (err instanceof AuthError) this.end(EXPIRED);
+      }),
+    );
+    c.connect().catch((err: unknown) => {
+      if (err instanceof AuthError) this.end(EXPIRED);
+    });
+  }
+
+  /** Disconnects and forgets timers; the session object is done. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    clearTimeout(this.backOnlineTimer);
+    clearTimeout(this.listRetryTimer);
+    this.client.close();
+  }
+
+  logout(): void {
+    this.end();
+  }
+
+  // --- what the screens do -------------------------------------------------------------
+
+  /** The conversation on screen (or none): its history loads, its messages count as read. */
+  view(conversationId: number | undefined): void {
+    this.viewing = conversationId;
+    if (conversationId === undefined) return;
+    const conversation = this.store.get().conversations.get(conversationId);
+    if (conversation) this.names.want(conversation.members.map((m) => m.user_id));
+    const timeline = this.store.get().timelines.get(conversationId);
+    if (!timeline?.loaded) void this.timelines.loadLatest(conversationId);
+    if (this.isOnScreen(conversationId)) this.markRead(conversationId);
+  }
+
+  /** The page became visible again: what arrived meanwhile in the open conversation is read now. */
+  visibilityChanged(): void {
+    if (this.viewing !== undefined && this.isOnScreen(this.viewing)) this.markRead(this.viewing);
+  }
+
+  send(conversationId: number, content: string): void {
+    this.outbox.send(conversationId, content);
+  }
+
+  typing(conversationId: number): void {
+    const now = Date.now();
+    if (now - (this.typingSent.get(conversationId) ?? 0) < TYPING_EVERY_MS) return;
+    this.typingSent.set(conversationId, now);
+    this.client.typing(conversationId);
+  }
+
+  async edit(messageId: number, content: string): Promise<void> {
+    this.onMessageChanged(await this.api.editMessage(messageId, content));
+  }
+
+  async remove(messageId: number): Promise<void> {
+    this.onMessageChanged(await this.api.deleteMessage(messageId));
+  }
+
+  /** Opens (or creates) the direct conversation with a user; resolves with its id. */
+  async startDirect(userId: number): Promise<number> {
+    return this.adopt(await this.api.directWith(userId)).id;
+  }
+
+  async createGroup(title: string, memberIds: number[]): Promise<number> {
+    return this.adopt(await this.api.createGroup(title, memberIds)).id;
+  }
+
+  async addMembers(conversationId: number, userIds: number[]): Promise<void> {
+    this.adopt(await this.api.addMembers(conversationId, userIds));
+  }
+
+  /** Removes a member; removing oneself leaves the group, which then leaves the list. */
+  async removeMember(conversationId: number, userId: number): Promise<void> {
+    await this.api.removeMember(conversationId, userId);
+    if (userId === this.me) this.forget(conversationId);
+    else await this.refreshConversation(conversationId);
+  }
+
+  // --- SDK events ----------------------------------------------------------------------
+
+  private onState(connection: ConnectionState): void {
+    if (this.stopped) return;
+    const reconnected = connection === "open" && this.everOpen;
+    this.store.update((s) => ({ ...s, connection, backOnline: reconnected || (s.backOnline && connection === "open") }));
+    if (connection !== "open") return;
+    if (reconnected) {
+      clearTimeout(this.backOnlineTimer);
+      this.backOnlineTimer = setTimeout(() => this.store.update((s) => ({ ...s, backOnline: false })), BACK_ONLINE_MS);
+      // The SDK resumes every conversation without gaps; edits and deletes made while we were
+      // away are picked up by reloading the page on screen.
+      if (this.viewing !== undefined) void this.timelines.loadLatest(this.viewing);
+    }
+    this.everOpen = true;
+    // Unread counts, presence and new conversations may all have changed while away.
+    void this.refreshConversations();
+  }
+
+  private onMessage(message: Message): void {
+    const id = message.conversation_id;
+    const me = this.me;
+    this.arrivedWhileListing?.push(message);
+    this.names.want([message.sender_id]);
+    this.timelines.merge(id, [message]);
+    if (message.client_id !== undefined && message.sender_id === me) this.outbox.settle(message.client_id);
+    const known = this.store.get().conversations.has(id);
+    this.store.update((s) => {
+      const conversation = s.conversations.get(id);
+      const typing = s.typing.get(id);
+      return {
+        ...s,
+        conversations: conversation
+          ? withEntry(s.conversations, id, withNewMessage(conversation, message, me, this.isOnScreen(id)))
+          : s.conversations,
+        typing: typing?.includes(message.sender_id)
+          ? withEntry(
+              s.typing,
+              id,
+              typing.filter((u) => u !== message.sender_id),
+            )
+          : s.typing,
+        lastIncoming: message.sender_id !== me && message.kind !== "system" ? message : s.lastIncoming,
+      };
+    });
+    // A conversation we have not seen (someone wrote first, or added us), or one whose members
+    // or title just changed: fetch it. While the list loads, the list brings it.
+    if ((!known || message.kind === "system") && this.arrivedWhileListing === undefined) void this.refreshConversation(id);
+    if (this.isOnScreen(id)) this.markRead(id);
+  }
+
+  private onMessageChanged(message: Message): void {
+    this.timelines.merge(message.conversation_id, [message]);
+    this.patchConversation(message.conversation_id, (c) => withChangedMessage(c, message));
+  }
+
+  private onMessageDeleted(frame: MessageDeletedFrame): void {
+    const timeline = this.store.get().timelines.get(frame.conversation_id);
+    const conversation = this.store.get().conversations.get(frame.conversation_id);
+    const known = timeline?.messages.find((m) => m.seq === frame.seq) ?? conversation?.last_message ?? undefined;
+    if (known?.id !== frame.id) return;
+    const { edited_at: _edited, ...rest } = known;
+    this.onMessageChanged({ ...rest, content: "", deleted: true });
+  }
+
+  private onReceipt(receipt: ReceiptFrame): void {
+    this.patchConversation(receipt.conversation_id, (c) => withReceipt(c, receipt, this.me));
+  }
+
+  private onTyping(frame: TypingEventFrame): void {
+    if (frame.user_id === this.me) return;
+    const { conversation_id: id, user_id: user } = frame;
+    this.names.want([user]);
+    const key = `${id}:${user}`;
+    clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.set(
+      key,
+      setTimeout(() => {
+        this.typingTimers.delete(key);
+        this.setTyping(id, user, false);
+      }, TYPING_SHOWN_MS),
+    );
+    this.setTyping(id, user, true);
+  }
+
+  private onStatus(frame: StatusUpdateFrame): void {
+    this.store.update((s) => ({ ...s, presence: withEntry(s.presence, frame.user_id, frame.status) }));
+  }
+
+  private onMemberLeft(frame: MemberLeftFrame): void {
+    if (frame.user_id === this.me) this.forget(frame.conversation_id);
+    else void this.refreshConversation(frame.conversation_id);
+  }
+
+  // --- conversations -------------------------------------------------------------------
+
+  private async refreshConversations(): Promise<void> {
+    if (this.arrivedWhileListing !== undefined) return;
+    const arrived: Message[] = [];
+    this.arrivedWhileListing = arrived;
+    clearTimeout(this.listRetryTimer);
+    let list: Conversation[];
+    try {
+      list = await this.client.conversations({ limit: 200 });
+    } catch {
+      this.arrivedWhileListing = undefined;
+      // Tried again shortly while connected (a reconnect also tries again).
+      if (!this.stopped) this.listRetryTimer = setTimeout(() => void this.refreshConversations(), 3000);
+      return;
+    }
+    this.arrivedWhileListing = undefined;
+    if (this.stopped) return;
+    const me = this.me;
+    this.store.update((s) => {
+      const conversations = new Map(list.map((c) => [c.id, c]));
+      // Messages that arrived during the request may be newer than the list: apply them on top
+      // (a message the list already counted changes nothing).
+      for (const message of arrived) {
+        const c = conversations.get(message.conversation_id);
+        if (c) conversations.set(c.id, withNewMessage(c, message, me, this.isOnScreen(c.id)));
+      }
+      const presence = new Map(s.presence);
+      for (const c of list) for (const m of c.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
+      return { ...s, conversations, presence, conversationsLoaded: true };
+    });
+    this.names.want(list.flatMap((c) => (c.kind === "direct" ? [otherMemberId(c, me) ?? me] : [])));
+    for (const id of new Set(arrived.map((m) => m.conversation_id))) {
+      if (!list.some((c) => c.id === id)) void this.refreshConversation(id);
+    }
+    if (this.viewing !== undefined) this.view(this.viewing);
+  }
+
+  private async refreshConversation(id: number): Promise<void> {
+    try {
+      this.adopt(await this.api.conversation(id));
+    } catch (err) {
+      // 404: not a member (any more).
+      if ((err as { status?: number }).status === 404) this.forget(id);
+    }
+  }
+
+  /** Puts a conversation the server just described into the list, with its members' presence. */
+  private adopt(conversation: Conversation): Conversation {
+    const me = this.me;
+    this.store.update((s) => {
+      const presence = new Map(s.presence);
+      for (const m of conversation.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
+      return { ...s, presence, conversations: withEntry(s.conversations, conversation.id, conversation) };
+    });
+    this.names.want(conversation.members.map((m) => m.user_id));
+    // On screen already (e.g. added back to a group while looking at it): load it now.
+    if (this.viewing === conversation.id) this.view(conversation.id);
+    return conversation;
+  }
+
+  private forget(id: number): void {
+    this.store.update((s) => ({
+      ...s,
+      conversations: withoutEntry(s.conversations, id),
+      timelines: withoutEntry(s.timelines, id),
+      pending: s.pending.filter((p) => p.conversationId !== id),
+    }));
+  }
+
+  /** Reads up to the last message when others wrote something not read yet. */
+  private markRead(id: number): void {
+    const c = this.store.get().conversations.get(id);
+    if (!c || c.last_seq === 0) return;
+    const othersUnread = c.unread_count > 0 || (c.last_message !== null && c.last_message.sender_id !== this.me);
+    if (c.read_seq >= c.last_seq || !othersUnread) return;
+    this.client.markRead(id, c.last_seq);
+    this.patchConversation(id, (conversation) => ({
+      ...conversation,
+      read_seq: Math.max(conversation.read_seq, c.last_seq),
+      unread_count: 0,
+    }));
+  }
+
+  private isOnScreen(id: number): boolean {
+    return this.viewing === id && document.visibilityState === "visible";
+  }
+
+  private patchConversation(id: number, change: (c: Conversation) => Conversation): void {
+    this.store.update((s) => {
+      const conversation = s.conversations.get(id);
+      if (!conversation) return s;
+      const next = change(conversation);
+      return next === conversation ? s : { ...s, conversations: withEntry(s.conversations, id, next) };
+    });
+  }
+
+  private setTyping(id: number, user: number, typing: boolean): void {
+    this.store.update((s) => {
+      const current = s.typing.get(id) ?? [];
+      if (current.includes(user) === typing) return s;
+      const next = typing ? [...current, user] : current.filter((u) => u !== user);
+      return { ...s, typing: withEntry(s.typing, id, next) };
+    });
+  }
+
+  private end(notice?: string): void {
+    if (this.stopped) return;
+    this.stop();
+    this.onEnded(notice);
+  }
+}

@@ -1,0 +1,163 @@
+import type { ConnectionState } from "@chatapp/client";
+import type { Conversation, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
+
+/** The loaded part of one conversation's history. */
+export interface Timeline {
+  /** In ascending seq, each once, without holes from the oldest loaded to the newest. */
+  messages: readonly Message[];
+  /** The first page has arrived. */
+  loaded: boolean;
+  loadingOlder: boolean;
+  /** The last load failed: shown with a retry. */
+  error?: string;
+}
+
+/** A send the server has not acknowledged yet (offline, or in flight), or one it refused. */
+export interface PendingMessage {
+  clientId: string;
+  conversationId: number;
+  content: string;
+  createdAt: string;
+  /** Why the server refused it; the user may retry or discard it. */
+  error?: string;
+}
+
+export interface ChatState {
+  me: User;
+  connection: ConnectionState;
+  /** True for a few seconds after a reconnect: the quiet "back online". */
+  backOnline: boolean;
+  conversationsLoaded: boolean;
+  conversations: ReadonlyMap<number, Conversation>;
+  timelines: ReadonlyMap<number, Timeline>;
+  pending: readonly PendingMessage[];
+  /** Per conversation, who is typing now. */
+  typing: ReadonlyMap<number, readonly number[]>;
+  presence: ReadonlyMap<number, UserStatusValue>;
+  users: ReadonlyMap<number, User>;
+  /** The latest message from someone else, for the screen-reader announcement. */
+  lastIncoming: Message | undefined;
+}
+
+export function initialState(me: User): ChatState {
+  return {
+    me,
+    connection: "idle",
+    backOnline: false,
+    conversationsLoaded: false,
+    conversations: new Map(),
+    timelines: new Map(),
+    pending: [],
+    typing: new Map(),
+    presence: new Map(),
+    users: new Map([[me.id, me]]),
+    lastIncoming: undefined,
+  };
+}
+
+export const EMPTY_TIMELINE: Timeline = { messages: [], loaded: false, loadingOlder: false };
+
+/** Seqs have no gaps and start at 1: anything above 1 at the top means older messages exist. */
+export function hasOlder(timeline: Timeline): boolean {
+  return timeline.loaded && (timeline.messages[0]?.seq ?? 1) > 1;
+}
+
+export function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
+  const next = new Map(map);
+  next.set(key, value);
+  return next;
+}
+
+export function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}
+
+/**
+ * Merges messages by seq. When both sides have a message, the more final version wins: a
+ * deletion over anything, a later edit over an earlier one, else the incoming copy.
+ */
+export function mergeMessages(existing: readonly Message[], incoming: readonly Message[]): Message[] {
+  const bySeq = new Map(existing.map((m) => [m.seq, m]));
+  for (const message of incoming) {
+    const current = bySeq.get(message.seq);
+    bySeq.set(message.seq, current === undefined ? message : newerVersion(current, message));
+  }
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+function newerVersion(current: Message, incoming: Message): Message {
+  if (current.deleted && !incoming.deleted) return current;
+  if (incoming.deleted) return incoming;
+  if ((current.edited_at ?? "") > (incoming.edited_at ?? "")) return current;
+  return incoming;
+}
+
+/** Counts toward the unread badge: someone else's chat message (not a system or deleted one). */
+export function countsAsUnread(message: Message, me: number): boolean {
+  return message.sender_id !== me && message.kind !== "system" && !message.deleted;
+}
+
+/** A conversation after a new message: preview, activity, unread count. */
+export function withNewMessage(conversation: Conversation, message: Message, me: number, viewing: boolean): Conversation {
+  if (message.seq <= conversation.last_seq && conversation.last_message !== null) return conversation;
+  const unread = !viewing && countsAsUnread(message, me) && message.seq > conversation.read_seq;
+  return {
+    ...conversation,
+    last_seq: Math.max(conversation.last_seq, message.seq),
+    last_message: message,
+    last_activity: message.timestamp > conversation.last_activity ? message.timestamp : conversation.last_activity,
+    unread_count: conversation.unread_count + (unread ? 1 : 0),
+  };
+}
+
+/** A conversation after an edit or delete: the preview follows when it showed that message. */
+export function withChangedMessage(conversation: Conversation, message: Message): Conversation {
+  if (conversation.last_message?.id !== message.id) return conversation;
+  return { ...conversation, last_message: message };
+}
+
+/** A member's cursors moved (their delivery, their reads). */
+export function withReceipt(conversation: Conversation, receipt: ReceiptFrame, me: number): Conversation {
+  const members = conversation.members.map((m) =>
+    m.user_id === receipt.user_id
+      ? {
+          ...m,
+          delivered_seq: Math.max(m.delivered_seq, receipt.delivered_seq),
+          read_seq: Math.max(m.read_seq, receipt.read_seq),
+        }
+      : m,
+  );
+  if (receipt.user_id !== me) return { ...conversation, members };
+  const readSeq = Math.max(conversation.read_seq, receipt.read_seq);
+  return {
+    ...conversation,
+    members,
+    read_seq: readSeq,
+    unread_count: readSeq >= conversation.last_seq ? 0 : conversation.unread_count,
+  };
+}
+
+/** Most recently active first, as the server lists them. */
+export function byActivity(conversations: Iterable<Conversation>): Conversation[] {
+  return [...conversations].sort((a, b) =>
+    a.last_activity === b.last_activity ? b.id - a.id : a.last_activity < b.last_activity ? 1 : -1,
+  );
+}
+
+export function displayName(users: ReadonlyMap<number, User>, id: number): string {
+  const user = users.get(id);
+  return user?.display_name ?? user?.username ?? `User ${id}`;
+}
+
+/** The other member of a direct conversation. */
+export function otherMemberId(conversation: Conversation, me: number): number | undefined {
+  return conversation.members.find((m) => m.user_id !== me)?.user_id;
+}
+
+export function conversationTitle(conversation: Conversation, me: number, users: ReadonlyMap<number, User>): string {
+  if (conversation.kind === "group") return conversation.title ?? "Group";
+  const other = otherMemberId(conversation, me);
+  return other === undefined ? "Just you" : displayName(users, other);
+}

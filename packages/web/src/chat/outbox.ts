@@ -1,0 +1,65 @@
+import { type ChatClient, ChatClientError } from "@chatapp/client";
+import { newClientId } from "../lib/client-id.js";
+import type { ChatState, PendingMessage } from "./chat-state.js";
+import type { Store } from "./store.js";
+
+/**
+ * Sends, and the pending bubbles that stand for them until the server has stored them. The
+ * SDK queues sends made offline and resends unacknowledged ones after a reconnect with the
+ * same client_id (stored once); this only shows them. A pending bubble goes when the stored
+ * message (same client_id) arrives, or becomes an error the user can retry or discard.
+ */
+export class Outbox {
+  constructor(
+    private readonly client: ChatClient,
+    private readonly store: Store<ChatState>,
+  ) {}
+
+  send(conversationId: number, content: string): void {
+    const pending: PendingMessage = { clientId: newClientId(), conversationId, content, createdAt: new Date().toISOString() };
+    this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
+    this.client.send({ conversationId }, content, { clientId: pending.clientId }).then(
+      () => this.settle(pending.clientId),
+      (err: unknown) => {
+        // Closed: the user logged out; the session is gone with its bubbles.
+        if (err instanceof ChatClientError && err.code === "closed") return;
+        this.fail(pending.clientId, refusal(err));
+      },
+    );
+  }
+
+  /** The stored message arrived: its bubble is replaced by the real one. */
+  settle(clientId: string): void {
+    this.store.update((s) => {
+      const pending = s.pending.filter((p) => p.clientId !== clientId);
+      return pending.length === s.pending.length ? s : { ...s, pending };
+    });
+  }
+
+  retry(clientId: string): void {
+    const failed = this.store.get().pending.find((p) => p.clientId === clientId);
+    if (!failed) return;
+    this.settle(clientId);
+    this.send(failed.conversationId, failed.content);
+  }
+
+  discard(clientId: string): void {
+    this.settle(clientId);
+  }
+
+  private fail(clientId: string, error: string): void {
+    this.store.update((s) => ({ ...s, pending: s.pending.map((p) => (p.clientId === clientId ? { ...p, error } : p)) }));
+  }
+}
+
+function refusal(err: unknown): string {
+  if (!(err instanceof ChatClientError)) return "Not sent.";
+  switch (err.code) {
+    case "too_large":
+      return "Not sent: the message is too long.";
+    case "forbidden":
+      return "Not sent: you are no longer a member of this conversation.";
+    default:
+      return `Not sent: ${err.message}`;
+  }
+}

@@ -1,0 +1,85 @@
+import type { ChatClient } from "@chatapp/client";
+import type { Message } from "@chatapp/protocol";
+import { type ChatState, EMPTY_TIMELINE, hasOlder, mergeMessages, type Timeline, withEntry } from "./chat-state.js";
+import type { Store } from "./store.js";
+
+const PAGE = 50;
+/** The server's largest page: a jump to an old search result loads at most this much per request. */
+const MAX_PAGE = 1000;
+
+/**
+ * Loads history into timelines through the SDK: the latest page when a conversation opens,
+ * older pages as the user scrolls up, and as far back as a search result when they jump to
+ * one. Pages go below the oldest loaded seq, so a timeline never has holes.
+ */
+export class TimelineLoader {
+  /** Conversations whose latest page is on its way: asking again would fetch it twice. */
+  private readonly loadingLatest = new Set<number>();
+
+  constructor(
+    private readonly client: ChatClient,
+    private readonly store: Store<ChatState>,
+  ) {}
+
+  /** Merges messages into a conversation's timeline, if it has one (it was opened). */
+  merge(conversationId: number, messages: readonly Message[]): void {
+    this.patch(conversationId, (t) => ({ ...t, messages: mergeMessages(t.messages, messages) }), false);
+  }
+
+  /** The latest page: on first open, and after a reconnect (to pick up edits and deletes made meanwhile). */
+  async loadLatest(conversationId: number): Promise<void> {
+    if (this.loadingLatest.has(conversationId)) return;
+    this.loadingLatest.add(conversationId);
+    this.patch(conversationId, (t) => ({ ...t, error: undefined }), true);
+    try {
+      const page = await this.client.history(conversationId, { limit: PAGE });
+      this.patch(conversationId, (t) => ({ ...t, loaded: true, messages: mergeMessages(t.messages, page.messages) }), true);
+    } catch (err) {
+      this.patch(conversationId, (t) => ({ ...t, error: describe(err) }), true);
+    } finally {
+      this.loadingLatest.delete(conversationId);
+    }
+  }
+
+  /** The page before the oldest loaded message; with `untilSeq`, enough pages to reach that seq. */
+  async loadOlder(conversationId: number, untilSeq?: number): Promise<void> {
+    const timeline = this.store.get().timelines.get(conversationId);
+    const first = timeline?.messages[0]?.seq;
+    if (!timeline || first === undefined || timeline.loadingOlder || !hasOlder(timeline)) return;
+    const limit = untilSeq === undefined ? PAGE : Math.min(MAX_PAGE, Math.max(PAGE, first - untilSeq + 10));
+    this.patch(conversationId, (t) => ({ ...t, loadingOlder: true, error: undefined }), false);
+    try {
+      const page = await this.client.history(conversationId, { before: first, limit });
+      this.patch(
+        conversationId,
+        (t) => ({ ...t, loadingOlder: false, messages: mergeMessages(t.messages, page.messages) }),
+        false,
+      );
+    } catch (err) {
+      this.patch(conversationId, (t) => ({ ...t, loadingOlder: false, error: describe(err) }), false);
+    }
+  }
+
+  /** Loads back until `seq` is in the timeline (a search result), or nothing older is left. */
+  async loadUntil(conversationId: number, seq: number): Promise<void> {
+    for (;;) {
+      const timeline = this.store.get().timelines.get(conversationId);
+      const first = timeline?.messages[0]?.seq;
+      if (!timeline?.loaded || first === undefined || first <= seq || !hasOlder(timeline) || timeline.error) return;
+      await this.loadOlder(conversationId, seq);
+      if (this.store.get().timelines.get(conversationId)?.messages[0]?.seq === first) return;
+    }
+  }
+
+  private patch(conversationId: number, change: (t: Timeline) => Timeline, create: boolean): void {
+    this.store.update((s) => {
+      const current = s.timelines.get(conversationId) ?? (create ? EMPTY_TIMELINE : undefined);
+      if (current === undefined) return s;
+      return { ...s, timelines: withEntry(s.timelines, conversationId, change(current)) };
+    });
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,43 @@
+/** Initials in a circle, and a presence dot for people (not groups). */
+export function Avatar({
+  name,
+  online,
+  size = "normal",
+}: {
+  name: string;
+  online?: boolean | undefined;
+  size?: "normal" | "small";
+}) {
+  return (
+    <span className="avatar" data-size={size}>
+      <span className="avatar-initials" aria-hidden="true" data-hue={hue(name)}>
+        {initials(name)}
+      </span>
+      {online !== undefined && <PresenceDot online={online} />}
+    </span>
+  );
+}
+
+export function PresenceDot({ online }: { online: boolean }) {
+  return (
+    <span className="presence" data-presence={online ? "online" : "offline"}>
+      <span className="visually-hidden">{online ? "online" : "offline"}</span>
+    </span>
+  );
+}
+
+function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? [words[0], words.at(-1)] : [words[0]];
+  return letters
+    .map((w) => (w ? [...w][0] : ""))
+    .join("")
+    .toUpperCase();
+}
+
+/** One of eight colours, the same for a name every time (a class, not an inline style: CSP). */
+function hue(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return h % 8;
+}

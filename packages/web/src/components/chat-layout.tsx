@@ -1,0 +1,45 @@
+import { useEffect, useState } from "react";
+import { useChat } from "../chat/chat-context.js";
+import { useRoute } from "../lib/hash-route.js";
+import { Announcer } from "./announcer.js";
+import { ConnectionBanner } from "./connection-banner.js";
+import { ConversationPane } from "./conversation-pane.js";
+import { NewChatDialog } from "./new-chat-dialog.js";
+import { NewGroupDialog } from "./new-group-dialog.js";
+import { Sidebar } from "./sidebar.js";
+
+/**
+ * The chat screen: the list beside the open conversation. Below ~700px only one of them shows
+ * (data-view tells the stylesheet which), switched by opening a conversation or going back.
+ */
+export function ChatLayout() {
+  const chat = useChat();
+  const { conversationId, focusSeq } = useRoute();
+  const [dialog, setDialog] = useState<"direct" | "group">();
+
+  useEffect(() => chat.view(conversationId), [chat, conversationId]);
+  useEffect(() => {
+    const onVisibility = () => chat.visibilityChanged();
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => document.removeEventListener("visibilitychange", onVisibility);
+  }, [chat]);
+
+  return (
+    <div className="layout" data-view={conversationId === undefined ? "list" : "conversation"}>
+      <ConnectionBanner />
+      <Announcer />
+      <Sidebar openId={conversationId} onNewChat={() => setDialog("direct")} onNewGroup={() => setDialog("group")} />
+      <main className="pane">
+        {conversationId === undefined ? (
+          <div className="pane-empty">
+            <p>Pick a conversation, or start a new one.</p>
+          </div>
+        ) : (
+          <ConversationPane key={conversationId} conversationId={conversationId} focusSeq={focusSeq} />
+        )}
+      </main>
+      {dialog === "direct" && <NewChatDialog onClose={() => setDialog(undefined)} />}
+      {dialog === "group" && <NewGroupDialog onClose={() => setDialog(undefined)} />}
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import type { Conversation } from "@chatapp/protocol";
+import { useMemo } from "react";
+import { useChatState } from "../chat/chat-context.js";
+import { byActivity, conversationTitle, displayName, otherMemberId } from "../chat/chat-state.js";
+import { whenLabel } from "../lib/dates.js";
+import { routeHash } from "../lib/hash-route.js";
+import { previewText } from "../lib/message-text.js";
+import { Avatar } from "./avatar.js";
+
+/** The user's conversations, most recently active first, with unread badges and presence. */
+export function ConversationList({ openId }: { openId: number | undefined }) {
+  const conversations = useChatState((s) => s.conversations);
+  const loaded = useChatState((s) => s.conversationsLoaded);
+  const sorted = useMemo(() => byActivity(conversations.values()), [conversations]);
+
+  if (sorted.length === 0) {
+    return (
+      <p className="hint list-hint">{loaded ? "No conversations yet. Start one with “New chat”." : "Loading conversations…"}</p>
+    );
+  }
+  return (
+    <nav aria-label="Conversation list" className="conversation-nav">
+      <ul className="conversation-list">
+        {sorted.map((c) => (
+          <ConversationItem key={c.id} conversation={c} open={c.id === openId} />
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function ConversationItem({ conversation, open }: { conversation: Conversation; open: boolean }) {
+  const me = useChatState((s) => s.me.id);
+  const users = useChatState((s) => s.users);
+  const presence = useChatState((s) => s.presence);
+  const typing = useChatState((s) => s.typing.get(conversation.id));
+  const group = conversation.kind === "group";
+  const title = conversationTitle(conversation, me, users);
+  const other = group ? undefined : otherMemberId(conversation, me);
+  const nameOf = (id: number) => displayName(users, id);
+  const preview = typing && typing.length > 0 ? "typing…" : previewText(conversation.last_message, me, nameOf, group);
+  const unread = open ? 0 : conversation.unread_count;
+
+  return (
+    <li>
+      <a
+        className="conversation-item"
+        href={routeHash({ conversationId: conversation.id })}
+        aria-current={open ? "page" : undefined}
+        data-unread={unread > 0 || undefined}
+      >
+        <Avatar name={title} online={other === undefined ? undefined : presence.get(other) === "online"} />
+        <span className="conversation-text">
+          <span className="conversation-title">{title}</span>
+          <span className="conversation-preview">{preview}</span>
+        </span>
+        <span className="conversation-meta">
+          <time dateTime={conversation.last_activity}>{whenLabel(conversation.last_activity)}</time>
+          {unread > 0 && (
+            <span className="badge">
+              {unread}
+              <span className="visually-hidden"> unread</span>
+            </span>
+          )}
+        </span>
+      </a>
+    </li>
+  );
+}

@@ -1,0 +1,69 @@
+import { useId, useState } from "react";
+import { useChatState } from "../chat/chat-context.js";
+import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
+import { Avatar } from "./avatar.js";
+import { Composer } from "./composer.js";
+import { MembersPanel } from "./members-panel.js";
+import { MessageList } from "./message-list.js";
+import { TypingIndicator } from "./typing-indicator.js";
+
+/** One open conversation: its header, messages, who is typing, and the composer. */
+export function ConversationPane({ conversationId, focusSeq }: { conversationId: number; focusSeq: number | undefined }) {
+  const conversation = useChatState((s) => s.conversations.get(conversationId));
+  const loaded = useChatState((s) => s.conversationsLoaded);
+  const me = useChatState((s) => s.me.id);
+  const users = useChatState((s) => s.users);
+  const presence = useChatState((s) => s.presence);
+  const [showMembers, setShowMembers] = useState(false);
+  const titleId = useId();
+  const panelId = useId();
+
+  if (!conversation && loaded) {
+    return (
+      <div className="pane-empty">
+        <p>This conversation is not available. You may have left it.</p>
+        <a href="#/">Back to conversations</a>
+      </div>
+    );
+  }
+
+  const group = conversation?.kind === "group";
+  const title = conversation ? conversationTitle(conversation, me, users) : "…";
+  const other = conversation && !group ? otherMemberId(conversation, me) : undefined;
+  const online = other === undefined ? undefined : presence.get(other) === "online";
+  let subtitle = "";
+  if (conversation && group) {
+    const present = conversation.members.filter((m) => m.user_id === me || presence.get(m.user_id) === "online").length;
+    subtitle = `${conversation.members.length} members, ${present} online`;
+  } else if (online !== undefined) {
+    subtitle = online ? "online" : "offline";
+  }
+
+  return (
+    <section className="conversation" aria-labelledby={titleId}>
+      <header className="pane-header">
+        <a className="back" href="#/" aria-label="Back to conversations">
+          ‹
+        </a>
+        <Avatar name={title} online={online} />
+        <div className="pane-title">
+          <h2 id={titleId}>{title}</h2>
+          <p className="subtitle">{subtitle}</p>
+        </div>
+        {group && (
+          <button type="button" aria-expanded={showMembers} aria-controls={panelId} onClick={() => setShowMembers((v) => !v)}>
+            Members
+          </button>
+        )}
+      </header>
+      <div className="pane-body">
+        <MessageList conversationId={conversationId} conversation={conversation} focusSeq={focusSeq} />
+        {group && showMembers && conversation && (
+          <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
+        )}
+      </div>
+      <TypingIndicator conversationId={conversationId} />
+      <Composer conversationId={conversationId} />
+    </section>
+  );
+}

@@ -1,0 +1,54 @@
+import { useId, useState } from "react";
+import { useChat, useChatState } from "../chat/chat-context.js";
+import { displayName } from "../chat/chat-state.js";
+import { Avatar } from "./avatar.js";
+import { ConversationList } from "./conversation-list.js";
+import { SearchResults } from "./search-results.js";
+
+/** Who is logged in, new chat and group, message search, and the conversations. */
+export function Sidebar(props: { openId: number | undefined; onNewChat: () => void; onNewGroup: () => void }) {
+  const chat = useChat();
+  const me = useChatState((s) => s.me);
+  const users = useChatState((s) => s.users);
+  const [query, setQuery] = useState("");
+  const searchId = useId();
+  const myName = displayName(users, me.id);
+
+  return (
+    <aside className="sidebar" aria-label="Conversations">
+      <header className="sidebar-header">
+        <Avatar name={myName} size="small" />
+        <span className="me" title={me.username ? `@${me.username}` : undefined}>
+          {myName}
+        </span>
+        <button type="button" className="quiet" onClick={() => chat.logout()}>
+          Log out
+        </button>
+      </header>
+      <div className="sidebar-actions">
+        <button type="button" onClick={props.onNewChat}>
+          New chat
+        </button>
+        <button type="button" onClick={props.onNewGroup}>
+          New group
+        </button>
+      </div>
+      <search className="sidebar-search">
+        <label htmlFor={searchId} className="visually-hidden">
+          Search messages
+        </label>
+        <input
+          id={searchId}
+          type="search"
+          placeholder="Search messages"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setQuery("");
+          }}
+        />
+      </search>
+      {query.trim() === "" ? <ConversationList openId={props.openId} /> : <SearchResults query={query.trim()} />}
+    </aside>
+  );
+}

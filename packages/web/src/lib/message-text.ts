@@ -1,0 +1,53 @@
+import type { Message } from "@chatapp/protocol";
+
+/** The longest message the server stores, in Unicode code points (the protocol's LIMITS.maxContentChars). */
+export const MAX_CONTENT_CHARS = 4000;
+
+export function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** Drops blank lines and spaces around what was typed; indentation inside stays. */
+export function tidyContent(text: string): string {
+  return text.replace(/^\s*\n/, "").trimEnd();
+}
+
+/** "Alice", "Alice and Bob", "Alice, Bob and Carol". */
+export function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? "nobody";
+  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+}
+
+/**
+ * A system message (membership, title) told with names, from its structured `system` part;
+ * the reader is "You" or "you".
+ */
+export function systemText(message: Message, nameOf: (id: number) => string, me: number): string {
+  const info = message.system;
+  if (!info) return message.content;
+  const actor = info.actor_id === me ? "You" : nameOf(info.actor_id);
+  const people = listNames((info.user_ids ?? []).map((id) => (id === me ? "you" : nameOf(id))));
+  switch (info.event) {
+    case "conversation_created":
+      return info.title ? `${actor} created the group “${info.title}”` : `${actor} created the group`;
+    case "member_joined":
+      return `${actor} added ${people}`;
+    case "member_left":
+      return info.user_ids?.length === 1 && info.user_ids[0] === info.actor_id ? `${actor} left` : `${actor} removed ${people}`;
+    case "conversation_updated":
+      return `${actor} renamed the group to “${info.title ?? ""}”`;
+    default:
+      return message.content;
+  }
+}
+
+/** One line for the conversation list. */
+export function previewText(message: Message | null, me: number, nameOf: (id: number) => string, group: boolean): string {
+  if (message === null) return "No messages yet";
+  if (message.kind === "system") return systemText(message, nameOf, me);
+  const text = message.deleted ? "Message deleted" : message.content.replace(/\s+/g, " ");
+  if (message.sender_id === me) return `You: ${text}`;
+  return group ? `${nameOf(message.sender_id)}: ${text}` : text;
+}
