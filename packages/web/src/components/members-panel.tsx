@@ -1,10 +1,10 @@
 import type { Conversation, Message } from "@chatapp/protocol";
-import { useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { seenUpTo } from "../lib/delivery.js";
 import { navigate } from "../lib/hash-route.js";
 import { Avatar } from "./avatar.js";
+import { useAction } from "./use-action.js";
 import { UserPicker } from "./user-picker.js";
 
 const NO_MESSAGES: readonly Message[] = [];
@@ -16,17 +16,8 @@ export function MembersPanel({ id, conversation, onClose }: { id: string; conver
   const users = useChatState((s) => s.users);
   const presence = useChatState((s) => s.presence);
   const messages = useChatState((s) => s.timelines.get(conversation.id)?.messages ?? NO_MESSAGES);
-  const [error, setError] = useState<string>();
+  const [error, act] = useAction();
   const owner = conversation.members.some((m) => m.user_id === me && m.role === "owner");
-
-  async function act(action: () => Promise<void>) {
-    setError(undefined);
-    try {
-      await action();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
 
   return (
     <aside id={id} className="members-panel" aria-label="Group members">

@@ -8,6 +8,7 @@ import { listNames, systemText } from "../lib/message-text.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageEditor } from "./message-editor.js";
+import { useAction } from "./use-action.js";
 
 export const messageDomId = (conversationId: number, seq: number) => `message-${conversationId}-${seq}`;
 
@@ -27,7 +28,7 @@ export const MessageItem = memo(function MessageItem({ message, conversation, fi
   const users = useChatState((s) => s.users);
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const [error, setError] = useState<string>();
+  const [error, act] = useAction();
   const id = messageDomId(message.conversation_id, message.seq);
   const nameOf = (user: number) => (user === me ? "You" : displayName(users, user));
 
@@ -46,15 +47,6 @@ export const MessageItem = memo(function MessageItem({ message, conversation, fi
   const group = conversation?.kind === "group";
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
-
-  async function act(action: () => Promise<void>) {
-    setError(undefined);
-    try {
-      await action();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
 
   return (
     <li
