@@ -134,6 +134,42 @@ describeEachDialect(
         await suite.done();
       }
     });
+
+    it("closes a reader that stopped reading with 1013 and lets go of it, while others get everything", {
+      timeout: 90_000,
+    }, async () => {
+      const suite = await startSuite(dialect, { configure: (c) => (c.ws.maxBufferedBytes = 64 * 1024) });
+      try {
+        const sender = await suite.connect(1741);
+        const fast = await suite.connect(1742);
+        const slow = await suite.connect(1743);
+        // It reads nothing more: the kernel's buffers fill (a few MB on loopback), then the server's.
+        const slowSocket = (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+        slowSocket.pause();
+        const group = await suite.server.http("/api/conversations", {
+          method: "POST",
+          userId: 1741,
+          json: { kind: "group", title: "slow", member_ids: [1742, 1743] },
+        });
+        const big = "x".repeat(3900);
+        for (let i = 0; i < 3000; i++) {
+          sender.send({ type: "send", conversation_id: group.body.id, content: `${i} ${big}`, client_id: `s${i}` });
+          if (i % 100 === 99) await sender.waitForCount("ack", i + 1, 20_000);
+        }
+        await eventually(() => fast.ofType("message").length >= 3000, 30_000, "the fast reader's messages");
+        await eventually(() => suite.server.app.gateway.registry.of(1743) === undefined, 10_000, "the slow socket let go");
+        slowSocket.resume(); // so that this side sees the end too
+        // What it missed is stored: it fetches it after reconnecting.
+        const back = await suite.connect(1743);
+        const page = await suite.server.http(`/api/conversations/${group.body.id}/messages?before_seq=999999&limit=1`, {
+          userId: 1743,
+        });
+        expect(page.body.messages[0].content.startsWith("2999 ")).toBe(true);
+        await back.close();
+      } finally {
+        await suite.done();
+      }
+    });
   },
   { only: ["sqlite"] },
 );

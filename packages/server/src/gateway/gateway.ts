@@ -26,8 +26,9 @@ export class Gateway {
   private closing = false;
 
   private readonly frameLimiter: RateLimiter<string>;
-  /** Open sockets per client address on this node. */
+  /** Sockets per client address and per user on this node: open ones, and upgrades under way. */
   private readonly perIp = new Map<string, number>();
+  private readonly perUser = new Map<number, number>();
 
   constructor(
     private readonly chat: ChatServices,
@@ -59,21 +60,32 @@ export class Gateway {
   }
 
   /**
-   * Why a new socket of this user from this address would be one too many, if it would
-   * (checked before the upgrade, so the answer is an HTTP 429).
+   * Takes a place for a new socket of this user from this address, before the upgrade (so a
+   * refusal is an HTTP 429): a refusal message, or the function that gives the place back.
+   * Places are counted from here, not from the open socket, so a burst of handshakes cannot
+   * all pass the check before any of them is open.
    */
-  refusal(userId: number, ip: string): string | undefined {
+  reserve(userId: number, ip: string): string | (() => void) {
     const { connectionsPerUser, connectionsPerIp } = this.limits;
-    if (connectionsPerUser > 0 && (this.registry.of(userId)?.size ?? 0) >= connectionsPerUser) {
+    if (connectionsPerUser > 0 && (this.perUser.get(userId) ?? 0) >= connectionsPerUser) {
       return `too many connections for this user (${connectionsPerUser}): close another one first`;
     }
     if (connectionsPerIp > 0 && (this.perIp.get(ip) ?? 0) >= connectionsPerIp) {
       return `too many connections from this address (${connectionsPerIp})`;
     }
-    return undefined;
+    bump(this.perUser, userId, 1);
+    bump(this.perIp, ip, 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      bump(this.perUser, userId, -1);
+      bump(this.perIp, ip, -1);
+    };
   }
 
-  accept(ws: WebSocket, userId: number, meta: { ip: string; tokenExpiresAt?: number }): void {
+  /** `release` gives back the place `reserve` took, once the socket closes. */
+  accept(ws: WebSocket, userId: number, meta: { ip: string; tokenExpiresAt?: number; release?: () => void }): void {
     releaseUpgradeRequest(ws);
     const conn = new Connection(ws, userId, this.config.maxBufferedBytes, (user, conversation, seq) =>
       this.chat.receipts.delivered(user, conversation, seq),
@@ -83,7 +95,6 @@ export class Gateway {
       return;
     }
     conn.tokenExpiresAt = meta.tokenExpiresAt ?? Number.POSITIVE_INFINITY;
-    this.perIp.set(meta.ip, (this.perIp.get(meta.ip) ?? 0) + 1);
     const first = this.registry.add(conn);
     const opened = Date.now();
     this.log.info({ conn: conn.id, userId, ip: meta.ip, connections: this.registry.size }, "ws open");
@@ -110,9 +121,7 @@ export class Gateway {
     ws.on("close", (code: number) => {
       const last = this.registry.remove(conn);
       this.frameLimiter.forget(conn.id);
-      const left = (this.perIp.get(meta.ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(meta.ip, left);
-      else this.perIp.delete(meta.ip);
+      meta.release?.();
       this.log.info({ conn: conn.id, userId, code, ms: Date.now() - opened }, "ws close");
       if (last && !this.closing) void this.chat.presence.offline(userId);
     });
@@ -225,4 +234,10 @@ function releaseUpgradeRequest(ws: WebSocket): void {
   ws.removeAllListeners("error");
   const socket = (ws as unknown as { _socket?: { _httpMessage?: { detachSocket?: (s: unknown) => void } | null } })._socket;
   socket?._httpMessage?.detachSocket?.(socket);
+}
+
+function bump<K>(counts: Map<K, number>, key: K, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
 }

@@ -59,8 +59,11 @@ export async function registerWebSocketRoute(
     }
     try {
       const { userId, expiresAt } = await tokens.verify(tokenOf(request));
-      const refused = gateway.refusal(userId, request.ip);
-      if (refused) return sendError(reply, "rate_limited", refused);
+      const place = gateway.reserve(userId, request.ip);
+      if (typeof place === "string") return sendError(reply, "rate_limited", place);
+      // Given back when the socket closes, or now if the upgrade never completes.
+      request.releasePlace = place;
+      request.raw.socket.once("close", place);
       await directory.provision(userId);
       request.userId = userId;
       request.tokenExpiresAt = expiresAt;
@@ -77,6 +80,10 @@ export async function registerWebSocketRoute(
     // A plain GET (no upgrade) gets the usual error body rather than an empty 404.
     handler: (_request, reply) => sendError(reply, "invalid_request", "GET /ws needs a WebSocket upgrade"),
     wsHandler: (socket, request) =>
-      gateway.accept(socket, request.userId, { ip: request.ip, tokenExpiresAt: request.tokenExpiresAt * 1000 }),
+      gateway.accept(socket, request.userId, {
+        ip: request.ip,
+        tokenExpiresAt: request.tokenExpiresAt * 1000,
+        release: request.releasePlace,
+      }),
   });
 }

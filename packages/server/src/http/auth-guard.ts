@@ -9,6 +9,8 @@ declare module "fastify" {
     userId: number;
     /** When the request's token expires (seconds since the epoch). */
     tokenExpiresAt: number;
+    /** For a WebSocket upgrade: gives back the connection place the gateway reserved. */
+    releasePlace?: () => void;
   }
 }
 
