@@ -128,12 +128,12 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   healthRoutes(app, { store, broker });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
-  const attemptLimits = await authLimits(app, {
+  const limits = await authLimits(app, {
     perMinutePerIp: config.limits.authPerMinutePerIp,
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { users: chat.users, tokens, guard, attemptLimits });
+  authRoutes(app, { users: chat.users, tokens, guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });

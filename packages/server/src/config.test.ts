@@ -75,8 +75,16 @@ describe("loadConfig", () => {
 
   it("takes REDIS_URL with a shared database, and refuses it with SQLite", () => {
     const mysql = "mysql://root@127.0.0.1:3306/chat";
-    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql }).redisUrl).toBe("redis://127.0.0.1:6379");
-    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379" })[0]).toMatch(/^REDIS_URL: a cluster needs a shared/);
+    const secret = "s".repeat(32);
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql, JWT_SECRET: secret }).redisUrl).toBe(
+      "redis://127.0.0.1:6379",
+    );
+    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql })[0]).toMatch(
+      /^REDIS_URL: the nodes of a cluster must share JWT_SECRET/,
+    );
+    expect(problems({ REDIS_URL: "redis://127.0.0.1:6379", JWT_SECRET: secret })[0]).toMatch(
+      /^REDIS_URL: a cluster needs a shared/,
+    );
     expect(problems({ REDIS_URL: "http://x", DATABASE_URL: mysql })[0]).toMatch(/^REDIS_URL: must look like redis:/);
   });
 

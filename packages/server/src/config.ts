@@ -185,6 +185,9 @@ export function loadConfig(env: Env): Config {
   if (redisUrl !== undefined) {
     if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
       problems.push(`REDIS_URL: must look like redis://host:6379 or rediss://… (got "${redactUrl(redisUrl)}")`);
+    } else if (jwtSecretGenerated) {
+      // A random secret per node: a token from one node would be refused by the next.
+      problems.push("REDIS_URL: the nodes of a cluster must share JWT_SECRET; set it (32+ random characters)");
     } else if (database.dialect === "sqlite") {
       // Nodes of a cluster share their database; each with a SQLite file of its own would
       // each hold part of the messages.

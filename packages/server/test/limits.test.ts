@@ -70,9 +70,24 @@ describeEachDialect(
       }
     });
 
+    // A plain GET /ws (no upgrade) took a place it never gave back while its keep-alive
+    // connection stayed open.
+    it("takes no connection place for a plain GET /ws", async () => {
+      const suite = await startSuite(dialect, { env: { MAX_CONNECTIONS_PER_USER: "1" } });
+      try {
+        const headers = { authorization: `Bearer ${await suite.server.token(1751)}` };
+        for (let i = 0; i < 3; i++)
+          expect((await fetch(suite.server.wsUrl.replace("ws:", "http:"), { headers })).status).toBe(400);
+        const socket = await TestSocket.open(suite.server.wsUrl, { headers });
+        await socket.close();
+      } finally {
+        await suite.done();
+      }
+    });
+
     it("throttles login guessing per username and per address, with Retry-After", async () => {
       const suite = await startSuite(dialect, {
-        env: { AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "3", AUTH_ATTEMPTS_PER_MINUTE_PER_IP: "6" },
+        env: { AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "3", AUTH_ATTEMPTS_PER_MINUTE_PER_IP: "7" },
       });
       try {
         const post = (path: string, json: unknown) =>
@@ -82,8 +97,9 @@ describeEachDialect(
             body: JSON.stringify(json),
           });
         expect((await post("/api/auth/register", { username: "victim", password: "correct horse battery" })).status).toBe(201);
-        for (let i = 0; i < 2; i++)
+        for (let i = 0; i < 3; i++)
           expect((await post("/api/auth/login", { username: "victim", password: `guess ${i}` })).status).toBe(401);
+        // Three failures for the name: even the right password waits now.
         const blocked = await post("/api/auth/login", { username: "Victim", password: "correct horse battery" });
         expect(blocked.status).toBe(429);
         expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -92,6 +108,28 @@ describeEachDialect(
         expect((await post("/api/auth/login", { username: "someone", password: "x" })).status).toBe(401);
         expect((await post("/api/auth/login", { username: "someone-else", password: "x" })).status).toBe(401);
         expect((await post("/api/auth/login", { username: "third", password: "x" })).status).toBe(429);
+      } finally {
+        await suite.done();
+      }
+    });
+
+    it("counts only failed logins against a name, so trying a name cannot lock its owner out by succeeding", async () => {
+      const suite = await startSuite(dialect, { env: { AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "2" } });
+      try {
+        const login = (password: string) =>
+          fetch(`${suite.server.url}/api/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: "regular", password }),
+          });
+        await fetch(`${suite.server.url}/api/auth/register`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username: "regular", password: "a long enough password" }),
+        });
+        for (let i = 0; i < 5; i++) expect((await login("a long enough password")).status).toBe(200);
+        expect((await login("wrong")).status).toBe(401);
+        expect((await login("a long enough password")).status).toBe(200);
       } finally {
         await suite.done();
       }

@@ -39,7 +39,6 @@ export class RedisBroker implements Broker {
   private buffered: string[] = [];
   private lost = false;
   private flushing = false;
-  private subscribedBefore = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -64,9 +63,10 @@ export class RedisBroker implements Broker {
       client.on("error", (err) => options.onError?.(err, `redis ${name}`));
     }
     this.pub.on("ready", () => void this.flush());
+    // Every (re)subscription, the first included (Redis may have been away when the node
+    // started, with clients already connected): whatever came before it was missed.
     this.sub.on("ready", () => {
-      if (this.subscribedBefore) for (const handler of this.resyncHandlers) handler();
-      this.subscribedBefore = true;
+      for (const handler of this.resyncHandlers) handler();
     });
     this.sub.subscribe(this.channel).catch((err) => options.onError?.(err, "redis subscribe"));
     this.sub.on("message", (_channel: string, payload: string) => this.receive(payload));
@@ -125,7 +125,14 @@ export class RedisBroker implements Broker {
       this.keep(payload);
       return;
     }
-    this.pub.publish(this.channel, payload).catch(() => this.keep(payload));
+    // A publish that fails while the connection looked up may or may not have gone out, and
+    // later ones may have gone out before it: sending it again could reorder or double it.
+    // The other nodes resync instead (their clients resume), once Redis answers again.
+    this.pub.publish(this.channel, payload).catch(() => {
+      this.lost = true;
+      this.buffered = [];
+      this.scheduleRetry();
+    });
   }
 
   private keep(payload: string): void {

@@ -45,6 +45,8 @@ export class Presence {
   private timer: NodeJS.Timeout | undefined;
   private localUsers: () => number[] = () => [];
   private beating: Promise<void> | undefined;
+  /** The other nodes' last heartbeat values, and since when (this node's clock) each is unchanged. */
+  private readonly heartbeats = new Map<string, { value: number; since: number }>();
 
   constructor(
     private readonly repo: PresenceRepo,
@@ -133,19 +135,25 @@ export class Presence {
     const now = Date.now();
     try {
       if (!(await this.nodes.heartbeat(this.options.nodeId, now))) {
-        // Taken for dead (cut off from the database for a while) and swept: say again who is here.
-        const here = this.localUsers();
-        if (here.length > 0)
-          await this.announce(
-            await this.nodes.apply(
-              this.options.nodeId,
-              here.map((userId) => ({ userId, status: "online", at: now })),
-            ),
-          );
+        // Taken for dead (cut off from the database for a while) and swept: say again who is
+        // here, through the same queue as every change, so a user leaving meanwhile wins.
+        for (const userId of this.localUsers()) void this.change(userId, "online");
       }
-      for (const node of await this.nodes.deadNodes(all ? Number.MAX_SAFE_INTEGER : now - this.options.nodeTimeoutMs)) {
-        if (node.id !== this.options.nodeId) await this.announce(await this.nodes.sweep(node));
+      // A node is dead when its heartbeat has not changed for the timeout, by this node's
+      // clock: the nodes' clocks are never compared, so a node whose clock lags is not swept.
+      const nodes = (await this.nodes.all()).filter((n) => n.id !== this.options.nodeId);
+      for (const node of nodes) {
+        const seen = this.heartbeats.get(node.id);
+        if (!all && (seen === undefined || seen.value !== node.heartbeat_at)) {
+          this.heartbeats.set(node.id, { value: node.heartbeat_at, since: now });
+          continue;
+        }
+        if (all || now - (seen?.since ?? now) >= this.options.nodeTimeoutMs) {
+          await this.announce(await this.nodes.sweep(node));
+          this.heartbeats.delete(node.id);
+        }
       }
+      for (const id of this.heartbeats.keys()) if (!nodes.some((n) => n.id === id)) this.heartbeats.delete(id);
     } catch (err) {
       this.onError(err);
     }

@@ -182,7 +182,7 @@ export class Gateway {
 
   /** Closes every socket with 1012 (the clients reconnect at once and resume what they missed). */
   private resync(): void {
-    if (this.closing) return;
+    if (this.closing || this.registry.size === 0) return;
     const sockets = [...this.registry.all()];
     this.log.warn({ connections: sockets.length }, "cluster link restored: closing sockets so clients resume");
     for (const c of sockets) c.close(1012, "resync: reconnect and resume");

@@ -59,15 +59,19 @@ export async function registerWebSocketRoute(
     }
     try {
       const { userId, expiresAt } = await tokens.verify(tokenOf(request));
-      const place = gateway.reserve(userId, request.ip);
-      if (typeof place === "string") return sendError(reply, "rate_limited", place);
-      // Given back when the socket closes, or now if the upgrade never completes.
-      request.releasePlace = place;
-      request.raw.socket.once("close", place);
+      // Only an upgrade takes a place: a plain GET /ws is answered 400 and must not hold one.
+      if (request.ws) {
+        const place = gateway.reserve(userId, request.ip);
+        if (typeof place === "string") return sendError(reply, "rate_limited", place);
+        // Given back when the socket closes (the upgraded socket is the same TCP socket).
+        request.releasePlace = place;
+        request.raw.socket.once("close", place);
+      }
       await directory.provision(userId);
       request.userId = userId;
       request.tokenExpiresAt = expiresAt;
     } catch (err) {
+      request.releasePlace?.();
       if (err instanceof InvalidTokenError) return sendError(reply, "unauthorized", err.message);
       throw err;
     }

@@ -1,17 +1,28 @@
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from "fastify";
 import { Redis } from "ioredis";
 
+export interface AuthLimits {
+  /** Per client address, for login and registration: every attempt counts. */
+  perAddress: preHandlerHookHandler[];
+  /**
+   * Per username, for login: only failed attempts count, so nobody can lock a user out by
+   * trying their name, and guessing one account from many addresses is slowed all the same.
+   * `blocked` answers 429 when the name is over the limit; `failed` counts a failure.
+   */
+  blocked(request: FastifyRequest, reply: FastifyReply, username: string): Promise<boolean>;
+  failed(request: FastifyRequest, username: string): Promise<void>;
+}
+
 /**
- * Login and registration attempts, limited per client address and per username (a guessing
- * run against one account from many addresses is slowed as much as one from a single
- * address). Over the limit: 429 `rate_limited` with Retry-After. In a cluster the counters
- * live in Redis, so the limit holds across nodes; they fail open if Redis is away.
+ * Login and registration attempts: over the limits, 429 `rate_limited` with Retry-After. In
+ * a cluster the counters live in Redis, so the limits hold across nodes; they fail open if
+ * Redis is away.
  */
 export async function authLimits(
   app: FastifyInstance,
   options: { perMinutePerIp: number; perMinutePerUsername: number; redisUrl: string | undefined },
-): Promise<preHandlerHookHandler[]> {
+): Promise<AuthLimits> {
   const redis = options.redisUrl
     ? new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
@@ -21,30 +32,51 @@ export async function authLimits(
     global: false,
     ...(redis ? { redis, nameSpace: "chatapp:auth-limit:", skipOnError: true } : {}),
   });
-  // The plugin runs one of its own handlers per request, so the second limit (per
-  // username) is checked with createRateLimit and answered here.
-  const limits: preHandlerHookHandler[] = [];
-  const checks = [
-    { max: options.perMinutePerIp, key: (r: FastifyRequest) => `ip:${r.ip}` },
-    {
-      max: options.perMinutePerUsername,
-      key: (r: FastifyRequest) =>
-        `user:${String((r.body as { username?: unknown } | undefined)?.username ?? "")
-          .trim()
-          .toLowerCase()}`,
-    },
-  ];
-  for (const { max, key } of checks) {
-    if (max <= 0) continue;
-    const check = app.createRateLimit({ max, timeWindow: 60_000, keyGenerator: key });
-    limits.push(async (request, reply) => {
+  const tooMany = (reply: FastifyReply, ttlInSeconds: number) => {
+    const seconds = Math.max(1, ttlInSeconds);
+    reply.header("retry-after", String(seconds));
+    return Object.assign(new Error(`too many attempts: retry in ${seconds} s`), { statusCode: 429 });
+  };
+
+  const perAddress: preHandlerHookHandler[] = [];
+  if (options.perMinutePerIp > 0) {
+    const check = app.createRateLimit({ max: options.perMinutePerIp, timeWindow: 60_000, keyGenerator: (r) => `ip:${r.ip}` });
+    perAddress.push(async (request, reply) => {
       const result = await check(request);
       // isAllowed is true only for an allow list; the count decides otherwise.
-      if (result.isAllowed || !result.isExceeded) return;
-      const seconds = Math.max(1, result.ttlInSeconds);
-      reply.header("retry-after", String(seconds));
-      throw Object.assign(new Error(`too many attempts: retry in ${seconds} s`), { statusCode: 429 });
+      if (!result.isAllowed && result.isExceeded) throw tooMany(reply, result.ttlInSeconds);
     });
   }
-  return limits;
+
+  const byName = new Map<string, string>();
+  const perName =
+    options.perMinutePerUsername > 0
+      ? app.createRateLimit({
+          max: options.perMinutePerUsername,
+          timeWindow: 60_000,
+          keyGenerator: (r) => `user:${byName.get(r.id) ?? ""}`,
+        })
+      : undefined;
+  // The key generator gets only the request: the name travels by the request's id.
+  const withName = async <T>(request: FastifyRequest, username: string, run: () => Promise<T>): Promise<T> => {
+    byName.set(request.id, username.trim().toLowerCase());
+    try {
+      return await run();
+    } finally {
+      byName.delete(request.id);
+    }
+  };
+  return {
+    perAddress,
+    async blocked(request, reply, username) {
+      if (!perName) return false;
+      const result = await withName(request, username, () => perName(request, { increment: false }));
+      // "read" reports the count so far: the next failure would be one more.
+      if (result.isAllowed || result.remaining > 0) return false;
+      throw tooMany(reply, result.ttlInSeconds);
+    },
+    async failed(request, username) {
+      if (perName) await withName(request, username, () => perName(request));
+    },
+  };
 }

@@ -49,9 +49,9 @@ export class NodePresenceRepo {
     return this.retrying((trx) => this.applyIn(trx, nodeId, changes));
   }
 
-  /** Nodes whose heartbeat is older than `before`. */
-  deadNodes(before: number): Promise<{ id: string; heartbeat_at: number }[]> {
-    return this.store.db.selectFrom("nodes").select(["id", "heartbeat_at"]).where("heartbeat_at", "<", before).execute();
+  /** Every registered node and its last heartbeat. */
+  all(): Promise<{ id: string; heartbeat_at: number }[]> {
+    return this.store.db.selectFrom("nodes").select(["id", "heartbeat_at"]).execute();
   }
 
   /**

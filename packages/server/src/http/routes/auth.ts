@@ -5,16 +5,17 @@ import type { TokenService } from "../../auth/tokens.js";
 import { ChatError } from "../../chat/errors.js";
 import type { UsersRepo } from "../../store/users-repo.js";
 import type { App } from "../app-types.js";
+import type { AuthLimits } from "../auth-limits.js";
 import { sendError } from "../errors.js";
 
 const usernameRe = new RegExp(USERNAME_PATTERN);
 
 export function authRoutes(
   app: App,
-  deps: { users: UsersRepo; tokens: TokenService; guard: preHandlerHookHandler; attemptLimits: preHandlerHookHandler[] },
+  deps: { users: UsersRepo; tokens: TokenService; guard: preHandlerHookHandler; limits: AuthLimits },
 ): void {
-  const { users, tokens } = deps;
-  const preHandler = deps.attemptLimits;
+  const { users, tokens, limits } = deps;
+  const preHandler = limits.perAddress;
 
   app.post(
     "/api/auth/register",
@@ -39,8 +40,10 @@ export function authRoutes(
     "/api/auth/login",
     { preHandler, schema: { body: LoginBody, response: { 200: AuthResponse } } },
     async (request, reply) => {
+      await limits.blocked(request, reply, request.body.username);
       const found = await users.findCredentials(request.body.username.trim().toLowerCase());
       if (!(await verifyPassword(found?.password_hash, request.body.password)) || !found) {
+        await limits.failed(request, request.body.username);
         return sendError(reply, "unauthorized", "invalid username or password");
       }
       const user = { id: found.id, username: found.username, display_name: found.display_name };
