@@ -1,6 +1,7 @@
 import { ChatClient, type ChatClientOptions } from "@chatapp/client";
 import type { Message } from "@chatapp/protocol";
 import type { TestServer } from "../../server/test/helpers/server.js";
+import { eventually } from "../../server/test/helpers/wait.js";
 
 /** A ChatClient for a test user, recording every message it emits per conversation. */
 export function testClient(
@@ -23,10 +24,5 @@ export function testClient(
   return { client, received, userId };
 }
 
-export async function waitUntil(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The server suites' poller, with a longer default wait for clients that reconnect. */
+export const waitUntil = (check: () => boolean, ms = 10_000, what = "condition"): Promise<void> => eventually(check, ms, what);

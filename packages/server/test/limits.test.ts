@@ -4,6 +4,10 @@ import { startSuite } from "./helpers/server.js";
 import { eventually } from "./helpers/wait.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
+/** A raw JSON POST (the response's headers matter here, so not the suite's `http`). */
+const postJson = (base: string) => (path: string, json: unknown) =>
+  fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(json) });
+
 /** Abuse limits, each on a server of its own with that limit turned on (the other suites run without). */
 describeEachDialect(
   "abuse limits",
@@ -90,12 +94,7 @@ describeEachDialect(
         env: { AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "3", AUTH_ATTEMPTS_PER_MINUTE_PER_IP: "7" },
       });
       try {
-        const post = (path: string, json: unknown) =>
-          fetch(`${suite.server.url}${path}`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify(json),
-          });
+        const post = postJson(suite.server.url);
         expect((await post("/api/auth/register", { username: "victim", password: "correct horse battery" })).status).toBe(201);
         for (let i = 0; i < 3; i++)
           expect((await post("/api/auth/login", { username: "victim", password: `guess ${i}` })).status).toBe(401);
@@ -116,17 +115,9 @@ describeEachDialect(
     it("counts only failed logins against a name, so trying a name cannot lock its owner out by succeeding", async () => {
       const suite = await startSuite(dialect, { env: { AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "2" } });
       try {
-        const login = (password: string) =>
-          fetch(`${suite.server.url}/api/auth/login`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ username: "regular", password }),
-          });
-        await fetch(`${suite.server.url}/api/auth/register`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ username: "regular", password: "a long enough password" }),
-        });
+        const post = postJson(suite.server.url);
+        const login = (password: string) => post("/api/auth/login", { username: "regular", password });
+        await post("/api/auth/register", { username: "regular", password: "a long enough password" });
         for (let i = 0; i < 5; i++) expect((await login("a long enough password")).status).toBe(200);
         expect((await login("wrong")).status).toBe(401);
         expect((await login("a long enough password")).status).toBe(200);

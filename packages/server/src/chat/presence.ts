@@ -116,11 +116,6 @@ export class Presence {
     }));
   }
 
-  /** Resolves once the changes made so far are written. */
-  settled(): Promise<void> {
-    return this.writes.settled();
-  }
-
   private change(userId: number, status: "online" | "offline"): Promise<void> {
     return this.writes.add(userId, { status, at: Date.now() }).catch((err) => this.onError(err));
   }

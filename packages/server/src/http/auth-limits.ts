@@ -10,8 +10,8 @@ export interface AuthLimits {
    * trying their name, and guessing one account from many addresses is slowed all the same.
    * `blocked` answers 429 when the name is over the limit; `failed` counts a failure.
    */
-  blocked(request: FastifyRequest, reply: FastifyReply, username: string): Promise<boolean>;
-  failed(request: FastifyRequest, username: string): Promise<void>;
+  blocked(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
+  failed(request: FastifyRequest): Promise<void>;
 }
 
 /**
@@ -48,35 +48,29 @@ export async function authLimits(
     });
   }
 
-  const byName = new Map<string, string>();
+  // Login bodies are parsed by the time the handler asks, so the key is read from them.
   const perName =
     options.perMinutePerUsername > 0
       ? app.createRateLimit({
           max: options.perMinutePerUsername,
           timeWindow: 60_000,
-          keyGenerator: (r) => `user:${byName.get(r.id) ?? ""}`,
+          keyGenerator: (r) =>
+            `user:${String((r.body as { username?: unknown } | undefined)?.username ?? "")
+              .trim()
+              .toLowerCase()}`,
         })
       : undefined;
-  // The key generator gets only the request: the name travels by the request's id.
-  const withName = async <T>(request: FastifyRequest, username: string, run: () => Promise<T>): Promise<T> => {
-    byName.set(request.id, username.trim().toLowerCase());
-    try {
-      return await run();
-    } finally {
-      byName.delete(request.id);
-    }
-  };
   return {
     perAddress,
-    async blocked(request, reply, username) {
+    async blocked(request, reply) {
       if (!perName) return false;
-      const result = await withName(request, username, () => perName(request, { increment: false }));
+      const result = await perName(request, { increment: false });
       // "read" reports the count so far: the next failure would be one more.
       if (result.isAllowed || result.remaining > 0) return false;
       throw tooMany(reply, result.ttlInSeconds);
     },
-    async failed(request, username) {
-      if (perName) await withName(request, username, () => perName(request));
+    async failed(request) {
+      if (perName) await perName(request);
     },
   };
 }

@@ -40,10 +40,10 @@ export function authRoutes(
     "/api/auth/login",
     { preHandler, schema: { body: LoginBody, response: { 200: AuthResponse } } },
     async (request, reply) => {
-      await limits.blocked(request, reply, request.body.username);
+      await limits.blocked(request, reply);
       const found = await users.findCredentials(request.body.username.trim().toLowerCase());
       if (!(await verifyPassword(found?.password_hash, request.body.password)) || !found) {
-        await limits.failed(request, request.body.username);
+        await limits.failed(request);
         return sendError(reply, "unauthorized", "invalid username or password");
       }
       const user = { id: found.id, username: found.username, display_name: found.display_name };
