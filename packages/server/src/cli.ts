@@ -48,6 +48,9 @@ async function token(args: string[]): Promise<void> {
   if (config.jwtSecretGenerated) {
     fail("token: JWT_SECRET is not set, so no server would accept this token. Set it in the environment or in .env.");
   }
+  if (ttl > config.jwt.maxLifetimeSeconds) {
+    fail(`token: --ttl ${ttl} is longer than the server accepts (JWT_MAX_LIFETIME=${config.jwt.maxLifetimeSeconds} s)`);
+  }
   process.stdout.write(`${await new TokenService({ secret: config.jwtSecret, ...config.jwt }).sign(user, ttl)}\n`);
 }
 

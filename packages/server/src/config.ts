@@ -28,6 +28,8 @@ export interface Config {
     clockToleranceSeconds: number;
     /** Least time between two fetches of the JWKS (a flood of unknown `kid`s cannot make the server hammer it). */
     jwksCooldownMs: number;
+    /** How far ahead a token's `exp` may lie, in seconds (no token lives forever). */
+    maxLifetimeSeconds: number;
   };
   logLevel: LogLevel;
   logFormat: "json" | "pretty";
@@ -179,6 +181,7 @@ export function loadConfig(env: Env): Config {
     audience: get("JWT_AUDIENCE"),
     clockToleranceSeconds: int("JWT_CLOCK_TOLERANCE", 30, 0, 600),
     jwksCooldownMs: 30_000,
+    maxLifetimeSeconds: int("JWT_MAX_LIFETIME", 30 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
   };
 
   const redisUrl = get("REDIS_URL");

@@ -1,9 +1,10 @@
+import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/dialects.js";
-import { type ServerOptions, startServer, type TestServer } from "./helpers/server.js";
+import { type ServerOptions, startServer, TEST_SECRET, type TestServer } from "./helpers/server.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -146,5 +147,39 @@ describe("a connection whose token expires", () => {
     const socket = await TestSocket.open(server.wsUrl, { headers: { authorization: `Bearer ${token}` } });
     await socket.next((f) => f.type === "ready");
     expect(await socket.waitClosed()).toBe(4001);
+  });
+});
+
+describe("how long a token may live", () => {
+  let s: Awaited<ReturnType<typeof serverWith>>;
+  beforeAll(async () => {
+    s = await serverWith({ JWT_MAX_LIFETIME: "3600" });
+  });
+  afterAll(() => s?.done());
+
+  /** An HS256 token over the payload text as given: `1e309` cannot be written by JSON.stringify. */
+  const hs256Raw = (payloadJson: string) => {
+    const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString("base64url");
+    const payload = Buffer.from(payloadJson).toString("base64url");
+    const signature = createHmac("sha256", TEST_SECRET).update(`${header}.${payload}`).digest("base64url");
+    return `${header}.${payload}.${signature}`;
+  };
+
+  it("refuses an exp that is not finite (1e309 parses as Infinity), over HTTP and WebSocket", async () => {
+    const forever = hs256Raw('{"sub":"4301","exp":1e309}');
+    expect(await status(s.server, forever)).toBe(401);
+    const opened = await TestSocket.open(s.server.wsUrl, { headers: { authorization: `Bearer ${forever}` } }).then(
+      (ws) => {
+        ws.close();
+        return "opened";
+      },
+      (err: Error) => err.message,
+    );
+    expect(opened).toMatch(/401/);
+  });
+
+  it("refuses an exp further ahead than JWT_MAX_LIFETIME, and takes one within it", async () => {
+    expect(await status(s.server, hs256Raw(`{"sub":"4302","exp":${now() + 7200}}`))).toBe(401);
+    expect(await status(s.server, hs256Raw(`{"sub":"4302","exp":${now() + 1800}}`))).toBe(200);
   });
 });

@@ -31,8 +31,16 @@ export interface TokenOptions {
   clockToleranceSeconds?: number;
   /** After fetching the JWKS, no other fetch for this long, whatever `kid` tokens name. */
   jwksCooldownMs?: number;
+  /**
+   * The longest a token may still be valid for: a token whose `exp` lies further ahead (or is
+   * not a finite number, as `1e309` parses) is refused, so no token lives forever.
+   */
+  maxLifetimeSeconds?: number;
   defaultTtlSeconds?: number;
 }
+
+/** 30 days: the default bound on how far ahead a token's `exp` may lie. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 30 * 24 * 3600;
 
 const ASYMMETRIC = ["RS256", "ES256"] as const;
 
@@ -51,12 +59,18 @@ export class TokenService {
   private readonly hmac: Promise<webcrypto.CryptoKey>;
   private readonly publicKey: { key: KeyObject; alg: (typeof ASYMMETRIC)[number] } | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
-  private readonly options: Required<Pick<TokenOptions, "clockToleranceSeconds" | "defaultTtlSeconds">> & TokenOptions;
+  private readonly options: Required<Pick<TokenOptions, "clockToleranceSeconds" | "defaultTtlSeconds" | "maxLifetimeSeconds">> &
+    TokenOptions;
   private readonly algorithms: string[];
 
   constructor(options: TokenOptions | string, defaultTtlSeconds = 24 * 3600) {
     const given = typeof options === "string" ? { secret: options } : options;
-    this.options = { clockToleranceSeconds: 30, defaultTtlSeconds, ...given };
+    this.options = {
+      clockToleranceSeconds: 30,
+      defaultTtlSeconds,
+      maxLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+      ...given,
+    };
     this.hmac = webcrypto.subtle.importKey(
       "raw",
       new TextEncoder().encode(given.secret),
@@ -81,6 +95,9 @@ export class TokenService {
 
   /** An HS256 token for a user of this server (registration, login, the CLI). */
   async sign(userId: number, ttlSeconds = this.options.defaultTtlSeconds): Promise<string> {
+    if (ttlSeconds > this.options.maxLifetimeSeconds) {
+      throw new RangeError(`a token may live ${this.options.maxLifetimeSeconds} s at most (JWT_MAX_LIFETIME)`);
+    }
     const jwt = new SignJWT({})
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(String(userId))
@@ -106,9 +123,16 @@ export class TokenService {
       const reason = err instanceof errors.JOSEError ? err.code : "malformed";
       throw new InvalidTokenError(reason);
     }
+    const exp = payload.exp as number;
+    // jose checks that exp has passed, not how far ahead it lies: Infinity passes that check.
+    if (!Number.isFinite(exp)) throw new InvalidTokenError("exp is not finite");
+    const { maxLifetimeSeconds, clockToleranceSeconds } = this.options;
+    if (exp > Date.now() / 1000 + maxLifetimeSeconds + clockToleranceSeconds) {
+      throw new InvalidTokenError("exp is further ahead than the longest lifetime allowed");
+    }
     const userId = userIdOf(payload);
     if (userId === undefined) throw new InvalidTokenError("no user id");
-    return { userId, expiresAt: payload.exp as number };
+    return { userId, expiresAt: exp };
   }
 
   /** The key for the token's algorithm, and only for it. */
