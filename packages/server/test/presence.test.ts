@@ -48,10 +48,14 @@ describeEachDialect("presence", (dialect) => {
     expect(outsider.ofType("status_update").filter((f) => f.user_id === 311)).toHaveLength(0);
   });
 
-  it("lists every known user's status without user_id; an unknown user gives an empty list", async () => {
-    const all = await suite().server.http("/api/users/status", { userId: 301 });
-    expect(all.status).toBe(200);
-    expect(all.body.map((s: any) => s.user_id)).toEqual(expect.arrayContaining([301, 302, 311, 312, 313]));
+  it("lists the caller's and their contacts' statuses, never a stranger's", async () => {
+    // 301 shares a conversation with 302 only (the first test); 311 and 312 share one of their own.
+    const mine = await suite().server.http("/api/users/status", { userId: 301 });
+    expect(mine.status).toBe(200);
+    expect(mine.body.map((s: any) => s.user_id)).toEqual([301, 302]);
+    expect((await suite().server.http("/api/users/status?user_id=302", { userId: 301 })).body).toHaveLength(1);
+    // A stranger answers like a user that does not exist.
+    expect((await suite().server.http("/api/users/status?user_id=311", { userId: 301 })).body).toEqual([]);
     expect((await suite().server.http("/api/users/status?user_id=99999", { userId: 301 })).body).toEqual([]);
     expect((await suite().server.http("/api/users/status?user_id=x", { userId: 301 })).status).toBe(400);
   });

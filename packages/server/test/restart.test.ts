@@ -115,7 +115,8 @@ describe("the chatapp process", () => {
     await socket.next((f) => f.type === "ready");
     const status = async (p: string): Promise<any[]> => {
       const res = await fetch(`http://127.0.0.1:${p}/api/users/status?user_id=31`, {
-        headers: { authorization: `Bearer ${await sign(32)}` },
+        // Presence is shown to the user and their contacts: ask as the user.
+        headers: { authorization: `Bearer ${await sign(31)}` },
       });
       return (await res.json()) as any[];
     };

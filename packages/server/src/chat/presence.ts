@@ -105,10 +105,15 @@ export class Presence {
     }
   }
 
-  async statuses(userIds?: number[]): Promise<UserStatus[]> {
+  /**
+   * What `viewerId` may see: their own status and their contacts' (the users who share a
+   * conversation with them, as the frames go), or only `userId` among those. Anyone else is
+   * left out, as if unknown: presence is not for strangers.
+   */
+  async statuses(viewerId: number, userId?: number): Promise<UserStatus[]> {
     // Changes already announced may still be waiting for their spaced write.
     await this.writes.settled();
-    const rows = await this.repo.list(userIds);
+    const rows = await this.repo.listVisibleTo(viewerId, userId);
     return rows.map((r) => ({
       user_id: r.user_id,
       status: r.status,
