@@ -2,6 +2,7 @@ import { createApp } from "./app.js";
 import { type Config, ConfigError, describeDatabase, loadConfig, readEnv } from "./config.js";
 import { createLogger } from "./logger.js";
 import { explainStartupError } from "./startup-errors.js";
+import { startupWarnings } from "./startup-warnings.js";
 
 /** Loads the configuration or exits with one message naming every bad variable. */
 export function configOrExit(): Config {
@@ -18,12 +19,7 @@ export function configOrExit(): Config {
 export async function serve(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config);
-  if (config.jwtSecretGenerated) {
-    logger.warn(
-      "JWT_SECRET is not set: using a random secret for this process, so tokens will not survive a restart. " +
-        "Set JWT_SECRET (required when NODE_ENV=production).",
-    );
-  }
+  for (const warning of startupWarnings(config)) logger.warn(warning);
 
   let app: Awaited<ReturnType<typeof createApp>>;
   let port: number;

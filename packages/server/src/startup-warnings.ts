@@ -1,0 +1,24 @@
+import type { Config } from "./config.js";
+
+/**
+ * Settings that start but leave a deployment open to abuse or surprise: each is said once at
+ * start-up, as a sentence that says what to set instead.
+ */
+export function startupWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.jwtSecretGenerated) {
+    warnings.push(
+      "JWT_SECRET is not set: using a random secret for this process, so tokens will not survive a restart. " +
+        "Set JWT_SECRET (required when NODE_ENV=production).",
+    );
+  }
+  if (config.trustProxy === true) {
+    // Fastify then takes the left-most X-Forwarded-For entry, which the client writes itself.
+    warnings.push(
+      "TRUST_PROXY=true trusts X-Forwarded-For from anyone: every client can choose the address the per-address " +
+        "limits and logs see. Set TRUST_PROXY to the number of proxies in front of the server (1 behind one load " +
+        "balancer) or to their addresses (e.g. 10.0.0.0/8).",
+    );
+  }
+  return warnings;
+}
