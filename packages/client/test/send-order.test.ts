@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ChatClient, ChatClientError, Target } from "@chatapp/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenService } from "../../server/src/auth/tokens.js";
 import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
 import { MariaDbInstance } from "../../server/test/helpers/mariadb-instance.js";
-import { startServer, type TestServer } from "../../server/test/helpers/server.js";
+import { exited, startServerProcess } from "../../server/test/helpers/process.js";
+import { startServer, TEST_SECRET, type TestServer } from "../../server/test/helpers/server.js";
 import { testClient, waitUntil } from "./helpers.js";
 import { burst, DEFAULT_RATE_LIMITS, every, expectStoredInCallOrder, provision } from "./send-order.js";
 
@@ -23,7 +28,11 @@ interface BurstRun {
  * one direct conversation, and 200 spread over five conversations. `during` runs alongside
  * (it disrupts things until `acked`); then the stored order is checked against the call order.
  */
-async function twoBursts(server: TestServer, firstUser: number, during: (run: BurstRun) => Promise<void>): Promise<void> {
+async function twoBursts(
+  server: Pick<TestServer, "url" | "wsUrl" | "token">,
+  firstUser: number,
+  during: (run: BurstRun) => Promise<void>,
+): Promise<void> {
   const single = firstUser;
   const spread = firstUser + 1;
   const peers = [2, 3, 4, 5, 6].map((i) => firstUser + i);
@@ -118,6 +127,36 @@ describe("a sender's order, at the default rate limits", () => {
       await acked.finally(stop);
     });
     expect(cuts).toBeGreaterThan(20);
+  });
+});
+
+describe("a sender's order through server restarts", () => {
+  it("stores bursts in call order through a graceful restart and a crash", { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "chatapp-order-"));
+    const env = { JWT_SECRET: TEST_SECRET, DATABASE_URL: `sqlite:${dir}/chat.db`, ...DEFAULT_RATE_LIMITS };
+    let { child, port } = await startServerProcess(env, dir);
+    const tokens = new TokenService(TEST_SECRET);
+    const server = { wsUrl: `ws://127.0.0.1:${port}/ws`, url: `http://127.0.0.1:${port}`, token: (u: number) => tokens.sign(u) };
+    try {
+      await twoBursts(server, 7400, async ({ ackCount }) => {
+        // A graceful restart (sockets closed with 1012), then a crash, each with sends queued.
+        for (const [acks, signal] of [
+          [60, "SIGTERM"],
+          [200, "SIGKILL"],
+        ] as const) {
+          await waitUntil(() => ackCount() >= acks, 30_000, `${acks} acks`);
+          const gone = exited(child);
+          child.kill(signal);
+          await gone;
+          ({ child } = await startServerProcess({ ...env, PORT: String(port) }, dir));
+        }
+      });
+    } finally {
+      const gone = exited(child);
+      child.kill("SIGTERM");
+      await gone;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
