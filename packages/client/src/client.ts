@@ -1,24 +1,26 @@
-import type {
-  AnyServerFrame,
-  Conversation,
-  ConversationMessagesResponse,
-  ConversationUpdatedFrame,
-  ErrorCode,
-  MemberJoinedFrame,
-  MemberLeftFrame,
-  Message,
-  MessageDeletedFrame,
-  MessageUpdatedFrame,
-  ReadyFrame,
-  ReceiptFrame,
-  StatusUpdateFrame,
-  TypingEventFrame,
+import {
+  type AnyServerFrame,
+  type Conversation,
+  type ConversationMessagesResponse,
+  type ConversationUpdatedFrame,
+  type ErrorFrame,
+  LIMITS,
+  type MemberJoinedFrame,
+  type MemberLeftFrame,
+  type Message,
+  type MessageDeletedFrame,
+  type MessageUpdatedFrame,
+  type ReadyFrame,
+  type ReceiptFrame,
+  type StatusUpdateFrame,
+  type TypingEventFrame,
 } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { ConversationStream } from "./conversation-stream.js";
 import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi } from "./http-api.js";
+import { Lanes, type Target } from "./lanes.js";
 import { SendQueue } from "./send-queue.js";
 
 /** The part of the WebSocket API the client uses: the browser's, which `ws` also implements. */
@@ -32,7 +34,7 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-export type Target = { receiverId: number } | { conversationId: number };
+export type { Target };
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 export interface ChatClientOptions {
@@ -101,6 +103,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly http: HttpApi;
   private readonly backoff: BackoffOptions;
   private readonly queue: SendQueue<SendAck>;
+  private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
   private readonly reads = new Map<number, number>();
   private ws: WebSocketLike | undefined;
@@ -132,16 +135,18 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       () => this.refreshToken(),
       options.fetch,
     );
-    this.queue = new SendQueue<SendAck>(
-      options.sendTimeoutMs ?? 60_000,
-      (e) =>
+    this.queue = new SendQueue<SendAck>({
+      timeoutMs: options.sendTimeoutMs ?? 60_000,
+      onTimeout: (e) =>
         new ChatClientError(
           "timeout",
           `no acknowledgement for send ${e.clientId} in time; retry with the same clientId to avoid a duplicate`,
           undefined,
           e.clientId,
         ),
-    );
+      onDue: () => this.pump(),
+      backoff: this.backoff,
+    });
     for (const [id, seq] of Object.entries(options.cursors ?? {})) {
       this.streams.set(Number(id), new ConversationStream(Number(id), seq));
     }
@@ -201,10 +206,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /**
    * Sends a message to a user (`{receiverId}`) or a conversation (`{conversationId}`).
-   * Resolves with the ack once the server has stored it. While offline the send waits in a
-   * queue and goes out on reconnect; a resend keeps its client_id, so it is stored once.
-   * Rejects with ChatClientError on a refusal (`forbidden`, `not_found`, `too_large`,
-   * `invalid_frame`), on `timeout`, or when the client is closed.
+   * Resolves with the ack once the server has stored it. The sends to one conversation are
+   * stored in the order of the calls: each goes out once the one before it is answered, and
+   * `rate_limited`, `unavailable`, reconnects and restarts only delay them. While offline
+   * the send waits in a queue and goes out on reconnect; a resend keeps its client_id, so it
+   * is stored once. Rejects with ChatClientError on a refusal for good (`forbidden`,
+   * `not_found`, `too_large`, `invalid_frame`; the sends after it still go out), on
+   * `timeout`, or when the client is closed.
    */
   send(target: Target, content: string, options: { clientId?: string } = {}): Promise<SendAck> {
     if (!this.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
@@ -215,11 +223,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       content,
       client_id: clientId,
     });
+    // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
+    if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {
+      return Promise.reject(new ChatClientError("invalid_frame", `a clientId has 1 to ${LIMITS.maxClientIdChars} characters`));
+    }
+    if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
+      return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));
+    }
     return new Promise<SendAck>((resolve, reject) => {
-      if (this.queue.get(clientId))
+      const pending = this.queue.get(clientId);
+      if (pending && !pending.abandoned) {
         return reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
-      this.queue.add({ clientId, frame, resolve, reject });
-      this.transmit(frame);
+      }
+      this.queue.add({ clientId, lane: this.lanes.of(target, (lane) => this.queue.busy(lane)), frame, resolve, reject });
+      this.pump();
     });
   }
 
@@ -400,6 +417,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (this.currentState === "open" && this.ws && this.ws.readyState === 1) this.ws.send(frame);
   }
 
+  /** Puts on the wire the sends whose turn it is (see SendQueue). */
+  private pump(): void {
+    const ws = this.ws;
+    if (this.currentState !== "open" || !ws || ws.readyState !== 1) return;
+    for (const entry of this.queue.due()) ws.send(entry.frame);
+  }
+
   private setState(state: ConnectionState): void {
     if (state === this.currentState) return;
     this.currentState = state;
@@ -443,6 +467,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return;
       case "message": {
         const { type: _type, ...message } = frame;
+        if (message.receiver_id !== undefined) {
+          this.lanes.learn(message.sender_id === this.me ? message.receiver_id : message.sender_id, message.conversation_id);
+        }
         this.accept(message);
         return;
       }
@@ -457,6 +484,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         }
         const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string };
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
+        const receiverId = frame.receiver_id ?? sent.receiver_id;
+        if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
         this.queue.resolve(frame.client_id, {
           clientId: frame.client_id,
           id: frame.id,
@@ -476,13 +505,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           status: "sent",
           client_id: frame.client_id,
         };
-        const receiverId = frame.receiver_id ?? sent.receiver_id;
         if (receiverId !== undefined) own.receiver_id = receiverId;
         this.accept(own);
+        this.pump();
         return;
       }
       case "error":
-        this.onError(frame.code, frame.message, frame.client_id);
+        this.onError(frame);
         return;
       case "pong":
         clearTimeout(this.pongTimer);
@@ -529,12 +558,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     // `state` listener's own sends are not sent twice.
     this.currentState = "open";
     this.startHeartbeat();
-    // Unacknowledged sends go out again, oldest first, with their original client_id.
-    for (const entry of this.queue.all()) {
-      clearTimeout(entry.retryTimer);
-      entry.retryTimer = undefined;
-      this.transmit(entry.frame);
-    }
+    // Unacknowledged sends go out again, each lane's oldest, with their original client_id.
+    this.queue.reconnected();
+    this.pump();
     for (const [conversationId, seq] of this.reads) {
       this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
     }
@@ -543,26 +569,22 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.settleConnect();
   }
 
-  private onError(code: ErrorCode, message: string, clientId: string | undefined): void {
+  private onError({ code, message, client_id: clientId, retry_after_ms: retryAfterMs }: ErrorFrame): void {
     const pending = clientId === undefined ? undefined : this.queue.get(clientId);
     if (!pending) {
       this.emit("error", new ChatClientError(code, message));
       return;
     }
-    if (code === "unavailable" || code === "rate_limited") {
-      // Not stored (or not known to be): try again later with the same client_id.
-      pending.refusals++;
-      clearTimeout(pending.retryTimer);
-      pending.retryTimer = setTimeout(
-        () => {
-          pending.retryTimer = undefined;
-          if (this.queue.get(pending.clientId) === pending) this.transmit(pending.frame);
-        },
-        backoffDelay(pending.refusals, this.backoff),
-      );
-      return;
+    // Not stored (or not known to be): the same send goes out again, with its client_id,
+    // before anything behind it in its conversation.
+    if (code === "rate_limited") {
+      this.queue.rateLimited(pending.clientId, retryAfterMs);
+    } else if (code === "unavailable") {
+      this.queue.unavailable(pending.clientId);
+    } else {
+      this.queue.reject(pending.clientId, new ChatClientError(code, message, undefined, pending.clientId));
+      this.pump();
     }
-    this.queue.reject(pending.clientId, new ChatClientError(code, message, undefined, pending.clientId));
   }
 
   private stream(conversationId: number, startAfter = 0): ConversationStream {

@@ -101,6 +101,8 @@ export const ErrorFrame = Type.Object({
   code: Type.Union(ERROR_CODES.map((c) => Type.Literal(c))),
   message: Type.String(),
   client_id: Type.Optional(Type.String()),
+  /** On `rate_limited`: milliseconds until the same frame would pass (at least 1). */
+  retry_after_ms: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type ErrorFrame = Static<typeof ErrorFrame>;
 

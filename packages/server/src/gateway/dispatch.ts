@@ -5,9 +5,10 @@ import type { ChatServices } from "../chat/services.js";
 import type { Connection } from "./connection.js";
 import type { DecodedFrame } from "./decode-frame.js";
 
-export function errorFrame(code: ErrorCode, message: string, clientId?: string): string {
+export function errorFrame(code: ErrorCode, message: string, clientId?: string, retryAfterMs?: number): string {
   const frame: ErrorFrame = { type: "error", code, message };
   if (clientId !== undefined) frame.client_id = clientId;
+  if (retryAfterMs !== undefined) frame.retry_after_ms = Math.max(1, Math.ceil(retryAfterMs));
   return JSON.stringify(frame);
 }
 
@@ -17,7 +18,7 @@ export async function dispatch(
   frame: DecodedFrame,
   chat: ChatServices,
   log: FastifyBaseLogger,
-  onRateLimited: () => void = () => {},
+  onRateLimited: (retryAfterMs: number) => void = () => {},
 ): Promise<void> {
   const clientId = frame.type === "send" ? frame.clientId : undefined;
   try {
@@ -57,9 +58,9 @@ export async function dispatch(
     }
   } catch (err) {
     if (err instanceof ChatError) {
-      if (err.code === "rate_limited") onRateLimited();
       const code = err.socketCode ?? (err.code === "invalid_request" ? "invalid_frame" : err.code);
-      conn.send(errorFrame(code, err.message, clientId));
+      conn.send(errorFrame(code, err.message, clientId, err.retryAfterMs));
+      if (err.code === "rate_limited") onRateLimited(err.retryAfterMs ?? 0);
     } else {
       log.error({ err, userId: conn.userId, frame: frame.type }, "frame failed");
       conn.send(errorFrame("unavailable", "the server could not handle this frame; retry later", clientId));

@@ -14,6 +14,8 @@ import { ConnectionRegistry } from "./registry.js";
 /** Refusals for going over a rate limit that a socket may collect within the window before it is closed (1008). */
 const ABUSE_LIMIT = 50;
 const ABUSE_WINDOW_MS = 10_000;
+/** Timers and clocks are only millisecond-precise: a retry this much before its time is still on time. */
+const RETRY_GRACE_MS = 5;
 
 /**
  * The WebSocket side of a node: accepts authenticated sockets, reads frames into the chat
@@ -29,6 +31,8 @@ export class Gateway {
   /** Sockets per client address and per user on this node: open ones, and upgrades under way. */
   private readonly perIp = new Map<string, number>();
   private readonly perUser = new Map<number, number>();
+  /** When each socket was last told it may retry (`retry_after_ms`): refusals before it count as abuse. */
+  private readonly retryAt = new WeakMap<Connection, number>();
 
   constructor(
     private readonly chat: ChatServices,
@@ -105,14 +109,15 @@ export class Gateway {
       metrics.frameIn(decoded.ok ? decoded.frame.type : "invalid");
       if (!this.frameLimiter.take(conn.id)) {
         const clientId = decoded.ok && decoded.frame.type === "send" ? decoded.frame.clientId : undefined;
-        this.refuse(conn, `too many frames: slow down, retry in ${this.frameLimiter.retryAfterMs(conn.id)} ms`, clientId);
+        const retryAfterMs = Math.max(1, this.frameLimiter.retryAfterMs(conn.id));
+        this.refuse(conn, `too many frames: slow down, retry in ${retryAfterMs} ms`, clientId, retryAfterMs);
         return;
       }
       if (!decoded.ok) {
         conn.send(errorFrame(decoded.code, decoded.message, decoded.clientId));
         return;
       }
-      void dispatch(conn, decoded.frame, this.chat, this.log, () => this.abused(conn));
+      void dispatch(conn, decoded.frame, this.chat, this.log, (retryAfterMs) => this.abused(conn, retryAfterMs));
     });
     ws.on("pong", () => {
       conn.lastActivity = Date.now();
@@ -162,14 +167,22 @@ export class Gateway {
   }
 
   /** Answers a frame over the limit; a connection that keeps on is closed with 1008. */
-  private refuse(conn: Connection, message: string, clientId: string | undefined): void {
-    conn.send(errorFrame("rate_limited", message, clientId));
-    this.abused(conn);
+  private refuse(conn: Connection, message: string, clientId: string | undefined, retryAfterMs: number): void {
+    conn.send(errorFrame("rate_limited", message, clientId, retryAfterMs));
+    this.abused(conn, retryAfterMs);
   }
 
-  /** Counts a refusal for being over a limit; past ABUSE_LIMIT within a short while, the socket goes. */
-  private abused(conn: Connection): void {
+  /**
+   * Counts a refusal for being over a limit; past ABUSE_LIMIT within a short while, the
+   * socket goes. Only a frame that came before the retry time the socket was last given
+   * counts: a client that waits as told (the SDK) is refused about once per message while
+   * it drains a queue at the limit's pace, and that is no abuse.
+   */
+  private abused(conn: Connection, retryAfterMs: number): void {
     const now = Date.now();
+    const early = now + RETRY_GRACE_MS < (this.retryAt.get(conn) ?? 0);
+    this.retryAt.set(conn, now + retryAfterMs);
+    if (!early) return;
     if (now - conn.refusalsSince > ABUSE_WINDOW_MS) {
       conn.refusalsSince = now;
       conn.refusals = 0;

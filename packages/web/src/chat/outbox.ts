@@ -15,8 +15,8 @@ export class Outbox {
     private readonly store: Store<ChatState>,
   ) {}
 
-  send(conversationId: number, content: string): void {
-    const pending: PendingMessage = { clientId: newClientId(), conversationId, content, createdAt: new Date().toISOString() };
+  send(conversationId: number, content: string, clientId = newClientId()): void {
+    const pending: PendingMessage = { clientId, conversationId, content, createdAt: new Date().toISOString() };
     this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
     this.client.send({ conversationId }, content, { clientId: pending.clientId }).then(
       () => this.settle(pending.clientId),
@@ -40,7 +40,9 @@ export class Outbox {
     const failed = this.store.get().pending.find((p) => p.clientId === clientId);
     if (!failed) return;
     this.settle(clientId);
-    this.send(failed.conversationId, failed.content);
+    // The same client_id: a send that timed out may still be stored (the SDK keeps resending
+    // it), and then the retry gets that message instead of storing a second one.
+    this.send(failed.conversationId, failed.content, failed.clientId);
   }
 
   discard(clientId: string): void {
