@@ -1,0 +1,44 @@
+/**
+ * At most one announcement per user every `intervalMs`, and the last state always follows.
+ * The first change after a quiet spell goes out at once; changes within the interval wait,
+ * the latest replacing the earlier, and go out when it ends, unless the user is back where
+ * the last announcement left them (a flap: nothing to say). So a user who connects and
+ * disconnects in a loop costs each contact at most one status_update per interval.
+ *
+ * Memory: one entry and one timer per user announced within the last interval.
+ */
+export class PresenceThrottle<S extends { status: string }> {
+  private readonly recent = new Map<number, { said: string; waiting: S | undefined; timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly announce: (userId: number, state: S) => void,
+  ) {}
+
+  change(userId: number, state: S): void {
+    if (this.intervalMs <= 0) return this.announce(userId, state);
+    const entry = this.recent.get(userId);
+    if (entry) entry.waiting = state;
+    else this.say(userId, state);
+  }
+
+  /** Says every waiting change now (the node is stopping), and forgets the rest. */
+  flush(): void {
+    for (const [userId, entry] of this.recent) {
+      clearTimeout(entry.timer);
+      if (entry.waiting && entry.waiting.status !== entry.said) this.announce(userId, entry.waiting);
+    }
+    this.recent.clear();
+  }
+
+  private say(userId: number, state: S): void {
+    this.announce(userId, state);
+    const timer = setTimeout(() => {
+      const entry = this.recent.get(userId);
+      this.recent.delete(userId);
+      if (entry?.waiting && entry.waiting.status !== entry.said) this.say(userId, entry.waiting);
+    }, this.intervalMs);
+    timer.unref();
+    this.recent.set(userId, { said: state.status, waiting: undefined, timer });
+  }
+}
