@@ -16,9 +16,9 @@ export class PresenceThrottle<S extends { status: string }> {
   ) {}
 
   change(userId: number, state: S): void {
-    if (this.intervalMs <= 0) return this.announce(userId, state);
-    const entry = this.recent.get(userId);
-    if (entry) entry.waiting = state;
+    const entry = this.intervalMs > 0 ? this.recent.get(userId) : undefined;
+    if (this.intervalMs <= 0) this.announce(userId, state);
+    else if (entry) entry.waiting = state;
     else this.say(userId, state);
   }
 
