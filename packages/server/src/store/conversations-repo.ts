@@ -305,11 +305,17 @@ export class ConversationsRepo {
    */
   async summaries(conversationIds: number[]): Promise<Map<number, MemberSummary>> {
     if (conversationIds.length === 0) return new Map();
-    const notSender = sql`m.user_id <> lm.sender_id`;
+    const notSender = sql`m.user_id <> ls.sender_id`;
+    // The last messages' senders first (one row per conversation), then one pass over the members.
+    const lastSenders = this.store.db
+      .selectFrom("conversations as c")
+      .innerJoin("messages as lm", (join) => join.onRef("lm.conversation_id", "=", "c.id").onRef("lm.seq", "=", "c.last_seq"))
+      .select(["c.id", "lm.sender_id"])
+      .where("c.id", "in", conversationIds)
+      .as("ls");
     const rows = await this.store.db
       .selectFrom("members as m")
-      .innerJoin("conversations as c", "c.id", "m.conversation_id")
-      .leftJoin("messages as lm", (join) => join.onRef("lm.conversation_id", "=", "c.id").onRef("lm.seq", "=", "c.last_seq"))
+      .leftJoin(lastSenders, "ls.id", "m.conversation_id")
       .select((eb) => [
         "m.conversation_id",
         eb.fn.countAll().as("member_count"),
