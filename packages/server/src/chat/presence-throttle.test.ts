@@ -19,15 +19,19 @@ describe("PresenceThrottle", () => {
     expect(said.at(-1)).toBe("1:offline");
   });
 
-  it("says nothing for a flap back to what was last said, and keeps users apart", () => {
+  it("says the latest waiting state when the interval ends, and keeps users apart", () => {
     const said: string[] = [];
     const throttle = new PresenceThrottle<{ status: string }>(1000, (user, s) => said.push(`${user}:${s.status}`));
     throttle.change(1, { status: "offline" });
     throttle.change(2, { status: "online" });
     throttle.change(1, { status: "online" });
     throttle.change(1, { status: "offline" });
-    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(999);
     expect(said).toEqual(["1:offline", "2:online"]);
+    vi.advanceTimersByTime(1);
+    expect(said).toEqual(["1:offline", "2:online", "1:offline"]);
+    vi.advanceTimersByTime(5000); // nothing more waits
+    expect(said).toHaveLength(3);
   });
 
   it("says what waits at once on flush", () => {

@@ -1,14 +1,16 @@
 /**
  * At most one announcement per user every `intervalMs`, and the last state always follows.
  * The first change after a quiet spell goes out at once; changes within the interval wait,
- * the latest replacing the earlier, and go out when it ends, unless the user is back where
- * the last announcement left them (a flap: nothing to say). So a user who connects and
+ * the latest replacing the earlier, and go out when it ends. So a user who connects and
  * disconnects in a loop costs each contact at most one status_update per interval.
+ *
+ * A waiting state is said even when it matches what this node said last: in a cluster
+ * another node may have announced the opposite meanwhile, and a repeat is harmless.
  *
  * Memory: one entry and one timer per user announced within the last interval.
  */
-export class PresenceThrottle<S extends { status: string }> {
-  private readonly recent = new Map<number, { said: string; waiting: S | undefined; timer: NodeJS.Timeout }>();
+export class PresenceThrottle<S> {
+  private readonly recent = new Map<number, { waiting: S | undefined; timer: NodeJS.Timeout }>();
 
   constructor(
     private readonly intervalMs: number,
@@ -26,7 +28,7 @@ export class PresenceThrottle<S extends { status: string }> {
   flush(): void {
     for (const [userId, entry] of this.recent) {
       clearTimeout(entry.timer);
-      if (entry.waiting && entry.waiting.status !== entry.said) this.announce(userId, entry.waiting);
+      if (entry.waiting) this.announce(userId, entry.waiting);
     }
     this.recent.clear();
   }
@@ -36,9 +38,9 @@ export class PresenceThrottle<S extends { status: string }> {
     const timer = setTimeout(() => {
       const entry = this.recent.get(userId);
       this.recent.delete(userId);
-      if (entry?.waiting && entry.waiting.status !== entry.said) this.say(userId, entry.waiting);
+      if (entry?.waiting) this.say(userId, entry.waiting);
     }, this.intervalMs);
     timer.unref();
-    this.recent.set(userId, { said: state.status, waiting: undefined, timer });
+    this.recent.set(userId, { waiting: undefined, timer });
   }
 }
