@@ -80,7 +80,13 @@ export const Conversation = Type.Object({
   id: Id,
   kind: ConversationKind,
   title: Nullable(Type.String()),
+  /**
+   * Every member in `GET /api/conversations/:id` and in what creating or changing a group
+   * answers; in the list, both members of a direct conversation but only the caller in a group.
+   */
   members: Type.Array(ConversationMember),
+  /** How many members the conversation has, however many `members` lists. */
+  member_count: Seq,
   last_seq: Seq,
   last_message: Nullable(Message),
   read_seq: Seq,

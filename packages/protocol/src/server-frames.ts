@@ -20,12 +20,18 @@ export const SystemEvent = Type.Union([
 ]);
 export type SystemEvent = Static<typeof SystemEvent>;
 
+/** How many of the users a change concerned a system message names (a stored message stays small). */
+export const SYSTEM_USER_IDS_SHOWN = 20;
+
 /** What a system message records: who did what to whom. */
 export const SystemInfo = Type.Object({
   event: SystemEvent,
   /** Who made the change. */
   actor_id: Id,
+  /** The users concerned: at most the first 20 (SYSTEM_USER_IDS_SHOWN) of them. */
   user_ids: Type.Optional(Type.Array(Id)),
+  /** How many users the change concerned, when that is more than `user_ids` lists. */
+  user_count: Type.Optional(Id),
   title: Type.Optional(Type.String()),
 });
 export type SystemInfo = Static<typeof SystemInfo>;

@@ -83,11 +83,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       maxGroupMembers: config.maxGroupMembers,
       messagesPerSecond: config.limits.messagesPerSecond,
       messagesBurst: config.limits.messagesBurst,
+      budgets: config.limits,
       presence: {
         nodeId,
         heartbeatMs: config.cluster.heartbeatMs,
         nodeTimeoutMs: config.cluster.nodeTimeoutMs,
         sole: config.redisUrl === undefined,
+        announceIntervalMs: config.limits.presenceIntervalMs,
       },
     },
   );

@@ -117,6 +117,21 @@ describe("loadConfig", () => {
     );
   });
 
+  it("budgets actions that fan out, and needs a member-add budget that pays for a full group", () => {
+    expect(loadConfig({}).limits).toMatchObject({
+      actionsPerMinute: 60,
+      actionsBurst: 30,
+      groupsPerHour: 20,
+      memberAddsPerHour: 5000,
+      presenceIntervalMs: 2000,
+    });
+    expect(problems({ GROUP_MAX_MEMBERS: "500", RATE_MEMBER_ADDS_PER_HOUR: "100" })[0]).toMatch(
+      /^RATE_MEMBER_ADDS_PER_HOUR: must be 0 \(off\) or at least GROUP_MAX_MEMBERS - 1 \(499\)/,
+    );
+    expect(problems({ GROUP_MAX_MEMBERS: "500", RATE_MEMBER_ADDS_PER_HOUR: "0" })).toEqual([]);
+    expect(problems({ PRESENCE_ANNOUNCE_INTERVAL_MS: "soon" })[0]).toMatch(/^PRESENCE_ANNOUNCE_INTERVAL_MS: must be/);
+  });
+
   it("reads PROVISION_RECIPIENTS as a boolean", () => {
     expect(loadConfig({}).provisionRecipients).toBe(false);
     expect(loadConfig({ PROVISION_RECIPIENTS: "true" }).provisionRecipients).toBe(true);

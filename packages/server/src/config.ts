@@ -73,6 +73,14 @@ export interface Config {
     /** Login and registration attempts per minute, per client address and per username. */
     authPerMinutePerIp: number;
     authPerMinutePerUsername: number;
+    /** Edits, deletes, renames and membership changes per user per minute, and the burst. */
+    actionsPerMinute: number;
+    actionsBurst: number;
+    /** Groups created, and users added to groups (a new group's members included), per user per hour. */
+    groupsPerHour: number;
+    memberAddsPerHour: number;
+    /** Least time between two status_update announcements of one user (the last state always follows). */
+    presenceIntervalMs: number;
   };
 }
 
@@ -126,7 +134,18 @@ export function loadConfig(env: Env): Config {
     connectionsPerIp: int("MAX_CONNECTIONS_PER_IP", 1000, 0, 10_000_000),
     authPerMinutePerIp: int("AUTH_ATTEMPTS_PER_MINUTE_PER_IP", 20, 0, 1_000_000),
     authPerMinutePerUsername: int("AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME", 10, 0, 1_000_000),
+    actionsPerMinute: int("RATE_ACTIONS_PER_MINUTE", 60, 0, 1_000_000),
+    actionsBurst: int("RATE_ACTIONS_BURST", 30, 1, 1_000_000),
+    groupsPerHour: int("RATE_GROUPS_PER_HOUR", 20, 0, 1_000_000),
+    memberAddsPerHour: int("RATE_MEMBER_ADDS_PER_HOUR", 5000, 0, 100_000_000),
+    presenceIntervalMs: int("PRESENCE_ANNOUNCE_INTERVAL_MS", 2000, 0, 600_000),
   };
+  if (limits.memberAddsPerHour > 0 && limits.memberAddsPerHour < maxGroupMembers - 1) {
+    // A budget smaller than one full group could never pay for creating it.
+    problems.push(
+      `RATE_MEMBER_ADDS_PER_HOUR: must be 0 (off) or at least GROUP_MAX_MEMBERS - 1 (${maxGroupMembers - 1}), got ${limits.memberAddsPerHour}`,
+    );
+  }
 
   const logLevelRaw = (get("LOG_LEVEL") ?? "info").toLowerCase();
   let logLevel: LogLevel = "info";

@@ -1,7 +1,14 @@
-import type { Conversation, ConversationUpdatedFrame, MemberJoinedFrame, MemberLeftFrame } from "@chatapp/protocol";
+import {
+  type Conversation,
+  type ConversationUpdatedFrame,
+  type MemberJoinedFrame,
+  type MemberLeftFrame,
+  SYSTEM_USER_IDS_SHOWN,
+} from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { UsersRepo } from "../store/users-repo.js";
+import type { ActionBudgets } from "./action-budgets.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import type { History } from "./history.js";
@@ -22,6 +29,7 @@ export class ConversationAdmin {
     private readonly history: History,
     private readonly broker: Broker,
     private readonly maxGroupMembers: number,
+    private readonly budgets: ActionBudgets,
   ) {}
 
   /** The direct conversation with `otherId`; `created` says whether it is new. */
@@ -42,12 +50,13 @@ export class ConversationAdmin {
       if (members.length + 1 > this.maxGroupMembers) {
         throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
       }
+      this.budgets.createGroup(userId, members.length);
       await this.requireUsers(members);
       const id = await this.repo.createGroup(name, userId, members);
       await this.cache.refresh(id);
       await this.messaging.postSystem(
         id,
-        { event: "conversation_created", actor_id: userId, user_ids: [userId, ...members], title: name },
+        { event: "conversation_created", actor_id: userId, ...concerned([userId, ...members]), title: name },
         `created the group "${name}"`,
       );
       this.announce<MemberJoinedFrame>(id, {
@@ -64,6 +73,10 @@ export class ConversationAdmin {
     return this.guard(async () => {
       const info = await this.ownGroup(actorId, conversationId);
       const candidates = [...new Set(userIds)].filter((u) => !info.memberIds.includes(u));
+      if (candidates.length + info.memberIds.length > this.maxGroupMembers) {
+        throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
+      }
+      this.budgets.addMembers(actorId, candidates.length);
       await this.requireUsers(candidates);
       // The size limit is checked inside the transaction, with the conversation locked.
       const added = candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers);
@@ -72,7 +85,7 @@ export class ConversationAdmin {
         await this.cache.refresh(conversationId);
         await this.messaging.postSystem(
           conversationId,
-          { event: "member_joined", actor_id: actorId, user_ids: added },
+          { event: "member_joined", actor_id: actorId, ...concerned(added) },
           `added ${added.length === 1 ? "a member" : `${added.length} members`}`,
         );
         this.announce<MemberJoinedFrame>(conversationId, {
@@ -96,6 +109,7 @@ export class ConversationAdmin {
         throw new ChatError("forbidden", "only an owner of the group can remove others");
       }
       if (!info.memberIds.includes(userId)) throw new ChatError("not_found", `user ${userId} is not a member`);
+      this.budgets.action(actorId);
       // Before the row goes: from here on nothing new reaches the removed member.
       this.cache.dropMember(conversationId, userId);
       let removed = false;
@@ -120,6 +134,7 @@ export class ConversationAdmin {
     return this.guard(async () => {
       await this.ownGroup(actorId, conversationId);
       const name = cleanTitle(title);
+      this.budgets.action(actorId);
       await this.repo.setTitle(conversationId, name);
       await this.cache.refresh(conversationId);
       await this.messaging.postSystem(
@@ -176,4 +191,13 @@ function cleanTitle(title: string): string {
   const name = title.trim();
   if (name === "") throw new ChatError("invalid_request", "title must not be empty");
   return name;
+}
+
+/**
+ * The users a system message names: the frame announcing a change carries them all, but the
+ * stored message (shown in history and as a list's last message) names the first few.
+ */
+function concerned(userIds: number[]): { user_ids: number[]; user_count?: number } {
+  if (userIds.length <= SYSTEM_USER_IDS_SHOWN) return { user_ids: userIds };
+  return { user_ids: userIds.slice(0, SYSTEM_USER_IDS_SHOWN), user_count: userIds.length };
 }

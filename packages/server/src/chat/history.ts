@@ -5,7 +5,7 @@ import type { PresenceRepo } from "../store/presence-repo.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
-import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
 import type { Receipts } from "./receipts.js";
 import { iso } from "./time.js";
 
@@ -61,20 +61,28 @@ export class History {
     return result;
   }
 
-  /** One conversation as the list shows it; undefined for a non-member. */
+  /** One conversation with every member (at most GROUP_MAX_MEMBERS); undefined for a non-member. */
   async one(userId: number, conversationId: number): Promise<Conversation | undefined> {
     return (await this.list(userId, { limit: 1, only: conversationId }))[0];
   }
 
-  /** The caller's conversations, most recently active first: a fixed number of queries per page. */
+  /**
+   * The caller's conversations, most recently active first: a fixed number of queries per
+   * page. A page's size is bounded by its length, not by its groups' sizes: a group lists
+   * only the caller among its `members`, with `member_count` (`one` lists them all).
+   */
   async list(
     userId: number,
     options: { limit: number; before?: { activity: number; id: number } | undefined; only?: number | undefined },
   ): Promise<Conversation[]> {
     const rows = await this.conversationsRepo.listFor(userId, options);
     const ids = rows.map((r) => r.id);
-    const [members, lastMessages, unread] = await Promise.all([
-      this.conversationsRepo.membersOf(ids),
+    const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id);
+    const [members, summaries, lastMessages, unread] = await Promise.all([
+      options.only === undefined
+        ? this.conversationsRepo.listedMembersOf(userId, ids, directIds)
+        : this.conversationsRepo.membersOf(ids),
+      this.conversationsRepo.summaries(ids),
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
     ]);
@@ -85,6 +93,18 @@ export class History {
     return rows.map((c) => {
       const cm = byConversation.get(c.id) ?? [];
       const last = lastOf.get(c.id);
+      const summary = summaries.get(c.id) ?? { memberCount: cm.length, others: 0, minRead: 0, minReached: 0 };
+      const lastMessage =
+        last &&
+        toWireMessage(
+          fieldsOf(last),
+          receiverOf(
+            c.kind,
+            cm.map((m) => m.user_id),
+            last.sender_id,
+          ),
+          statusFromSummary(last.seq, summary),
+        );
       return {
         id: c.id,
         kind: c.kind,
@@ -96,8 +116,9 @@ export class History {
           delivered_seq: m.delivered_seq,
           read_seq: m.read_seq,
         })),
+        member_count: summary.memberCount,
         last_seq: c.last_seq,
-        last_message: last ? this.view(last, c.kind, cm) : null,
+        last_message: lastMessage ?? null,
         read_seq: c.read_seq,
         unread_count: unread.get(c.id) ?? 0,
         last_activity: iso(c.last_activity_at),

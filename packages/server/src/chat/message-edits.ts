@@ -3,6 +3,7 @@ import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import type { MessageRow } from "../store/schema.js";
+import type { ActionBudgets } from "./action-budgets.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
@@ -11,7 +12,8 @@ import { validateContent } from "./messaging.js";
 /**
  * Editing and deleting one's own messages. A deleted message keeps its place (seq) with its
  * content removed. Members get `message_updated` / `message_deleted`. Others' messages (and
- * system messages) are 403; a message in a conversation one is not in is 404.
+ * system messages) are 403; a message in a conversation one is not in is 404. Each edit or
+ * delete is paid from the user's action budget (it reaches every member).
  */
 export class MessageEdits {
   constructor(
@@ -19,6 +21,7 @@ export class MessageEdits {
     private readonly conversationsRepo: ConversationsRepo,
     private readonly cache: ConversationCache,
     private readonly broker: Broker,
+    private readonly budgets: ActionBudgets,
   ) {}
 
   async edit(userId: number, messageId: number, content: string): Promise<Message> {
@@ -26,6 +29,7 @@ export class MessageEdits {
       validateContent(content);
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) throw new ChatError("conflict", "the message was deleted");
+      this.budgets.action(userId);
       const updated = await this.messages.update(messageId, { content, edited_at: Date.now() });
       if (!updated) throw new ChatError("conflict", "the message was deleted");
       const message = await this.view(updated, info);
@@ -40,6 +44,7 @@ export class MessageEdits {
     try {
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) return this.view(row, info);
+      this.budgets.action(userId);
       const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now() });
       // Deleted meanwhile by another request, which told the members: show it as it is now.
       if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);

@@ -82,3 +82,9 @@ export function receiverOf(kind: "direct" | "group", memberIds: number[], sender
   if (kind !== "direct") return undefined;
   return memberIds.find((id) => id !== senderId) ?? senderId;
 }
+
+/** `statusFrom` over cursors already reduced by the database (see ConversationsRepo.summaries). */
+export function statusFromSummary(seq: number, summary: { others: number; minRead: number; minReached: number }): MessageStatus {
+  if (summary.others === 0 || summary.minReached < seq) return "sent";
+  return summary.minRead >= seq ? "read" : "delivered";
+}

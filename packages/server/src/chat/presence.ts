@@ -4,6 +4,7 @@ import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { LocalChange, NodePresenceRepo, StatusChange } from "../store/node-presence-repo.js";
 import type { PresenceRepo } from "../store/presence-repo.js";
 import { Coalescer } from "./coalescer.js";
+import { PresenceThrottle } from "./presence-throttle.js";
 import { iso } from "./time.js";
 
 export interface PresenceOptions {
@@ -18,6 +19,12 @@ export interface PresenceOptions {
    * one's earlier lives, stopped without leaving (a crash), and are swept at once.
    */
   sole?: boolean;
+  /**
+   * Least time between two announcements of one user's status (0: no limit): a user who
+   * flaps costs each contact at most one status_update per interval, and the last state
+   * always follows.
+   */
+  announceIntervalMs?: number;
 }
 
 /**
@@ -47,6 +54,10 @@ export class Presence {
   private beating: Promise<void> | undefined;
   /** The other nodes' last heartbeat values, and since when (this node's clock) each is unchanged. */
   private readonly heartbeats = new Map<string, { value: number; since: number }>();
+  private readonly throttle: PresenceThrottle<StatusChange>;
+  /** Changes the throttle let through, waiting for one query of their contacts. */
+  private said: StatusChange[] = [];
+  private publishing: Promise<void> | undefined;
 
   constructor(
     private readonly repo: PresenceRepo,
@@ -55,7 +66,9 @@ export class Presence {
     private readonly broker: Broker,
     private readonly onError: (err: unknown) => void,
     private readonly options: PresenceOptions,
-  ) {}
+  ) {
+    this.throttle = new PresenceThrottle(options.announceIntervalMs ?? 0, (_userId, change) => this.queue(change));
+  }
 
   get nodeId(): string {
     return this.options.nodeId;
@@ -93,6 +106,9 @@ export class Presence {
     await this.beating;
     await this.writes.drain();
     await this.announce(await this.nodes.leave(this.options.nodeId, Date.now()));
+    // Changes held back by the throttle go out before the broker closes.
+    this.throttle.flush();
+    await this.publishing;
   }
 
   /** Refreshes last_seen of users online on this node (the gateway's heartbeat calls it). */
@@ -159,21 +175,40 @@ export class Presence {
     }
   }
 
-  /** Tells each changed user's contacts, on every node. */
+  /** Tells each changed user's contacts, on every node, as the throttle allows. */
   private async announce(changed: StatusChange[]): Promise<void> {
-    if (changed.length === 0) return;
-    const contacts = await this.conversations.contactsOf(changed.map((c) => c.userId));
-    for (const c of changed) {
-      const to = contacts.get(c.userId) ?? [];
-      if (to.length === 0) continue;
-      const frame: StatusUpdateFrame = {
-        type: "status_update",
-        sender_id: c.userId,
-        user_id: c.userId,
-        status: c.status,
-        last_seen: iso(c.lastSeen),
-      };
-      this.broker.publish({ userIds: to, frame: JSON.stringify(frame) });
+    for (const c of changed) this.throttle.change(c.userId, c);
+    await this.publishing;
+  }
+
+  /** Queued in this turn, published in the next: a storm's changes share one contacts query. */
+  private queue(change: StatusChange): void {
+    this.said.push(change);
+    this.publishing ??= Promise.resolve().then(() => this.publishSaid());
+  }
+
+  private async publishSaid(): Promise<void> {
+    try {
+      while (this.said.length > 0) {
+        const batch = this.said.splice(0);
+        const contacts = await this.conversations.contactsOf([...new Set(batch.map((c) => c.userId))]);
+        for (const c of batch) {
+          const to = contacts.get(c.userId) ?? [];
+          if (to.length === 0) continue;
+          const frame: StatusUpdateFrame = {
+            type: "status_update",
+            sender_id: c.userId,
+            user_id: c.userId,
+            status: c.status,
+            last_seen: iso(c.lastSeen),
+          };
+          this.broker.publish({ userIds: to, frame: JSON.stringify(frame) });
+        }
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      this.publishing = undefined;
     }
   }
 }

@@ -25,4 +25,14 @@ describe("RateLimiter", () => {
     for (let i = 0; i < 1000; i++) expect(limiter.take("a", 0)).toBe(true);
     expect(limiter.size).toBe(0);
   });
+
+  it("takes several tokens at once or none, and never more than the burst", () => {
+    const limiter = new RateLimiter<string>(1, 10);
+    expect(limiter.takeMany("a", 11, 0)).toBe(false);
+    expect(limiter.takeMany("a", 8, 0)).toBe(true);
+    expect(limiter.takeMany("a", 3, 0)).toBe(false); // two left: nothing is taken
+    expect(limiter.retryAfterMs("a", 0, 3)).toBe(1000);
+    expect(limiter.takeMany("a", 2, 0)).toBe(true);
+    expect(limiter.takeMany("a", 3, 3000)).toBe(true);
+  });
 });

@@ -13,25 +13,34 @@ export class RateLimiter<K> {
 
   /** Takes one token; false when there is none (over the limit). */
   take(key: K, now = performance.now()): boolean {
-    if (this.perSecond <= 0) return true;
+    return this.takeMany(key, 1, now);
+  }
+
+  /**
+   * Takes `count` tokens at once, or none: false when fewer are left (an action that fans
+   * out to `count` users costs `count`). More than `burst` is never granted.
+   */
+  takeMany(key: K, count: number, now = performance.now()): boolean {
+    if (this.perSecond <= 0 || count <= 0) return true;
     const bucket = this.buckets.get(key);
     if (!bucket) {
-      this.buckets.set(key, { tokens: this.burst - 1, at: now });
+      if (count > this.burst) return false;
+      this.buckets.set(key, { tokens: this.burst - count, at: now });
       return true;
     }
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
     bucket.at = now;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (bucket.tokens < count) return false;
+    bucket.tokens -= count;
     return true;
   }
 
-  /** Milliseconds until `key` has a token again (0 if it has one). */
-  retryAfterMs(key: K, now = performance.now()): number {
+  /** Milliseconds until `key` has `count` tokens again (0 if it has them). */
+  retryAfterMs(key: K, now = performance.now(), count = 1): number {
     const bucket = this.buckets.get(key);
     if (!bucket || this.perSecond <= 0) return 0;
     const tokens = bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond;
-    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / this.perSecond) * 1000);
+    return tokens >= count ? 0 : Math.ceil(((count - tokens) / this.perSecond) * 1000);
   }
 
   forget(key: K): void {

@@ -9,6 +9,7 @@ import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
+import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
@@ -50,6 +51,8 @@ export function createChatServices(
     /** Messages per second per user (0: no limit), and how many may be saved up. */
     messagesPerSecond?: number;
     messagesBurst?: number;
+    /** Budgets for edits, deletes, group changes and group creation (off when not given). */
+    budgets?: Partial<ActionBudgetOptions>;
     /** This node in a cluster; a single node gets a fresh id and the default timings. */
     presence?: Partial<PresenceOptions>;
   } = {},
@@ -66,6 +69,13 @@ export function createChatServices(
     onBatch: (size) => metrics.batch(size),
   });
   const messageLimiter = new RateLimiter<number>(options.messagesPerSecond ?? 0, options.messagesBurst ?? 1);
+  const budgets = new ActionBudgets({
+    actionsPerMinute: 0,
+    actionsBurst: 1,
+    groupsPerHour: 0,
+    memberAddsPerHour: 0,
+    ...options.budgets,
+  });
   const sweep = setInterval(() => messageLimiter.sweep(), 10_000);
   sweep.unref();
   const messaging = new Messaging(writer, conversations, directory, broker, {
@@ -98,8 +108,9 @@ export function createChatServices(
     history,
     broker,
     options.maxGroupMembers ?? 1000,
+    budgets,
   );
-  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker);
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets);
   const search = new Search(new SearchRepo(store), conversationsRepo);
   return {
     users,

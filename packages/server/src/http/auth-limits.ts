@@ -1,18 +1,22 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from "fastify";
 import { Redis } from "ioredis";
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 
 export interface AuthLimits {
   /** Per client address, for login and registration: every attempt counts. */
   perAddress: preHandlerHookHandler[];
   /**
-   * Per username, for login: only failed attempts count, so nobody can lock a user out by
-   * trying their name, and guessing one account from many addresses is slowed all the same.
-   * `blocked` answers 429 when the name is over the limit; `failed` counts a failure.
+   * Per username, for login. An attempt is reserved before its password is checked (atomic,
+   * in memory or in Redis), so a burst of concurrent guesses cannot all slip in before the
+   * first failure is counted: over the limit, 429 without running argon2. A login that
+   * succeeds gives its reservation back: only failures stay counted, so nobody can lock a
+   * user out by trying their name more than a failure would. Resolves with that give-back.
    */
-  blocked(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
-  failed(request: FastifyRequest): Promise<void>;
+  reserveLogin(request: FastifyRequest, reply: FastifyReply): Promise<() => Promise<void>>;
 }
+
+const nothing = async () => {};
 
 /**
  * Login and registration attempts: over the limits, 429 `rate_limited` with Retry-After. In
@@ -48,29 +52,37 @@ export async function authLimits(
     });
   }
 
-  // Login bodies are parsed by the time the handler asks, so the key is read from them.
-  const perName =
-    options.perMinutePerUsername > 0
-      ? app.createRateLimit({
-          max: options.perMinutePerUsername,
-          timeWindow: 60_000,
-          keyGenerator: (r) =>
-            `user:${String((r.body as { username?: unknown } | undefined)?.username ?? "")
-              .trim()
-              .toLowerCase()}`,
-        })
-      : undefined;
+  // @fastify/rate-limit cannot give an attempt back, so the per-name count is kept by
+  // rate-limiter-flexible (consume / reward, a Lua script in Redis).
+  const perName: RateLimiterAbstract | undefined =
+    options.perMinutePerUsername <= 0
+      ? undefined
+      : redis
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: "chatapp:login-name",
+            points: options.perMinutePerUsername,
+            duration: 60,
+            rejectIfRedisNotReady: true,
+          })
+        : new RateLimiterMemory({ points: options.perMinutePerUsername, duration: 60 });
   return {
     perAddress,
-    async blocked(request, reply) {
-      if (!perName) return false;
-      const result = await perName(request, { increment: false });
-      // "read" reports the count so far: the next failure would be one more.
-      if (result.isAllowed || result.remaining > 0) return false;
-      throw tooMany(reply, result.ttlInSeconds);
-    },
-    async failed(request) {
-      if (perName) await perName(request);
+    async reserveLogin(request, reply) {
+      if (!perName) return nothing;
+      // Login bodies are parsed by the time the handler asks, so the key is read from them.
+      const name = String((request.body as { username?: unknown } | undefined)?.username ?? "")
+        .trim()
+        .toLowerCase();
+      try {
+        await perName.consume(name);
+      } catch (err) {
+        if (err instanceof RateLimiterRes) throw tooMany(reply, Math.ceil(err.msBeforeNext / 1000));
+        return nothing; // Redis away: fail open, as the per-address limit does.
+      }
+      return async () => {
+        await perName.reward(name).catch(() => {});
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Transaction } from "kysely";
+import { type Insertable, sql, type Transaction } from "kysely";
 import { advanceCursors, type CursorMove, type CursorRow } from "./cursor-moves.js";
 import type { Store } from "./database.js";
 import type { ConversationRow, ConversationsTable, Database, MemberRow } from "./schema.js";
@@ -24,6 +24,16 @@ async function insertConversation(
 
 /** "a:b" with the smaller id first: one direct conversation per pair of users. */
 export const directKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/** A conversation's size, and the cursors its last message's status needs, from one aggregate. */
+export interface MemberSummary {
+  memberCount: number;
+  /** Members other than the last message's sender (0 without a last message). */
+  others: number;
+  /** Over those others: the lowest read cursor, and the lowest of each one's furthest cursor. */
+  minRead: number;
+  minReached: number;
+}
 
 export class ConversationsRepo {
   constructor(private readonly store: Store) {}
@@ -286,6 +296,65 @@ export class ConversationsRepo {
       .orderBy("conversations.last_activity_at", "desc")
       .orderBy("conversations.id", "desc")
       .limit(options.limit)
+      .execute();
+  }
+
+  /**
+   * Per conversation, counted in the database: the list shows a group's size without
+   * shipping every member of every group on the page.
+   */
+  async summaries(conversationIds: number[]): Promise<Map<number, MemberSummary>> {
+    if (conversationIds.length === 0) return new Map();
+    const notSender = sql`m.user_id <> ls.sender_id`;
+    // The last messages' senders first (one row per conversation), then one pass over the members.
+    const lastSenders = this.store.db
+      .selectFrom("conversations as c")
+      .innerJoin("messages as lm", (join) => join.onRef("lm.conversation_id", "=", "c.id").onRef("lm.seq", "=", "c.last_seq"))
+      .select(["c.id", "lm.sender_id"])
+      .where("c.id", "in", conversationIds)
+      .as("ls");
+    const rows = await this.store.db
+      .selectFrom("members as m")
+      .leftJoin(lastSenders, "ls.id", "m.conversation_id")
+      .select((eb) => [
+        "m.conversation_id",
+        eb.fn.countAll().as("member_count"),
+        sql<number>`sum(case when ${notSender} then 1 else 0 end)`.as("others"),
+        sql<number>`min(case when ${notSender} then m.read_seq end)`.as("min_read"),
+        sql<number>`min(case when ${notSender} then (case when m.read_seq > m.delivered_seq then m.read_seq else m.delivered_seq end) end)`.as(
+          "min_reached",
+        ),
+      ])
+      .where("m.conversation_id", "in", conversationIds)
+      .groupBy("m.conversation_id")
+      .execute();
+    return new Map(
+      rows.map((r) => [
+        r.conversation_id,
+        {
+          memberCount: Number(r.member_count),
+          others: Number(r.others ?? 0),
+          minRead: Number(r.min_read ?? 0),
+          minReached: Number(r.min_reached ?? 0),
+        },
+      ]),
+    );
+  }
+
+  /** The members a list page shows: both of a direct conversation, and only `userId` in a group. */
+  listedMembersOf(userId: number, conversationIds: number[], directIds: number[]): Promise<MemberRow[]> {
+    if (conversationIds.length === 0) return Promise.resolve([]);
+    return this.store.db
+      .selectFrom("members")
+      .selectAll()
+      .where("conversation_id", "in", conversationIds)
+      .where((eb) =>
+        directIds.length === 0
+          ? eb("user_id", "=", userId)
+          : eb.or([eb("user_id", "=", userId), eb("conversation_id", "in", directIds)]),
+      )
+      .orderBy("conversation_id")
+      .orderBy("user_id")
       .execute();
   }
 

@@ -122,6 +122,8 @@ export class ChatSession {
     if (conversationId === undefined) return;
     const conversation = this.store.get().conversations.get(conversationId);
     if (conversation) this.names.want(conversation.members.map((m) => m.user_id));
+    // The list names only us among a group's members: the group itself lists them all.
+    if (conversation && conversation.members.length < conversation.member_count) void this.refreshConversation(conversationId);
     const timeline = this.store.get().timelines.get(conversationId);
     if (!timeline?.loaded) void this.timelines.loadLatest(conversationId);
     if (this.isOnScreen(conversationId)) this.markRead(conversationId);

@@ -21,6 +21,7 @@ const conversation = (extra: Partial<Conversation> = {}): Conversation => ({
     { user_id: 1, role: "member", status: "online", delivered_seq: 2, read_seq: 2 },
     { user_id: 2, role: "member", status: "online", delivered_seq: 2, read_seq: 2 },
   ],
+  member_count: 2,
   last_seq: 2,
   last_message: message(2),
   read_seq: 2,

@@ -34,7 +34,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   let subtitle = "";
   if (conversation && group) {
     const present = conversation.members.filter((m) => m.user_id === me || presence.get(m.user_id) === "online").length;
-    subtitle = `${conversation.members.length} members, ${present} online`;
+    subtitle = `${conversation.member_count} members, ${present} online`;
   } else if (online !== undefined) {
     subtitle = online ? "online" : "offline";
   }

@@ -22,7 +22,7 @@ export function MembersPanel({ id, conversation, onClose }: { id: string; conver
   return (
     <aside id={id} className="members-panel" aria-label="Group members">
       <header className="members-header">
-        <h3>Members ({conversation.members.length})</h3>
+        <h3>Members ({conversation.member_count})</h3>
         <button type="button" className="quiet icon" onClick={onClose} aria-label="Close members">
           ×
         </button>

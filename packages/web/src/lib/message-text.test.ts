@@ -32,6 +32,10 @@ describe("message text", () => {
     expect(systemText(system({ event: "member_left", actor_id: 3, user_ids: [3] }), nameOf, 1)).toBe("Carol left");
     expect(systemText(system({ event: "member_left", actor_id: 1, user_ids: [3] }), nameOf, 1)).toBe("You removed Carol");
     expect(systemText(system({ event: "member_joined", actor_id: 2, user_ids: [1] }), nameOf, 1)).toBe("Bob added you");
+    // A big change names its first users and counts the rest.
+    expect(systemText(system({ event: "member_joined", actor_id: 1, user_ids: [2, 3], user_count: 999 }), nameOf, 1)).toBe(
+      "You added Bob, Carol and 997 others",
+    );
   });
 
   it("previews the last message on one line", () => {

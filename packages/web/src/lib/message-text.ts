@@ -28,7 +28,10 @@ export function systemText(message: Message, nameOf: (id: number) => string, me:
   const info = message.system;
   if (!info) return message.content;
   const actor = info.actor_id === me ? "You" : nameOf(info.actor_id);
-  const people = listNames((info.user_ids ?? []).map((id) => (id === me ? "you" : nameOf(id))));
+  const named = (info.user_ids ?? []).map((id) => (id === me ? "you" : nameOf(id)));
+  // Big changes name only the first few users.
+  const more = (info.user_count ?? named.length) - named.length;
+  const people = listNames(more > 0 ? [...named, `${more} others`] : named);
   switch (info.event) {
     case "conversation_created":
       return info.title ? `${actor} created the group “${info.title}”` : `${actor} created the group`;

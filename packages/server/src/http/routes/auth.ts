@@ -40,14 +40,18 @@ export function authRoutes(
     "/api/auth/login",
     { preHandler, schema: { body: LoginBody, response: { 200: AuthResponse } } },
     async (request, reply) => {
-      await limits.blocked(request, reply);
-      const found = await users.findCredentials(request.body.username.trim().toLowerCase());
-      if (!(await verifyPassword(found?.password_hash, request.body.password)) || !found) {
-        await limits.failed(request);
-        return sendError(reply, "unauthorized", "invalid username or password");
+      // Counted before the check (a burst cannot pass the limit), given back unless it failed.
+      const giveBack = await limits.reserveLogin(request, reply);
+      let failed = false;
+      try {
+        const found = await users.findCredentials(request.body.username.trim().toLowerCase());
+        failed = !(await verifyPassword(found?.password_hash, request.body.password)) || !found;
+        if (!found || failed) return sendError(reply, "unauthorized", "invalid username or password");
+        const user = { id: found.id, username: found.username, display_name: found.display_name };
+        return { token: await tokens.sign(user.id), user };
+      } finally {
+        if (!failed) await giveBack();
       }
-      const user = { id: found.id, username: found.username, display_name: found.display_name };
-      return { token: await tokens.sign(user.id), user };
     },
   );
 
