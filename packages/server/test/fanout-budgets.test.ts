@@ -129,7 +129,7 @@ describeEachDialect(
         const started = performance.now();
         // Each change recorded before the next, as a flapping client's would be.
         const recorded = async (status: string) =>
-          eventually(async () => (await server.app.chat.presence.statuses([3301]))[0]?.status === status, 5000, status);
+          eventually(async () => (await server.app.chat.presence.statuses(3301, 3301))[0]?.status === status, 5000, status);
         for (let i = 0; i < 100; i++) {
           const flap = await server.connect(3301);
           await recorded("online");
