@@ -49,8 +49,12 @@ export interface Config {
     idleTimeoutMs: number;
     /** Frames up to this size are answered with a `too_large` error; larger ones close with 1009. */
     maxPayloadBytes: number;
-    /** Unsent bytes a connection may hold before it is closed with 1013. */
+    /** Unsent bytes ws may hold for a socket; later frames wait by reference (see Connection). */
     maxBufferedBytes: number;
+    /** Each socket's kernel send buffer (SO_SNDBUF); 0 leaves it to the kernel. */
+    sendBufferBytes: number;
+    /** How long a reader may take none of its unsent data while more waits for it (then 1013). */
+    drainTimeoutMs: number;
   };
   shutdownTimeoutMs: number;
   /** A message transaction with no answer after this long is refused with `unavailable`. */
@@ -203,6 +207,10 @@ export function loadConfig(env: Env): Config {
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw) === 0 ? false : Number(trustRaw);
   else if (/^[0-9a-fA-F.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw;
   else problems.push(`TRUST_PROXY: must be true, false, a hop count or addresses/CIDRs like 10.0.0.0/8 (got "${trustRaw}")`);
+  const wsSendBufferBytes = int("WS_SEND_BUFFER_BYTES", 64 * 1024, 0, 64 * 1024 * 1024);
+  if (wsSendBufferBytes > 0 && wsSendBufferBytes < 4096) {
+    problems.push(`WS_SEND_BUFFER_BYTES: must be 0 (the kernel's sizing) or at least 4096 (got "${wsSendBufferBytes}")`);
+  }
   const nodeHeartbeatMs = int("NODE_HEARTBEAT_MS", 10_000, 100, 600_000);
   const nodeTimeoutMs = int("NODE_TIMEOUT_MS", 25_000, 300, 3_600_000);
   if (nodeTimeoutMs < 2 * nodeHeartbeatMs) {
@@ -246,6 +254,8 @@ export function loadConfig(env: Env): Config {
       idleTimeoutMs: 60_000,
       maxPayloadBytes: 1024 * 1024,
       maxBufferedBytes: 1024 * 1024,
+      sendBufferBytes: wsSendBufferBytes,
+      drainTimeoutMs: 10_000,
     },
     shutdownTimeoutMs: 10_000,
     commitTimeoutMs: 10_000,
