@@ -137,7 +137,10 @@ export class Connection {
 
   /** An event from the broker: written now, or held until the backlog has been sent. */
   deliver(event: BrokerEvent): void {
-    if (!this.syncing) return this.write(event);
+    if (!this.syncing) {
+      this.write(event);
+      return;
+    }
     if (!this.open) return;
     this.held.push(event);
     this.heldBytes += event.frame.length;
