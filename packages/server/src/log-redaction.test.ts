@@ -15,4 +15,11 @@ describe("redactSecrets", () => {
     expect(redactSecrets("/api/messages/history?user_id=2&limit=5")).toBe("/api/messages/history?user_id=2&limit=5");
     expect(redactSecrets("mail bob@example.com at http://host:80/x")).toBe("mail bob@example.com at http://host:80/x");
   });
+
+  it("takes linear time on long lines", () => {
+    const line = `${"a".repeat(200_000)}@ ${"&x".repeat(50_000)}`;
+    const started = performance.now();
+    redactSecrets(line);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
 });

@@ -25,7 +25,8 @@ const SECRET_PARAMS = new Set([
 ]);
 
 const QUERY_PARAM = /([?&;])([^=&;\s"'#?<>]+)=([^&;\s"'#<>]*)/g;
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*):([^\s@/"']*)@/gi;
+// The scheme's length is bounded so that a long run of letters costs linear time, not quadratic.
+const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@"']*):([^\s@/"']*)@/gi;
 
 function decodedName(name: string): string {
   try {
