@@ -41,7 +41,15 @@ const progress = (s: string) => process.stderr.write(`${s}\n`);
 
 async function startServer(kind: string): Promise<{ url: string; secret: string; stop: () => Promise<void> }> {
   const secret = "load-test-secret-load-test-secret-0123";
-  const env: Record<string, string> = { PORT: "0", HOST: "127.0.0.1", JWT_SECRET: secret, LOG_LEVEL: "warn", LOG_FORMAT: "json" };
+  // Every client connects from 127.0.0.1: a burst of handshakes must not meet the per-address HTTP limit.
+  const env: Record<string, string> = {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    JWT_SECRET: secret,
+    LOG_LEVEL: "warn",
+    LOG_FORMAT: "json",
+    MAX_HTTP_CONNECTIONS_PER_IP: "0",
+  };
   const cleanups: (() => Promise<void> | void)[] = [];
   if (kind === "sqlite") {
     const dir = mkdtempSync(join(tmpdir(), "chatapp-load-"));

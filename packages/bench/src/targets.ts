@@ -51,6 +51,7 @@ export async function startTarget(name: TargetName): Promise<Target> {
     RATE_FRAMES_PER_SECOND: "0",
     MAX_CONNECTIONS_PER_USER: "0",
     MAX_CONNECTIONS_PER_IP: "0",
+    MAX_HTTP_CONNECTIONS_PER_IP: "0",
   };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;

@@ -13,6 +13,7 @@ import { Gateway } from "./gateway/gateway.js";
 import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
 import { authLimits } from "./http/auth-limits.js";
+import { limitConnectionsPerAddress } from "./http/connection-limit.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
 import { OpenSockets } from "./http/open-sockets.js";
@@ -51,6 +52,9 @@ export interface ChatApp {
    */
   close(): Promise<void>;
 }
+
+/** How long a client may take to send a request's headers. */
+const HEADERS_TIMEOUT_MS = 10_000;
 
 /** How long stopping the HTTP server may wait for open connections before cutting them. */
 const HTTP_CLOSE_GRACE_MS = 3000;
@@ -101,6 +105,14 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // A request that never finishes arriving (a slow or abandoned POST) is cut, so it cannot
+    // hold a connection for good; 0 turns that off. Node checks every second.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout:
+        config.http.requestTimeoutMs > 0 ? Math.min(config.http.requestTimeoutMs, HEADERS_TIMEOUT_MS) : HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
     // A hop count as Fastify's types take it: trust the nearest `n` proxies.
     trustProxy:
       typeof config.trustProxy === "number"
@@ -111,6 +123,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const openSockets = new OpenSockets(app.server);
+  const refused = throttledErrorLog((_err, what) => logger.warn(what));
+  limitConnectionsPerAddress(app.server, config.http.connectionsPerIp, () =>
+    refused(undefined, "refused a connection from an address over MAX_HTTP_CONNECTIONS_PER_IP"),
+  );
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
   installValidation(app);

@@ -138,6 +138,24 @@ describe("loadConfig", () => {
     expect(problems({ PROVISION_RECIPIENTS: "yes please" })[0]).toMatch(/^PROVISION_RECIPIENTS:/);
   });
 
+  it("reads the HTTP timeout, the HTTP connections per address and the sockets' send buffer", () => {
+    expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 30_000, connectionsPerIp: 256 });
+    expect(loadConfig({}).ws.sendBufferBytes).toBe(65_536);
+    // Behind a proxy every client shares its address: off unless set.
+    expect(loadConfig({ TRUST_PROXY: "1" }).http.connectionsPerIp).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: "1", MAX_HTTP_CONNECTIONS_PER_IP: "5000" }).http.connectionsPerIp).toBe(5000);
+    expect(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: "0", WS_SEND_BUFFER_BYTES: "0" })).toMatchObject({
+      http: { requestTimeoutMs: 0 },
+      ws: { sendBufferBytes: 0 },
+    });
+    const bad = problems({ HTTP_REQUEST_TIMEOUT_MS: "500", MAX_HTTP_CONNECTIONS_PER_IP: "-1", WS_SEND_BUFFER_BYTES: "100" });
+    expect(bad.map((p) => p.split(":")[0])).toEqual([
+      "MAX_HTTP_CONNECTIONS_PER_IP",
+      "HTTP_REQUEST_TIMEOUT_MS",
+      "WS_SEND_BUFFER_BYTES",
+    ]);
+  });
+
   it("accepts an allowed origins list", () => {
     expect(loadConfig({ ALLOWED_ORIGINS: "https://a.example, http://localhost:3000" }).allowedOrigins).toEqual([
       "https://a.example",

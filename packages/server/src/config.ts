@@ -51,8 +51,19 @@ export interface Config {
     idleTimeoutMs: number;
     /** Frames up to this size are answered with a `too_large` error; larger ones close with 1009. */
     maxPayloadBytes: number;
-    /** Unsent bytes a connection may hold before it is closed with 1013. */
+    /** Unsent bytes ws may hold for a socket; later frames wait by reference (see Connection). */
     maxBufferedBytes: number;
+    /** Each socket's kernel send buffer (SO_SNDBUF); 0 leaves it to the kernel. */
+    sendBufferBytes: number;
+    /** How long a reader may take none of its unsent data while more waits for it (then 1013). */
+    drainTimeoutMs: number;
+  };
+  /** Plain HTTP (not upgraded sockets): see docs/security.md. 0 turns either off. */
+  http: {
+    /** A request must arrive whole within this; headers within 10 s of it at most. */
+    requestTimeoutMs: number;
+    /** Open connections per client (TCP peer) address; past it a new one is closed at once. */
+    connectionsPerIp: number;
   };
   shutdownTimeoutMs: number;
   /** A message transaction with no answer after this long is refused with `unavailable`. */
@@ -225,6 +236,18 @@ export function loadConfig(env: Env): Config {
   else if (/^\d+$/.test(trustRaw)) trustProxy = Number(trustRaw) === 0 ? false : Number(trustRaw);
   else if (/^[0-9a-fA-F.:/,\s]+$/.test(trustRaw)) trustProxy = trustRaw;
   else problems.push(`TRUST_PROXY: must be true, false, a hop count or addresses/CIDRs like 10.0.0.0/8 (got "${trustRaw}")`);
+  const http = {
+    requestTimeoutMs: int("HTTP_REQUEST_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    // Counted by TCP peer: behind a proxy that is the proxy, so it is off there unless set.
+    connectionsPerIp: int("MAX_HTTP_CONNECTIONS_PER_IP", trustProxy === false ? 256 : 0, 0, 10_000_000),
+  };
+  if (http.requestTimeoutMs > 0 && http.requestTimeoutMs < 1000) {
+    problems.push(`HTTP_REQUEST_TIMEOUT_MS: must be 0 (off) or at least 1000 (got "${http.requestTimeoutMs}")`);
+  }
+  const wsSendBufferBytes = int("WS_SEND_BUFFER_BYTES", 64 * 1024, 0, 64 * 1024 * 1024);
+  if (wsSendBufferBytes > 0 && wsSendBufferBytes < 4096) {
+    problems.push(`WS_SEND_BUFFER_BYTES: must be 0 (the kernel's sizing) or at least 4096 (got "${wsSendBufferBytes}")`);
+  }
   const nodeHeartbeatMs = int("NODE_HEARTBEAT_MS", 10_000, 100, 600_000);
   const nodeTimeoutMs = int("NODE_TIMEOUT_MS", 25_000, 300, 3_600_000);
   if (nodeTimeoutMs < 2 * nodeHeartbeatMs) {
@@ -268,7 +291,10 @@ export function loadConfig(env: Env): Config {
       idleTimeoutMs: 60_000,
       maxPayloadBytes: 1024 * 1024,
       maxBufferedBytes: 1024 * 1024,
+      sendBufferBytes: wsSendBufferBytes,
+      drainTimeoutMs: 10_000,
     },
+    http,
     shutdownTimeoutMs: 10_000,
     commitTimeoutMs: 10_000,
     maxGroupMembers,

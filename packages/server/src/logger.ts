@@ -1,19 +1,29 @@
 import pino, { type Logger } from "pino";
 import pretty from "pino-pretty";
 import type { Config } from "./config.js";
+import { redactSecrets } from "./log-redaction.js";
 
 /**
- * pino: JSON lines by default (for log collectors), readable when LOG_FORMAT=pretty or when
- * writing to a terminal. Tokens are redacted wherever they might appear.
+ * The options every logger of the server takes: tokens redacted from the fields that may
+ * hold one, and credentials in URLs hidden from every line, whatever wrote it.
  */
-export function createLogger(config: Pick<Config, "logLevel" | "logFormat">): Logger {
-  const options: pino.LoggerOptions = {
-    level: config.logLevel,
+export function loggerOptions(level: Config["logLevel"] | "silent"): pino.LoggerOptions {
+  return {
+    level,
     redact: {
       paths: ["token", "*.token", "authorization", "*.authorization", "headers.authorization", "req.headers.authorization"],
       censor: "[redacted]",
     },
+    hooks: { streamWrite: redactSecrets },
   };
+}
+
+/**
+ * pino: JSON lines by default (for log collectors), readable when LOG_FORMAT=pretty or when
+ * writing to a terminal.
+ */
+export function createLogger(config: Pick<Config, "logLevel" | "logFormat">): Logger {
+  const options = loggerOptions(config.logLevel);
   if (config.logFormat === "pretty") {
     return pino(options, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", sync: true }));
   }

@@ -16,6 +16,8 @@ function fakeSocket() {
       cb?.();
     },
     close() {},
+    once() {},
+    off() {},
   };
   return { ws: ws as unknown as WebSocket, written };
 }
@@ -61,16 +63,18 @@ describe("Connection while syncing", () => {
     expect(written).toEqual(["7:10", "7:11"]);
   });
 
-  it("closes a socket whose unsent data passes the bound with 1013", () => {
-    const { ws } = fakeSocket();
+  it("holds frames past the bound back, and closes with 1013 a reader that takes none of its data", async () => {
+    const { ws, written } = fakeSocket();
     let closedWith: number | undefined;
     (ws as any).close = (code: number) => {
       closedWith = code;
     };
-    const conn = new Connection(ws, ME, 100, () => {});
+    const conn = new Connection(ws, ME, 100, () => {}, 30);
     conn.finishSync();
     (ws as any).bufferedAmount = 101;
     conn.deliver(msg(7, 1));
+    expect(written).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
     expect(closedWith).toBe(1013);
   });
 });

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { Broker, BrokerEvent } from "../broker/broker.js";
@@ -10,6 +11,7 @@ import { Connection } from "./connection.js";
 import { decodeFrame } from "./decode-frame.js";
 import { dispatch, errorFrame } from "./dispatch.js";
 import { ConnectionRegistry } from "./registry.js";
+import { capSendBuffer } from "./send-buffer.js";
 
 /** Refusals for going over a rate limit that a socket may collect within the window before it is closed (1008). */
 const ABUSE_LIMIT = 50;
@@ -91,8 +93,15 @@ export class Gateway {
   /** `release` gives back the place `reserve` took, once the socket closes. */
   accept(ws: WebSocket, userId: number, meta: { ip: string; tokenExpiresAt?: number; release?: () => void }): void {
     releaseUpgradeRequest(ws);
-    const conn = new Connection(ws, userId, this.config.maxBufferedBytes, (user, conversation, seq) =>
-      this.chat.receipts.delivered(user, conversation, seq),
+    capSendBuffer((ws as unknown as { _socket?: Socket })._socket, this.config.sendBufferBytes, (err) =>
+      this.log.warn({ err }, "could not cap the sockets' kernel send buffer (WS_SEND_BUFFER_BYTES): the kernel sizes them"),
+    );
+    const conn = new Connection(
+      ws,
+      userId,
+      this.config.maxBufferedBytes,
+      (user, conversation, seq) => this.chat.receipts.delivered(user, conversation, seq),
+      this.config.drainTimeoutMs,
     );
     if (this.closing) {
       conn.close(1012, "server restarting");
@@ -127,7 +136,7 @@ export class Gateway {
       const last = this.registry.remove(conn);
       this.frameLimiter.forget(conn.id);
       meta.release?.();
-      this.log.info({ conn: conn.id, userId, code, ms: Date.now() - opened }, "ws close");
+      this.log.info({ conn: conn.id, userId, code, sent: conn.closedWith, ms: Date.now() - opened }, "ws close");
       if (last && !this.closing) void this.chat.presence.offline(userId);
     });
 

@@ -7,6 +7,7 @@ import { sendError } from "../http/errors.js";
 import type { Gateway } from "./gateway.js";
 
 export const SUBPROTOCOL = "chatapp.v1";
+const WS_PATH = "/ws";
 const BEARER_PROTOCOL = "bearer.";
 
 /** The token from the header, the `bearer.<jwt>` subprotocol, or `?token=`. */
@@ -51,6 +52,14 @@ export async function registerWebSocketRoute(
     preClose: async () => {},
   });
 
+  // An upgrade to any other path (a mistyped /ws/, /WS, /socket) is refused before the
+  // handshake: without this, a route without a WebSocket handler answered 101 and closed.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.ws && request.routeOptions.url !== WS_PATH) {
+      return sendError(reply, "not_found", `no WebSocket endpoint at ${request.url.split("?")[0]}; use ${WS_PATH}`);
+    }
+  });
+
   // Authentication happens before the upgrade: a bad token is an HTTP 401, never an open socket.
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     if (gateway.shuttingDown) return sendError(reply, "unavailable", "server is restarting; reconnect shortly");
@@ -79,7 +88,7 @@ export async function registerWebSocketRoute(
 
   app.route({
     method: "GET",
-    url: "/ws",
+    url: WS_PATH,
     preValidation: authenticate,
     // A plain GET (no upgrade) gets the usual error body rather than an empty 404.
     handler: (_request, reply) => sendError(reply, "invalid_request", "GET /ws needs a WebSocket upgrade"),

@@ -1,7 +1,8 @@
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { type ChatApp, createApp } from "../../src/app.js";
-import { type Config, loadConfig } from "../../src/config.js";
+import { type Config, type LogLevel, loadConfig } from "../../src/config.js";
+import { loggerOptions } from "../../src/logger.js";
 import { createTestDatabase, type DialectName, type TestDatabase } from "./dialects.js";
 import { TestSocket } from "./ws-client.js";
 
@@ -16,6 +17,7 @@ export const NO_LIMITS: Record<string, string> = {
   RATE_FRAMES_PER_SECOND: "0",
   MAX_CONNECTIONS_PER_USER: "0",
   MAX_CONNECTIONS_PER_IP: "0",
+  MAX_HTTP_CONNECTIONS_PER_IP: "0",
   AUTH_ATTEMPTS_PER_MINUTE_PER_IP: "0",
   AUTH_ATTEMPTS_PER_MINUTE_PER_USERNAME: "0",
   RATE_ACTIONS_PER_MINUTE: "0",
@@ -60,9 +62,10 @@ export async function startServer(database: TestDatabase, options: ServerOptions
   config.database = database.config;
   options.configure?.(config);
   const lines = options.logLines;
+  // The server's own logger options (redaction included), writing where the test wants.
   const logger = lines
-    ? pino({ level: "info" }, { write: (line: string) => void lines.push(line) })
-    : pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    ? pino(loggerOptions("info"), { write: (line: string) => void lines.push(line) })
+    : pino(loggerOptions((process.env.TEST_LOG_LEVEL ?? "silent") as LogLevel | "silent"));
   const app = await createApp(config, { logger });
   const port = await app.listen();
   const url = `http://127.0.0.1:${port}`;

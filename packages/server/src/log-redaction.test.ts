@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { redactSecrets } from "./log-redaction.js";
+
+describe("redactSecrets", () => {
+  it("hides secret query values anywhere in a line, however the name is spelled", () => {
+    expect(redactSecrets('{"path":"/ws/?token=abc.def.ghi&x=1"}')).toBe('{"path":"/ws/?token=[redacted]&x=1"}');
+    expect(redactSecrets("GET /socket?%74oken=abc")).toBe("GET /socket?%74oken=[redacted]");
+    expect(redactSecrets("/x?a=1&ACCESS_TOKEN=q&password=p")).toBe("/x?a=1&ACCESS_TOKEN=[redacted]&password=[redacted]");
+  });
+
+  it("hides passwords in URLs and leaves the rest alone", () => {
+    expect(redactSecrets("redis://:s3cret@redis:6379 and mysql://app:pw@db/chat")).toBe(
+      "redis://:[redacted]@redis:6379 and mysql://app:[redacted]@db/chat",
+    );
+    expect(redactSecrets("/api/messages/history?user_id=2&limit=5")).toBe("/api/messages/history?user_id=2&limit=5");
+    expect(redactSecrets("mail bob@example.com at http://host:80/x")).toBe("mail bob@example.com at http://host:80/x");
+  });
+
+  it("takes linear time on long lines", () => {
+    const line = `${"a".repeat(200_000)}@ ${"&x".repeat(50_000)}`;
+    const started = performance.now();
+    redactSecrets(line);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});
