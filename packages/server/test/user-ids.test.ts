@@ -68,6 +68,26 @@ describeEachDialect("user ids", (dialect) => {
     expect(await registerAndUse(s.server, "erin")).toBe(first + 5);
   });
 
+  it("concurrent registrations, with provisioning racing them, each get their own id", async () => {
+    const s = await start();
+    const first = await registerAndUse(s.server, "racer_0");
+    const [registered] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          s.server.http("/api/auth/register", { method: "POST", json: { username: `racer_${i + 1}`, password: "password1" } }),
+        ),
+      ),
+      Promise.all(Array.from({ length: 12 }, (_, i) => s.server.http("/api/me", { userId: first + 2 * i + 1 }))),
+    ]);
+    expect(registered.map((r) => r.status)).toEqual(Array(12).fill(201));
+    const ids = registered.map((r) => r.body.user.id as number);
+    expect(new Set(ids).size).toBe(12);
+    for (const [i, r] of registered.entries()) {
+      const me = await s.server.http("/api/me", { headers: { authorization: `Bearer ${r.body.token}` } });
+      expect(me.body).toEqual({ id: ids[i], username: `racer_${i + 1}`, display_name: `racer_${i + 1}` });
+    }
+  });
+
   it("a database already pushed past 2^48 registers in range again after the upgrade", async () => {
     const database = await createTestDatabase(dialect);
     let server: TestServer | undefined;
