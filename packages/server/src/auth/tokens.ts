@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject, webcrypto } from "node:crypto";
+import { MAX_USER_ID } from "@chatapp/protocol";
 import { createRemoteJWKSet, errors, type FlattenedJWSInput, type JWSHeaderParameters, jwtVerify, SignJWT } from "jose";
 
 /** Every way a token can be wrong gets this one error: a 401 never says which check failed. */
@@ -150,11 +151,11 @@ export class TokenService {
 }
 
 /**
- * The largest user id a token may carry: 2^48. Ids from tokens share one space with local
- * registrations, which take the next id above the highest; keeping token ids this far below
- * 2^53 leaves registrations room to stay exact in JSON (a double).
+ * The largest user id a token may carry: 2^48. Local registrations take their ids from a
+ * counter of their own below the same bound (store/local-user-ids.ts), which ids provisioned
+ * from outside never move, so no outside id can push a local account out of range.
  */
-export const MAX_TOKEN_USER_ID = 2 ** 48;
+export const MAX_TOKEN_USER_ID = MAX_USER_ID;
 
 function userIdOf(payload: Record<string, unknown>): number | undefined {
   for (const claim of [payload.sub, payload.id]) {

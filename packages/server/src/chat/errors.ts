@@ -1,6 +1,6 @@
 import type { ErrorCode } from "@chatapp/protocol";
 import { isConnectionError } from "../store/dialect.js";
-import { StorageUnavailableError } from "../store/message-writer.js";
+import { ClientIdConflictError, StorageUnavailableError } from "../store/message-writer.js";
 
 /**
  * A refusal the client should hear about: `code` from the protocol's catalogue. On the
@@ -36,9 +36,13 @@ export class ChatError extends Error {
   }
 }
 
-/** Turns storage outages into ChatError("unavailable"); anything else is passed through. */
+/**
+ * Turns storage outages into ChatError("unavailable") and a client_id the store can never take
+ * into "conflict" (refused for good); anything else is passed through.
+ */
 export function asChatError(err: unknown): unknown {
   if (err instanceof ChatError) return err;
+  if (err instanceof ClientIdConflictError) return new ChatError("conflict", err.message);
   if (err instanceof StorageUnavailableError || isConnectionError(err)) return ChatError.unavailable();
   return err;
 }

@@ -1,4 +1,4 @@
-import { LIMITS, type Message, type SystemInfo } from "@chatapp/protocol";
+import { isWellFormedText, LIMITS, type Message, type SystemInfo } from "@chatapp/protocol";
 import { MAX_TOKEN_USER_ID } from "../auth/tokens.js";
 import type { Broker } from "../broker/broker.js";
 import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-writer.js";
@@ -55,6 +55,9 @@ const contentLength = (s: string) => (s.length <= LIMITS.maxContentChars ? s.len
 export function validateContent(content: string): void {
   if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
   if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
+  // The edges refuse it already (decode-frame.ts, http/validation.ts); kept here for any other caller.
+  if (!isWellFormedText(content))
+    throw new ChatError("invalid_request", "content must be well-formed Unicode (no lone surrogates)");
   if (contentLength(content) > LIMITS.maxContentChars) {
     throw new ChatError("too_large", `content is longer than ${LIMITS.maxContentChars} characters`);
   }
@@ -144,6 +147,9 @@ export class Messaging {
   private async prepare(senderId: number, input: SendInput, origin: SendOrigin | undefined): Promise<NewMessage<Delivery>> {
     const { content } = input;
     validateContent(content);
+    if (input.clientId !== undefined && !isWellFormedText(input.clientId)) {
+      throw new ChatError("invalid_request", "client_id must be well-formed Unicode (no lone surrogates)");
+    }
     let conversationId: number;
     let memberIds: number[];
     let receiverId: number | undefined;

@@ -56,4 +56,18 @@ describe("decodeFrame", () => {
   it("keeps a valid client_id for the error frame", () => {
     expect(decode({ type: "send", content: "x", client_id: "keep" })).toMatchObject({ ok: false, clientId: "keep" });
   });
+
+  it("refuses any string or key that is not well-formed Unicode, echoing only a well-formed client_id", () => {
+    const bad = [
+      { type: "send", conversation_id: 1, content: "x", client_id: "q\ud800" },
+      { type: "send", conversation_id: 1, content: "x\udc00", client_id: "c" },
+      { receiver_id: 2, content: "\ud83d" },
+      { type: "ping", extra: { deep: ["\udfff"] } },
+      { type: "ping", "\ud800": true },
+    ];
+    for (const frame of bad) expect(decode(frame), JSON.stringify(frame)).toMatchObject({ ok: false, code: "invalid_frame" });
+    expect(decode(bad[0])).not.toHaveProperty("clientId");
+    expect(decode(bad[1])).toMatchObject({ clientId: "c" });
+    expect(decode({ type: "send", conversation_id: 1, content: "😀", client_id: "🎉" })).toMatchObject({ ok: true });
+  });
 });

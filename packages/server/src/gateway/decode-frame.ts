@@ -1,4 +1,12 @@
-import { CLIENT_FRAME_SCHEMAS, type ClientFrameType, type ErrorCode, LIMITS, SeedSendFrame } from "@chatapp/protocol";
+import {
+  CLIENT_FRAME_SCHEMAS,
+  type ClientFrameType,
+  type ErrorCode,
+  illFormedTextAt,
+  isWellFormedText,
+  LIMITS,
+  SeedSendFrame,
+} from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 
@@ -38,8 +46,18 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
     return fail("invalid_frame", "frame must be a JSON object");
   }
   const raw = value as Record<string, unknown>;
+  // Echoed in the error, so that the client can tell which send was refused: only when it is
+  // an id the client could have sent, never an altered copy of one.
   const clientId =
-    typeof raw.client_id === "string" && raw.client_id.length <= LIMITS.maxClientIdChars ? raw.client_id : undefined;
+    typeof raw.client_id === "string" && raw.client_id.length <= LIMITS.maxClientIdChars && isWellFormedText(raw.client_id)
+      ? raw.client_id
+      : undefined;
+  // Every string the frame carries, before any is read: a lone surrogate is stored altered,
+  // so a client_id holding one would never match itself again (issue 12).
+  const illFormed = illFormedTextAt(raw);
+  if (illFormed !== undefined) {
+    return fail("invalid_frame", `${illFormed}: text must be well-formed Unicode (no lone surrogates)`, clientId);
+  }
 
   if (raw.type === undefined) {
     // (seed) the original's untyped frame: {"receiver_id": 2, "content": "hi"}

@@ -1,6 +1,8 @@
+import { illFormedTextAt } from "@chatapp/protocol";
 import { FormatRegistry, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { FastifyInstance, FastifySchemaCompiler } from "fastify";
+import { sendError } from "./errors.js";
 
 // TypeBox checks only the formats it is told about.
 if (!FormatRegistry.Has("date-time")) {
@@ -45,4 +47,19 @@ const compile: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
 
 export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(compile);
+  // Every route, before its schema: no string of the body, query or path (keys included) may
+  // hold a lone UTF-16 surrogate. The drivers store such text altered, so it would no longer
+  // equal itself (a client_id that never matches its first send again: issue 12).
+  app.addHook("preValidation", async (request, reply) => {
+    for (const [part, value] of [
+      ["body", request.body],
+      ["query", request.query],
+      ["params", request.params],
+    ] as const) {
+      const at = illFormedTextAt(value);
+      if (at !== undefined) {
+        return sendError(reply, "invalid_request", `${part} ${at}: text must be well-formed Unicode (no lone surrogates)`);
+      }
+    }
+  });
 }

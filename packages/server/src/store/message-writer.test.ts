@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConversationsRepo } from "./conversations-repo.js";
 import { openStore, type Store } from "./database.js";
-import { MessageWriter, StorageUnavailableError } from "./message-writer.js";
+import { ClientIdConflictError, MessageWriter, StorageUnavailableError } from "./message-writer.js";
 import { migrateToLatest } from "./migrate.js";
 
 describe("MessageWriter (group commit)", () => {
@@ -146,5 +146,47 @@ describe("MessageWriter after a commit with an unknown outcome", () => {
       const again = await writer.write(m);
       expect(again).toMatchObject({ seq: 1, duplicate: true });
       expect(published).toEqual([1]);
+    }));
+});
+
+describe("MessageWriter with a client_id the repeat lookup cannot see", () => {
+  it("refuses that message alone, in a few transactions, and its repeats without any", () =>
+    withStore(async (store, c) => {
+      let transactions = 0;
+      const counted: Store = {
+        ...store,
+        writeBatch: (drafts) => {
+          transactions++;
+          return store.writeBatch(drafts);
+        },
+      };
+      const writer = new MessageWriter(counted);
+      const send = (clientId: string) =>
+        writer.write({ conversationId: c, senderId: 1, clientId, content: "x", meta: undefined });
+      // The edges refuse lone surrogates now; the writer must still hold when such a key gets
+      // through. The driver stores "q\ud800" altered: the lookup of the repeat then finds a
+      // row under another key, and the UNIQUE index refuses the insert, every time.
+      const poison = "q\ud800";
+      await send(poison);
+      const stored = await store.db.selectFrom("messages").select("client_id").executeTakeFirstOrThrow();
+      expect(stored.client_id).not.toBe(poison);
+      transactions = 0;
+      const started = performance.now();
+      const batch = Array.from({ length: 64 }, (_, i) => (i === 40 ? poison : `honest-${i}`));
+      const results = await Promise.allSettled(batch.map(send));
+      const ms = performance.now() - started;
+      const refused = results.flatMap((r, i) => (r.status === "rejected" ? [[i, r.reason]] : []));
+      expect(refused).toEqual([[40, expect.any(ClientIdConflictError)]]);
+      const seqs = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.seq] : []));
+      expect(seqs).toEqual(Array.from({ length: 63 }, (_, i) => i + 2));
+      // The whole batch twice, then halves down to the message (2 per level), which is tried
+      // twice: 2 + 2·6 + 1 = 15 at most; retrying the batch and then writing one by one cost 69.
+      expect(transactions).toBeLessThanOrEqual(15);
+      expect(ms).toBeLessThan(2000);
+
+      transactions = 0;
+      await expect(send(poison)).rejects.toBeInstanceOf(ClientIdConflictError);
+      expect(transactions).toBe(0);
+      expect((await send("after")).seq).toBe(65);
     }));
 });

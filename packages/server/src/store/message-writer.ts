@@ -53,6 +53,18 @@ export interface WriterOptions {
   commitTimeoutMs?: number;
 }
 
+/**
+ * The database holds a message with this (sender, client_id) that the repeat lookup cannot
+ * find: the stored id is not the text that was sent (a driver altered it, or a collation calls
+ * them equal). No retry can ever store or find it, so the send is refused for good.
+ */
+export class ClientIdConflictError extends Error {
+  constructor() {
+    super("this client_id collides with a stored one that is not the same text: use another client_id");
+    this.name = "ClientIdConflictError";
+  }
+}
+
 /** The database did not answer in time. */
 export class CommitTimeoutError extends Error {
   readonly code = "ETIMEDOUT";
@@ -80,6 +92,11 @@ export class MessageWriter<Meta = unknown> {
    * delivered, so it is handed on as new rather than as a duplicate.
    */
   private readonly uncertain = new Set<string>();
+  /**
+   * (sender, client_id) keys refused with ClientIdConflictError: a repeat is refused at once,
+   * without costing a transaction (the conflict is in the stored data and does not go away).
+   */
+  private readonly conflicting = new Set<string>();
   private running = false;
   private idle: (() => void)[] = [];
   onCommit: (messages: StoredMessage<Meta>[]) => void = () => {};
@@ -90,6 +107,9 @@ export class MessageWriter<Meta = unknown> {
   ) {}
 
   write(message: NewMessage<Meta>): Promise<StoredMessage<Meta>> {
+    if (message.clientId !== null && this.conflicting.has(idemKey(message.senderId, message.clientId))) {
+      return Promise.reject(new ClientIdConflictError());
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
       if (!this.running) {
@@ -146,7 +166,16 @@ export class MessageWriter<Meta = unknown> {
     }
   }
 
-  private async commit(batch: Pending<Meta>[]): Promise<void> {
+  /**
+   * Commits `batch` in one transaction. A deadlock is tried again whole. A unique violation is
+   * tried again once: if the same (sender, client_id) was committed elsewhere meanwhile, the
+   * repeat lookup now finds it. One that stays is in the data (a stored client_id the lookup
+   * cannot see), and any other failure that is not the connection's is one message's fault:
+   * the batch is halved until the faulty message is alone and refused, so it costs its batch
+   * about 2·log2(size) transactions, not one per message, and the others are stored in order.
+   * `isolating`: this batch is such a half, already known to hold a faulty message.
+   */
+  private async commit(batch: Pending<Meta>[], isolating = false): Promise<void> {
     const started = performance.now();
     const maxAttempts = this.options.maxAttempts ?? 3;
     const { adapter } = this.store;
@@ -156,20 +185,23 @@ export class MessageWriter<Meta = unknown> {
         const stored = await this.withTimeout(this.store.writeBatch(batch.map((p) => p.message)));
         results = stored.map((r, i) => toStored(r, (batch[i] as Pending<Meta>).message.meta));
       } catch (err) {
-        // A deadlock, or the same (sender, client_id) committed by another node meanwhile:
-        // the next try sees the committed row and answers with it.
-        if (attempt < maxAttempts && (adapter.isRetryable(err) || adapter.isUniqueViolation(err))) continue;
+        const unique = adapter.isUniqueViolation(err);
+        // (A message left alone is tried twice too: its first failure may have been a race.)
+        const again = adapter.isRetryable(err)
+          ? attempt < maxAttempts
+          : unique && (!isolating || batch.length === 1) && attempt < Math.min(2, maxAttempts);
+        if (again) continue;
         this.options.onError?.(err);
         if (isConnectionError(err)) {
           for (const p of batch) this.markUncertain(p.message);
           const failure = new StorageUnavailableError(err);
           for (const p of batch) p.reject(failure);
         } else if (batch.length > 1) {
-          // Something in this batch is wrong, not the database: write the messages one by
-          // one so that only the faulty one is refused.
-          for (const p of batch) await this.commit([p]);
+          const half = Math.ceil(batch.length / 2);
+          await this.commit(batch.slice(0, half), true);
+          await this.commit(batch.slice(half), true);
         } else {
-          batch[0]?.reject(new StorageUnavailableError(err));
+          this.refuse(batch[0] as Pending<Meta>, err, unique);
         }
         return;
       }
@@ -182,6 +214,18 @@ export class MessageWriter<Meta = unknown> {
       }
       for (const [i, p] of batch.entries()) p.resolve(results[i] as StoredMessage<Meta>);
       return;
+    }
+  }
+
+  /** Refuses the one message a failed batch was narrowed down to. */
+  private refuse(p: Pending<Meta>, err: unknown, unique: boolean): void {
+    const { senderId, clientId } = p.message;
+    if (unique && clientId !== null) {
+      if (this.conflicting.size >= 10_000) this.conflicting.clear();
+      this.conflicting.add(idemKey(senderId, clientId));
+      p.reject(new ClientIdConflictError());
+    } else {
+      p.reject(new StorageUnavailableError(err));
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Generated, Insertable, Selectable } from "kysely";
  */
 export interface Database {
   users: UsersTable;
+  local_user_ids: LocalUserIdsTable;
   user_status: UserStatusTable;
   nodes: NodesTable;
   node_users: NodeUsersTable;
@@ -24,6 +25,12 @@ export interface UsersTable {
   created_at: number;
   /** Username and display name lower-cased, for the directory; null for users known only by id. */
   search_name: string | null;
+}
+
+/** One row (id 1): the last id a local registration took (migration 005). */
+export interface LocalUserIdsTable {
+  id: number;
+  last_id: number;
 }
 
 export interface UserStatusTable {

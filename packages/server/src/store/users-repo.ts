@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Store } from "./database.js";
+import { takeLocalUserId } from "./local-user-ids.js";
 import type { UserRow } from "./schema.js";
 import { searchName } from "./search-name.js";
 
@@ -49,7 +50,10 @@ export class UsersRepo {
       .executeTakeFirst();
   }
 
-  /** Creates an account; undefined when the username is taken. */
+  /**
+   * Creates an account, with an id from the local counter (see local-user-ids.ts); undefined
+   * when the username is taken.
+   */
   async create(input: { username: string; displayName: string; passwordHash: string }): Promise<PublicUser | undefined> {
     const { db, adapter } = this.store;
     const values = {
@@ -61,14 +65,20 @@ export class UsersRepo {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const id = adapter.supportsReturning
-          ? (await db.insertInto("users").values(values).returning("id").executeTakeFirstOrThrow()).id
-          : Number((await db.insertInto("users").values(values).executeTakeFirstOrThrow()).insertId);
+        const id = await db.transaction().execute(async (trx) => {
+          const id = await takeLocalUserId(trx, adapter);
+          await trx
+            .insertInto("users")
+            .values({ id, ...values })
+            .execute();
+          return id;
+        });
         return { id, username: input.username, display_name: input.displayName };
       } catch (err) {
-        if (!adapter.isUniqueViolation(err)) throw err;
-        if (await this.findCredentials(input.username)) return undefined;
-        // The id, not the username, collided (a token provisioned it meanwhile): draw again.
+        const unique = adapter.isUniqueViolation(err);
+        if (!unique && !adapter.isRetryable(err)) throw err;
+        if (unique && (await this.findCredentials(input.username))) return undefined;
+        // The id, not the username, collided (provisioned meanwhile), or a deadlock: again.
         if (attempt >= 3) throw err;
       }
     }
@@ -77,22 +87,12 @@ export class UsersRepo {
   /**
    * Makes sure user rows exist for ids taken from tokens minted elsewhere (first-use
    * provisioning), in one statement. Safe to call concurrently from several requests and nodes.
+   * Their ids never move where local accounts take theirs (local-user-ids.ts).
    */
   async ensureExists(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     const { db, adapter } = this.store;
     const now = Date.now();
-    const result = await adapter
-      .insertIgnore(db.insertInto("users").values(ids.map((id) => ({ id, created_at: now }))), ["id"])
-      .executeTakeFirst();
-    if (adapter.name === "postgres" && Number(result.numInsertedOrUpdatedRows ?? 0) > 0) {
-      // An explicit id does not move PostgreSQL's sequence; move it past, so a later
-      // registration does not draw an id that is already taken.
-      // nextval() makes the move monotonic: it never hands back a value a registration in
-      // flight may already hold.
-      await sql`select setval(pg_get_serial_sequence('users', 'id'), greatest((select max(id) from users), nextval(pg_get_serial_sequence('users', 'id'))))`.execute(
-        db,
-      );
-    }
+    await adapter.insertIgnore(db.insertInto("users").values(ids.map((id) => ({ id, created_at: now }))), ["id"]).execute();
   }
 }

@@ -4,6 +4,7 @@ import { initialMigration } from "./001-initial.js";
 import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
 import { nodePresenceMigration } from "./004-node-presence.js";
+import { localUserIdsMigration } from "./005-local-user-ids.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -15,5 +16,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "002-groups-and-search": groupsAndSearchMigration(dialect),
     "003-sqlite-batch-fts": sqliteBatchFtsMigration(dialect),
     "004-node-presence": nodePresenceMigration(dialect),
+    "005-local-user-ids": localUserIdsMigration(dialect),
   };
 }
