@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TokenService } from "../../server/src/auth/tokens.js";
+import { allMigrations } from "../../server/src/store/migrations/index.js";
 import { createTestDatabase, describeEachDialect, type TestDatabase } from "../../server/test/helpers/dialects.js";
 import { type CliProcess, exited, startServerProcess } from "../../server/test/helpers/process.js";
 import { describeWithRedis, REDIS_URL } from "../../server/test/helpers/redis.js";
@@ -85,7 +86,7 @@ describeWithRedis("cluster", () => {
 
       it("migrated the fresh database once, though all three started together", () => {
         const applied = nodes.flatMap(({ child }) => child.output().match(/"migration applied"/g) ?? []);
-        expect(applied).toHaveLength(4);
+        expect(applied).toHaveLength(Object.keys(allMigrations("mysql")).length);
       });
 
       it("carries direct and group messages, edits, deletes, typing, receipts and presence between nodes", async () => {

@@ -16,6 +16,7 @@ function fakeSocket() {
       cb?.();
     },
     close() {},
+    terminate() {},
     once() {},
     off() {},
   };
