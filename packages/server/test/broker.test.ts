@@ -149,7 +149,8 @@ describeWithRedis("broker: Redis outages", () => {
     relay.restore();
     await eventually(() => onB.length === 50, 15_000);
     expect(onB.map((e) => e.message?.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(a.status()).toBe("up");
+    // The publisher is back (it published); the subscriber reconnects on its own schedule.
+    await eventually(() => a.status() === "up");
   });
 
   it("asks its gateway to resync when its subscription comes back after a break", async () => {
@@ -160,6 +161,34 @@ describeWithRedis("broker: Redis outages", () => {
     await eventually(() => !a.healthy());
     relay.restore();
     await eventually(() => resyncs === 1, 15_000);
+  });
+
+  it("survives its connection closing again while it re-subscribes (no unhandled rejection)", async () => {
+    const { a, relay } = await nodesWithCut();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const sub = (a as unknown as { sub: import("ioredis").Redis }).sub;
+      // The moment the subscriber is ready again, its SUBSCRIBE is on the wire, unanswered:
+      // the connection goes down right then, as a flaky network's would.
+      const downAgain = new Promise<void>((resolve) =>
+        sub.once("ready", () => {
+          sub.disconnect();
+          resolve();
+        }),
+      );
+      relay.cutOff();
+      await eventually(() => !a.healthy());
+      relay.restore();
+      await downAgain;
+      await eventually(() => sub.status === "end");
+      // Rejections nobody handles are reported once the turns that made them are over.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
   });
 
   it("tells the other nodes to resync when more waited than it could keep", async () => {

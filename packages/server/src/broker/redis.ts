@@ -55,7 +55,10 @@ export class RedisBroker implements Broker {
     };
     // Publishing fails at once while Redis is away; the broker keeps the events itself.
     this.pub = new Redis(url, { ...common, enableOfflineQueue: false });
-    this.sub = new Redis(url, common);
+    // ioredis re-subscribes by itself after a reconnect, but without handling the command's
+    // failure: a connection closed (or the node stopping) while that runs is an unhandled
+    // rejection, which ends a Node process. The broker subscribes itself, on every "ready".
+    this.sub = new Redis(url, { ...common, autoResubscribe: false });
     for (const [client, name] of [
       [this.pub, "publisher"],
       [this.sub, "subscriber"],
@@ -66,9 +69,9 @@ export class RedisBroker implements Broker {
     // Every (re)subscription, the first included (Redis may have been away when the node
     // started, with clients already connected): whatever came before it was missed.
     this.sub.on("ready", () => {
+      this.sub.subscribe(this.channel).catch((err) => options.onError?.(err, "redis subscribe"));
       for (const handler of this.resyncHandlers) handler();
     });
-    this.sub.subscribe(this.channel).catch((err) => options.onError?.(err, "redis subscribe"));
     this.sub.on("message", (_channel: string, payload: string) => this.receive(payload));
   }
 
