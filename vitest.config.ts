@@ -10,6 +10,10 @@ export default defineConfig({
     // Builds the web client (when its sources changed) before any server starts.
     globalSetup: ["packages/web/test/global-setup.ts"],
     pool: "forks",
+    // Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI
+    // machine. The suites mostly wait on sockets, databases and timers, so three run side by
+    // side in about half the time.
+    maxWorkers: 3,
     testTimeout: 20_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,
