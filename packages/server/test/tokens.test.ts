@@ -178,6 +178,25 @@ describe("how long a token may live", () => {
     expect(opened).toMatch(/401/);
   });
 
+  it("signs its own tokens within JWT_MAX_LIFETIME: registration and login work under an hour's limit", async () => {
+    const registered = await fetch(`${s.server.url}/api/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "short.lived", password: "a-long-password" }),
+    });
+    expect(registered.status).toBe(201);
+    const { token } = (await registered.json()) as { token: string };
+    const { exp } = JSON.parse(Buffer.from(token.split(".")[1] as string, "base64url").toString()) as { exp: number };
+    expect(exp).toBeLessThanOrEqual(now() + 3600);
+    expect(await status(s.server, token)).toBe(200);
+    const login = await fetch(`${s.server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "short.lived", password: "a-long-password" }),
+    });
+    expect(login.status).toBe(200);
+  });
+
   it("refuses an exp further ahead than JWT_MAX_LIFETIME, and takes one within it", async () => {
     expect(await status(s.server, hs256Raw(`{"sub":"4302","exp":${now() + 7200}}`))).toBe(401);
     expect(await status(s.server, hs256Raw(`{"sub":"4302","exp":${now() + 1800}}`))).toBe(200);

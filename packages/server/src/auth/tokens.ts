@@ -66,12 +66,15 @@ export class TokenService {
 
   constructor(options: TokenOptions | string, defaultTtlSeconds = 24 * 3600) {
     const given = typeof options === "string" ? { secret: options } : options;
-    this.options = {
+    const resolved = {
       clockToleranceSeconds: 30,
       defaultTtlSeconds,
       maxLifetimeSeconds: DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
       ...given,
     };
+    // The server's own tokens (login, registration) live a day, or less if that is the most allowed.
+    resolved.defaultTtlSeconds = Math.min(resolved.defaultTtlSeconds, resolved.maxLifetimeSeconds);
+    this.options = resolved;
     this.hmac = webcrypto.subtle.importKey(
       "raw",
       new TextEncoder().encode(given.secret),
