@@ -11,9 +11,9 @@ export default defineConfig({
     globalSetup: ["packages/web/test/global-setup.ts"],
     pool: "forks",
     // Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI
-    // machine. The suites mostly wait on sockets, databases and timers, so three run side by
-    // side in about half the time.
-    maxWorkers: 3,
+    // machine. The suites mostly wait on sockets, databases and timers, so two run side by
+    // side (three starved the cluster suite's server processes on a fresh clone).
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 60_000,
     teardownTimeout: 20_000,

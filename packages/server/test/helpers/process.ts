@@ -37,8 +37,12 @@ export const exited = (child: ChildProcess) =>
     else child.once("exit", (code) => resolve(code));
   });
 
-/** Waits until the process has printed something matching `re`. */
-export async function waitForOutput(child: CliProcess, re: RegExp, ms = 15_000): Promise<RegExpMatchArray> {
+/**
+ * Waits until the process has printed something matching `re`. The default is generous: a
+ * server started through tsx on a fresh clone compiles its sources first, and a cluster test
+ * starts three at once beside other suites.
+ */
+export async function waitForOutput(child: CliProcess, re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + ms;
   for (;;) {
     const m = child.output().match(re);
