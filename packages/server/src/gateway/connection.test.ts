@@ -78,4 +78,21 @@ describe("Connection while syncing", () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(closedWith).toBe(1013);
   });
+
+  it("holds live events up to the bound during the backlog, whatever the backlog has in flight", () => {
+    const { ws } = fakeSocket();
+    let closedWith: number | undefined;
+    (ws as any).close = (code: number) => {
+      closedWith = code;
+    };
+    const conn = new Connection(ws, ME, 1000, () => {});
+    // The backlog keeps up to half the bound in flight to a reader that keeps up.
+    (ws as any).bufferedAmount = 500;
+    const live = (seq: number): BrokerEvent => ({ ...msg(7, seq), frame: "x".repeat(300) });
+    for (let seq = 1; seq <= 3; seq++) conn.deliver(live(seq));
+    expect(closedWith).toBeUndefined();
+    // Past the bound in held events alone: a reader stuck in its sync goes.
+    conn.deliver(live(4));
+    expect(closedWith).toBe(1013);
+  });
 });

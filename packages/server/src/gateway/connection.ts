@@ -144,7 +144,10 @@ export class Connection {
     if (!this.open) return;
     this.held.push(event);
     this.heldBytes += event.frame.length;
-    if (this.heldBytes + this.ws.bufferedAmount + this.waitingBytes > this.maxBufferedBytes) this.closeSlow();
+    // Held events alone count: the socket's unsent data is mostly the backlog's own, which the
+    // backlog keeps under half the bound and which has its drain deadline. Counting it here
+    // closed readers that kept up but had a long backlog while live traffic came in.
+    if (this.heldBytes > this.maxBufferedBytes) this.closeSlow();
   }
 
   /** A backlog message: written in its place among the held live messages of its conversation. */
