@@ -4,6 +4,7 @@ import {
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
   type ErrorFrame,
+  isWellFormedText,
   LIMITS,
   type MemberJoinedFrame,
   type MemberLeftFrame,
@@ -226,6 +227,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
     if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {
       return Promise.reject(new ChatClientError("invalid_frame", `a clientId has 1 to ${LIMITS.maxClientIdChars} characters`));
+    }
+    // The server does not echo an id that is not well-formed Unicode (a lone surrogate).
+    if (!isWellFormedText(clientId)) {
+      return Promise.reject(new ChatClientError("invalid_frame", "a clientId must be well-formed Unicode (no lone surrogates)"));
     }
     if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
       return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));

@@ -80,6 +80,19 @@ describe("ChatClient against the server", () => {
     a.client.close();
   });
 
+  it("refuses a clientId with a lone surrogate at once, and the conversation goes on", async () => {
+    // The server does not echo such an id, so the send would wait for an answer for good and
+    // hold back every later send to the conversation.
+    await server.app.chat.users.ensureExists([35, 36]);
+    const a = testClient(server, 35, { sendTimeoutMs: 2000 });
+    await a.client.connect();
+    await expect(a.client.send({ receiverId: 36 }, "poisoned", { clientId: "q\ud800" })).rejects.toMatchObject({
+      code: "invalid_frame",
+    });
+    await expect(a.client.send({ receiverId: 36 }, "after")).resolves.toMatchObject({ seq: 1 });
+    a.client.close();
+  });
+
   it("stops with AuthError when the token is refused", async () => {
     const bad = new ChatClient({ url: server.wsUrl, token: "not-a-token", backoff: { initialMs: 10, maxMs: 10 } });
     await expect(bad.connect()).rejects.toBeInstanceOf(AuthError);

@@ -12,8 +12,12 @@ export const Text = (options: StringOptions = {}) => Type.String({ ...options, p
  */
 export function isWellFormedText(s: string): boolean {
   // String.prototype.isWellFormed: ES2024 (Node 20, current browsers); the lib here is ES2023.
-  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+  // The SDK also runs in older browsers, which get the same answer from a regular expression.
+  const native = (s as unknown as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(s) : !LONE_SURROGATE.test(s);
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Where in a parsed JSON value (object keys included) the first string that is not
