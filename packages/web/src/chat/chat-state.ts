@@ -20,6 +20,11 @@ export interface PendingMessage {
   createdAt: string;
   /** Why the server refused it; the user may retry or discard it. */
   error?: string;
+  /**
+   * The refusal was for good (a `conflict`, a bad id...): a retry goes out under a new
+   * client_id, since the old one would be refused again. After a timeout it keeps its id.
+   */
+  retryWithNewId?: boolean;
 }
 
 export interface ChatState {

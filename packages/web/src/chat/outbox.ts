@@ -23,7 +23,7 @@ export class Outbox {
       (err: unknown) => {
         // Closed: the user logged out; the session is gone with its bubbles.
         if (err instanceof ChatClientError && err.code === "closed") return;
-        this.fail(pending.clientId, refusal(err));
+        this.fail(pending.clientId, refusal(err), !SAME_ID_RETRIES.has(err instanceof ChatClientError ? err.code : ""));
       },
     );
   }
@@ -40,19 +40,25 @@ export class Outbox {
     const failed = this.store.get().pending.find((p) => p.clientId === clientId);
     if (!failed) return;
     this.settle(clientId);
-    // The same client_id: a send that timed out may still be stored (the SDK keeps resending
-    // it), and then the retry gets that message instead of storing a second one.
-    this.send(failed.conversationId, failed.content, failed.clientId);
+    // The same client_id after a timeout: the send may still be stored (the SDK keeps
+    // resending it), and then the retry gets that message instead of storing a second one.
+    this.send(failed.conversationId, failed.content, failed.retryWithNewId ? newClientId() : failed.clientId);
   }
 
   discard(clientId: string): void {
     this.settle(clientId);
   }
 
-  private fail(clientId: string, error: string): void {
-    this.store.update((s) => ({ ...s, pending: s.pending.map((p) => (p.clientId === clientId ? { ...p, error } : p)) }));
+  private fail(clientId: string, error: string, retryWithNewId: boolean): void {
+    this.store.update((s) => ({
+      ...s,
+      pending: s.pending.map((p) => (p.clientId === clientId ? { ...p, error, retryWithNewId } : p)),
+    }));
   }
 }
+
+/** Refusals after which the send may still be stored, or go through later under the same id. */
+const SAME_ID_RETRIES = new Set(["timeout", "unavailable", "rate_limited"]);
 
 function refusal(err: unknown): string {
   if (!(err instanceof ChatClientError)) return "Not sent.";
