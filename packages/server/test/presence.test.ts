@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { describeEachDialect } from "./helpers/dialects.js";
 import { startSuite, useSuite } from "./helpers/server.js";
+import { eventually } from "./helpers/wait.js";
 
 describeEachDialect("presence", (dialect) => {
   const suite = useSuite(dialect);
@@ -58,6 +59,36 @@ describeEachDialect("presence", (dialect) => {
     expect((await suite().server.http("/api/users/status?user_id=311", { userId: 301 })).body).toEqual([]);
     expect((await suite().server.http("/api/users/status?user_id=99999", { userId: 301 })).body).toEqual([]);
     expect((await suite().server.http("/api/users/status?user_id=x", { userId: 301 })).status).toBe(400);
+  });
+
+  it("still tells contacts of a change whose contacts query failed once (storage hiccup)", async () => {
+    const watcher = await suite().connect(331);
+    const b = await suite().server.connect(332);
+    watcher.send({ type: "send", receiver_id: 332, content: "hi", client_id: "h1" });
+    await b.next((f) => f.type === "message");
+    // Recorded online before it leaves, or the two changes would merge into none.
+    await eventually(async () => (await suite().server.app.chat.presence.statuses(332))[0]?.status === "online");
+    await b.close();
+    // Contacts now: the watcher hears of 332 going offline.
+    await watcher.next((f) => f.type === "status_update" && f.user_id === 332 && f.status === "offline");
+    // The next contacts query fails, as one would while the database is briefly away.
+    const repo = suite().server.app.chat.conversations.repo;
+    const real = repo.contactsOf.bind(repo);
+    let failures = 0;
+    repo.contactsOf = async (ids) => {
+      if (failures++ === 0) throw new Error("storage hiccup");
+      return real(ids);
+    };
+    try {
+      const before = watcher.frames.length;
+      const back = await suite().server.connect(332);
+      // Before the fix this change was dropped: the watcher saw 332 offline for good.
+      await watcher.next((f) => f.type === "status_update" && f.user_id === 332 && f.status === "online", 10_000, before);
+      expect(failures).toBeGreaterThanOrEqual(2);
+      await back.close();
+    } finally {
+      repo.contactsOf = real;
+    }
   });
 
   it("keeps a connection that answers pings, and drops one that stays silent past the idle timeout", async () => {

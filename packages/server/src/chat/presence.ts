@@ -7,6 +7,9 @@ import { Coalescer } from "./coalescer.js";
 import { PresenceThrottle } from "./presence-throttle.js";
 import { iso } from "./time.js";
 
+/** How long a presence change whose contacts could not be read waits before it is said again. */
+const RETRY_MS = 1000;
+
 export interface PresenceOptions {
   /** This node's id (a fresh one per process). */
   nodeId: string;
@@ -58,6 +61,10 @@ export class Presence {
   /** Changes the throttle let through, waiting for one query of their contacts. */
   private said: StatusChange[] = [];
   private publishing: Promise<void> | undefined;
+  /** Changes whose contacts query failed, said again after RETRY_MS. */
+  private retryBatch: StatusChange[] | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private leaving = false;
 
   constructor(
     private readonly repo: PresenceRepo,
@@ -102,6 +109,8 @@ export class Presence {
    * told, then the node's row goes. Called before the broker closes.
    */
   async leave(): Promise<void> {
+    this.leaving = true;
+    clearTimeout(this.retry);
     clearInterval(this.timer);
     await this.beating;
     await this.writes.drain();
@@ -183,14 +192,17 @@ export class Presence {
 
   /** Queued in this turn, published in the next: a storm's changes share one contacts query. */
   private queue(change: StatusChange): void {
+    // A newer change of the user makes a failed older one waiting for its retry moot.
+    if (this.retryBatch) this.retryBatch = this.retryBatch.filter((c) => c.userId !== change.userId);
     this.said.push(change);
     this.publishing ??= Promise.resolve().then(() => this.publishSaid());
   }
 
   private async publishSaid(): Promise<void> {
+    let batch: StatusChange[] = [];
     try {
       while (this.said.length > 0) {
-        const batch = this.said.splice(0);
+        batch = this.said.splice(0);
         const contacts = await this.conversations.contactsOf([...new Set(batch.map((c) => c.userId))]);
         for (const c of batch) {
           const to = contacts.get(c.userId) ?? [];
@@ -207,8 +219,31 @@ export class Presence {
       }
     } catch (err) {
       this.onError(err);
+      this.sayAgainLater(batch);
     } finally {
       this.publishing = undefined;
+      // Changes queued while a failed query ran would otherwise wait for an unrelated change.
+      if (this.said.length > 0) this.publishing = Promise.resolve().then(() => this.publishSaid());
     }
+  }
+
+  /**
+   * The contacts query failed (storage away): the batch is said again a second later, so the
+   * last state still reaches the contacts, unless a newer change of the user comes first.
+   * Once the node is leaving nothing is retried.
+   */
+  private sayAgainLater(batch: StatusChange[]): void {
+    if (this.leaving || batch.length === 0) return;
+    clearTimeout(this.retry);
+    const waiting = new Map([...(this.retryBatch ?? []), ...batch].map((c) => [c.userId, c]));
+    this.retryBatch = [...waiting.values()];
+    this.retry = setTimeout(() => {
+      const again = this.retryBatch ?? [];
+      this.retryBatch = undefined;
+      if (this.leaving || again.length === 0) return;
+      this.said.unshift(...again);
+      this.publishing ??= Promise.resolve().then(() => this.publishSaid());
+    }, RETRY_MS);
+    this.retry.unref();
   }
 }
