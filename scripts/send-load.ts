@@ -41,13 +41,17 @@ const progress = (s: string) => process.stderr.write(`${s}\n`);
 
 async function startServer(kind: string): Promise<{ url: string; secret: string; stop: () => Promise<void> }> {
   const secret = "load-test-secret-load-test-secret-0123";
-  // Every client connects from 127.0.0.1: a burst of handshakes must not meet the per-address HTTP limit.
+  // A flood on purpose, every client from 127.0.0.1: the abuse limits would refuse most of it.
   const env: Record<string, string> = {
     PORT: "0",
     HOST: "127.0.0.1",
     JWT_SECRET: secret,
     LOG_LEVEL: "warn",
     LOG_FORMAT: "json",
+    RATE_MESSAGES_PER_SECOND: "0",
+    RATE_FRAMES_PER_SECOND: "0",
+    MAX_CONNECTIONS_PER_USER: "0",
+    MAX_CONNECTIONS_PER_IP: "0",
     MAX_HTTP_CONNECTIONS_PER_IP: "0",
   };
   const cleanups: (() => Promise<void> | void)[] = [];

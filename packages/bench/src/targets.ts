@@ -52,6 +52,9 @@ export async function startTarget(name: TargetName): Promise<Target> {
     MAX_CONNECTIONS_PER_USER: "0",
     MAX_CONNECTIONS_PER_IP: "0",
     MAX_HTTP_CONNECTIONS_PER_IP: "0",
+    RATE_ACTIONS_PER_MINUTE: "0",
+    RATE_GROUPS_PER_HOUR: "0",
+    RATE_MEMBER_ADDS_PER_HOUR: "0",
   };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;
