@@ -2,6 +2,7 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { expect, it } from "vitest";
 import { describeEachDialect } from "./helpers/dialects.js";
 import { TEST_SECRET, useSuite } from "./helpers/server.js";
+import { eventually } from "./helpers/wait.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
 const key = new TextEncoder().encode(TEST_SECRET);
@@ -160,7 +161,8 @@ describeEachDialect("auth", (dialect) => {
     );
     await viaProtocol.close();
     await viaQuery.close();
-    await new Promise((r) => setTimeout(r, 50));
+    // Both sockets' close lines are written once the server has seen them go.
+    await eventually(() => logLines.filter((l) => l.includes('"ws close"')).length >= 2, 5000, "the close lines");
     expect(logLines.length).toBeGreaterThan(3);
     expect(logLines.some((l) => l.includes("[redacted]"))).toBe(true);
     for (const line of logLines) expect(line).not.toContain(token.split(".")[2]);

@@ -7,6 +7,7 @@ import { TokenService } from "../src/auth/tokens.js";
 import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
 import { exited, runCli, waitForOutput } from "./helpers/process.js";
 import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
+import { eventually } from "./helpers/wait.js";
 import { TestSocket } from "./helpers/ws-client.js";
 
 describeEachDialect("restart", (dialect) => {
@@ -120,8 +121,8 @@ describe("the chatapp process", () => {
       });
       return (await res.json()) as any[];
     };
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await status(port as string))[0].status).toBe("online");
+    // Presence changes are written spaced apart: wait for this one rather than a fixed time.
+    await eventually(async () => (await status(port as string))[0]?.status === "online", 5000, "user 31 online");
     const killed = exited(first);
     first.kill("SIGKILL");
     await killed;
