@@ -1,5 +1,6 @@
 import {
   type AnyServerFrame,
+  CLOSE,
   type Conversation,
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
@@ -192,7 +193,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.epoch++;
     clearTimeout(this.readyTimer);
     if (ws) {
-      ws.close(1000, "client closed");
+      ws.close(CLOSE.NORMAL, "client closed");
       // A peer that does not answer the closing handshake must not keep the process alive.
       if (ws.terminate) {
         const terminate = ws.terminate.bind(ws);
@@ -282,7 +283,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const ws = this.ws;
     if (!ws) return;
     if (ws.terminate) ws.terminate();
-    else ws.close(4000, "dropped by the client");
+    else ws.close(CLOSE.CLIENT_DROPPED, "dropped by the client");
   }
 
   // --- connection ---------------------------------------------------------------------
@@ -359,7 +360,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       // at once must not be hammered.
       if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
       this.readyAt = 0;
-      if ((event.code === 1012 || event.code === 4001) && this.attempt === 0) {
+      if ((event.code === CLOSE.RESTART || event.code === CLOSE.TOKEN_EXPIRED) && this.attempt === 0) {
         // Restarting server, or expired token (the provider is asked again): back at once,
         // spread over a moment so a whole node's clients do not land together.
         this.attempt = 1;
@@ -405,7 +406,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     clearTimeout(this.readyTimer);
     if (ws) {
       if (ws.terminate) ws.terminate();
-      else ws.close(4000, "no answer from the server");
+      else ws.close(CLOSE.CLIENT_DROPPED, "no answer from the server");
     }
     this.scheduleReconnect(epoch);
   }

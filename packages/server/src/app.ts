@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { CLOSE } from "@chatapp/protocol";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -175,7 +176,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     },
     close() {
       closing ??= (async () => {
-        await gateway.shutdown(1012);
+        await gateway.shutdown(CLOSE.RESTART);
         unwatch();
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());

@@ -1,24 +1,29 @@
-import type { ErrorCode } from "@chatapp/protocol";
+import { type ErrorCode, REFUSALS, type RefusalName } from "@chatapp/protocol";
 import { isConnectionError } from "../store/dialect.js";
 import { ClientIdConflictError, StorageUnavailableError } from "../store/message-writer.js";
 
 /**
- * A refusal the client should hear about: `code` from the protocol's catalogue. On the
- * socket `socketCode` is used when set (a conversation you are not in is `not_found` over
- * HTTP and `forbidden` on the socket; neither says whether it exists).
+ * A refusal the client should hear about, named from the protocol's catalogue (REFUSALS):
+ * `code` is what HTTP answers, `socketCode` what an `error` frame says (a conversation you
+ * are not in is `not_found` over HTTP and `forbidden` on the socket; neither says whether it
+ * exists). Without a message, the catalogue's default is used.
  */
 export class ChatError extends Error {
+  readonly code: ErrorCode;
+  readonly socketCode: ErrorCode;
+
   constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly socketCode?: ErrorCode,
+    readonly refusal: RefusalName,
+    message: string = REFUSALS[refusal].message,
   ) {
     super(message);
     this.name = "ChatError";
+    this.code = REFUSALS[refusal].code;
+    this.socketCode = REFUSALS[refusal].socket;
   }
 
   static noConversation(): ChatError {
-    return new ChatError("not_found", "no such conversation, or you are not a member", "forbidden");
+    return new ChatError("no_conversation");
   }
 
   /** Over a rate limit: the client may try again after `retryAfterMs`. */
@@ -32,7 +37,7 @@ export class ChatError extends Error {
   retryAfterMs: number | undefined;
 
   static unavailable(): ChatError {
-    return new ChatError("unavailable", "storage is unavailable: nothing was stored, retry later");
+    return new ChatError("unavailable");
   }
 }
 

@@ -1,3 +1,4 @@
+import { CLOSE } from "@chatapp/protocol";
 import type { WebSocket } from "ws";
 import type { BrokerEvent } from "../broker/broker.js";
 import type { SendOrder } from "../chat/messaging.js";
@@ -220,7 +221,7 @@ export class Connection {
   private closeSlow(): void {
     this.letGo();
     if (!this.open) return;
-    this.close(1013, "slow consumer: reconnect and fetch what you missed");
+    this.close(CLOSE.SLOW_CONSUMER, "slow consumer: reconnect and fetch what you missed");
     // A reader this far behind will not read the close frame soon either: its unsent data
     // is let go after a short grace instead of ws's 30 s closing timeout.
     setTimeout(() => this.ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();

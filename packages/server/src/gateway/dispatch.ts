@@ -58,8 +58,7 @@ export async function dispatch(
     }
   } catch (err) {
     if (err instanceof ChatError) {
-      const code = err.socketCode ?? (err.code === "invalid_request" ? "invalid_frame" : err.code);
-      conn.send(errorFrame(code, err.message, clientId, err.retryAfterMs));
+      conn.send(errorFrame(err.socketCode, err.message, clientId, err.retryAfterMs));
       if (err.code === "rate_limited") onRateLimited(err.retryAfterMs ?? 0);
     } else {
       log.error({ err, userId: conn.userId, frame: frame.type }, "frame failed");

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { CLOSE } from "@chatapp/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { Broker, BrokerEvent } from "../broker/broker.js";
@@ -104,7 +105,7 @@ export class Gateway {
       this.config.drainTimeoutMs,
     );
     if (this.closing) {
-      conn.close(1012, "server restarting");
+      conn.close(CLOSE.RESTART, "server restarting");
       return;
     }
     conn.tokenExpiresAt = meta.tokenExpiresAt ?? Number.POSITIVE_INFINITY;
@@ -155,7 +156,7 @@ export class Gateway {
    * Stops taking sockets and closes every one with `code` (1012: clients reconnect, to
    * another node if there is one). Resolves when all are closed, or after `graceMs`.
    */
-  async shutdown(code = 1012, graceMs = 2000): Promise<number[]> {
+  async shutdown(code: number = CLOSE.RESTART, graceMs = 2000): Promise<number[]> {
     this.closing = true;
     clearInterval(this.heartbeat);
     const users = this.registry.userIds();
@@ -198,7 +199,7 @@ export class Gateway {
     }
     if (++conn.refusals > ABUSE_LIMIT) {
       this.log.warn({ conn: conn.id, userId: conn.userId }, "ws closed for going on over its rate limit (1008)");
-      conn.close(1008, "rate limit exceeded again and again");
+      conn.close(CLOSE.POLICY, "rate limit exceeded again and again");
     }
   }
 
@@ -207,7 +208,7 @@ export class Gateway {
     if (this.closing || this.registry.size === 0) return;
     const sockets = [...this.registry.all()];
     this.log.warn({ connections: sockets.length }, "cluster link restored: closing sockets so clients resume");
-    for (const c of sockets) c.close(1012, "resync: reconnect and resume");
+    for (const c of sockets) c.close(CLOSE.RESTART, "resync: reconnect and resume");
   }
 
   private route(event: BrokerEvent): void {
@@ -235,7 +236,7 @@ export class Gateway {
       if (now >= conn.tokenExpiresAt) {
         // The SDK asks for a fresh token and reconnects.
         this.log.info({ conn: conn.id, userId: conn.userId }, "ws token expired: closed with 4001");
-        conn.close(4001, "token expired");
+        conn.close(CLOSE.TOKEN_EXPIRED, "token expired");
       } else if (now - conn.lastActivity >= this.config.idleTimeoutMs) {
         this.log.info({ conn: conn.id, userId: conn.userId }, "ws idle: terminated");
         conn.ws.terminate();
