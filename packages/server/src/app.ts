@@ -7,13 +7,14 @@ import { TokenService } from "./auth/tokens.js";
 import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
+import { Accounts } from "./chat/accounts.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { throttledErrorLog } from "./chat/throttled-log.js";
 import type { Config } from "./config.js";
 import { Gateway } from "./gateway/gateway.js";
-import { registerWebSocketRoute } from "./gateway/ws-route.js";
 import { requireUser } from "./http/auth-guard.js";
 import { authLimits } from "./http/auth-limits.js";
+import { authenticator } from "./http/authenticate.js";
 import { limitConnectionsPerAddress } from "./http/connection-limit.js";
 import { installCors } from "./http/cors.js";
 import { installErrorHandling } from "./http/errors.js";
@@ -29,6 +30,7 @@ import { metricsRoutes } from "./http/routes/metrics.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
 import { webUiRoutes } from "./http/routes/web-ui.js";
+import { registerWebSocketRoute } from "./http/routes/ws.js";
 import { installSecurityHeaders } from "./http/security-headers.js";
 import { installValidation } from "./http/validation.js";
 import { createLogger } from "./logger.js";
@@ -142,8 +144,9 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
-  const guard = requireUser(tokens, chat.directory);
-  await registerWebSocketRoute(app, { gateway, tokens, directory: chat.directory, config });
+  const authenticate = authenticator(tokens, chat.directory);
+  const guard = requireUser(authenticate);
+  await registerWebSocketRoute(app, { gateway, authenticate, config });
   healthRoutes(app, { store, broker });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
@@ -152,7 +155,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { users: chat.users, tokens, guard, limits });
+  authRoutes(app, { accounts: new Accounts(chat.users, tokens), guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { bearerToken, InvalidTokenError, type TokenService } from "../auth/tokens.js";
-import type { UserDirectory } from "../chat/user-directory.js";
-import { sendError } from "./errors.js";
+import { bearerToken } from "../auth/tokens.js";
+import type { Authenticator } from "./authenticate.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -15,15 +14,8 @@ declare module "fastify" {
 }
 
 /** preHandler for routes that need `Authorization: Bearer <jwt>`; provisions unknown users. */
-export function requireUser(tokens: TokenService, directory: UserDirectory) {
+export function requireUser(authenticate: Authenticator) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      const { userId } = await tokens.verify(bearerToken(request.headers.authorization));
-      await directory.provision(userId);
-      request.userId = userId;
-    } catch (err) {
-      if (err instanceof InvalidTokenError) return sendError(reply, "unauthorized", err.message);
-      throw err;
-    }
+    await authenticate(request, reply, bearerToken(request.headers.authorization));
   };
 }

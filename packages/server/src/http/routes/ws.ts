@@ -1,10 +1,10 @@
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { bearerToken, InvalidTokenError, type TokenService } from "../auth/tokens.js";
-import type { UserDirectory } from "../chat/user-directory.js";
-import type { Config } from "../config.js";
-import { sendError } from "../http/errors.js";
-import type { Gateway } from "./gateway.js";
+import { bearerToken } from "../../auth/tokens.js";
+import type { Config } from "../../config.js";
+import type { Gateway } from "../../gateway/gateway.js";
+import type { Authenticator } from "../authenticate.js";
+import { sendError } from "../errors.js";
 
 export const SUBPROTOCOL = "chatapp.v1";
 const WS_PATH = "/ws";
@@ -38,9 +38,9 @@ function originAllowed(origin: string | undefined, host: string | undefined, all
 
 export async function registerWebSocketRoute(
   app: FastifyInstance,
-  deps: { gateway: Gateway; tokens: TokenService; directory: UserDirectory; config: Config },
+  deps: { gateway: Gateway; authenticate: Authenticator; config: Config },
 ): Promise<void> {
-  const { gateway, tokens, directory, config } = deps;
+  const { gateway, authenticate: authenticateUser, config } = deps;
   await app.register(websocket, {
     options: {
       maxPayload: config.ws.maxPayloadBytes,
@@ -66,24 +66,16 @@ export async function registerWebSocketRoute(
     if (!originAllowed(request.headers.origin, request.headers.host, config.allowedOrigins)) {
       return sendError(reply, "forbidden", "origin not allowed");
     }
-    try {
-      const { userId, expiresAt } = await tokens.verify(tokenOf(request));
+    return authenticateUser(request, reply, tokenOf(request), (userId) => {
       // Only an upgrade takes a place: a plain GET /ws is answered 400 and must not hold one.
-      if (request.ws) {
-        const place = gateway.reserve(userId, request.ip);
-        if (typeof place === "string") return sendError(reply, "rate_limited", place);
-        // Given back when the socket closes (the upgraded socket is the same TCP socket).
-        request.releasePlace = place;
-        request.raw.socket.once("close", place);
-      }
-      await directory.provision(userId);
-      request.userId = userId;
-      request.tokenExpiresAt = expiresAt;
-    } catch (err) {
-      request.releasePlace?.();
-      if (err instanceof InvalidTokenError) return sendError(reply, "unauthorized", err.message);
-      throw err;
-    }
+      if (!request.ws) return undefined;
+      const place = gateway.reserve(userId, request.ip);
+      if (typeof place === "string") return sendError(reply, "rate_limited", place);
+      // Given back when the socket closes (the upgraded socket is the same TCP socket).
+      request.releasePlace = place;
+      request.raw.socket.once("close", place);
+      return undefined;
+    });
   };
 
   app.route({

@@ -1,0 +1,50 @@
+import { type AuthResponse, MIN_PASSWORD_CHARS, USERNAME_PATTERN, type User } from "@chatapp/protocol";
+import { hashPassword, verifyPassword } from "../auth/passwords.js";
+import type { TokenService } from "../auth/tokens.js";
+import type { UsersRepo } from "../store/users-repo.js";
+import { ChatError } from "./errors.js";
+
+const usernameRe = new RegExp(USERNAME_PATTERN);
+
+/**
+ * Local accounts: the username and password rules, password hashing, and the tokens this
+ * server signs for them. HTTP routes only translate to and from it.
+ */
+export class Accounts {
+  constructor(
+    private readonly users: UsersRepo,
+    private readonly tokens: TokenService,
+  ) {}
+
+  /** Creates an account and signs its first token; `conflict` when the username is taken. */
+  async register(input: { username: string; password: string; displayName?: string | undefined }): Promise<AuthResponse> {
+    // Usernames are unique ignoring case: they are stored lower-case.
+    const username = input.username.trim().toLowerCase();
+    if (!usernameRe.test(username)) {
+      throw new ChatError("invalid_request", "username must be 3 to 32 characters of a-z, 0-9, '_', '.' or '-'");
+    }
+    if ([...input.password].length < MIN_PASSWORD_CHARS) {
+      throw new ChatError("invalid_request", `password must be at least ${MIN_PASSWORD_CHARS} characters`);
+    }
+    const displayName = input.displayName?.trim() || username;
+    const user = await this.users.create({ username, displayName, passwordHash: await hashPassword(input.password) });
+    if (!user) throw new ChatError("conflict", "username is taken");
+    return { token: await this.tokens.sign(user.id), user };
+  }
+
+  /**
+   * A token for the right password; undefined for a wrong one or an unknown user (the same
+   * work is done for both: argon2 runs against a dummy hash when the user does not exist).
+   */
+  async login(usernameGiven: string, password: string): Promise<AuthResponse | undefined> {
+    const found = await this.users.findCredentials(usernameGiven.trim().toLowerCase());
+    if (!(await verifyPassword(found?.password_hash, password)) || !found) return undefined;
+    const user = { id: found.id, username: found.username, display_name: found.display_name };
+    return { token: await this.tokens.sign(user.id), user };
+  }
+
+  /** The user as others see them; one known only by id (provisioned from a token) has no names. */
+  async profile(userId: number): Promise<User> {
+    return (await this.users.findById(userId)) ?? { id: userId, username: null, display_name: null };
+  }
+}
