@@ -87,7 +87,10 @@ export interface ChatClientEvents extends Record<string, unknown> {
   member_left: MemberLeftFrame;
   conversation_updated: ConversationUpdatedFrame;
   state: ConnectionState;
-  /** Something the server refused that no promise was waiting for (a `read` of a conversation one left, …). */
+  /**
+   * Something the server refused that no promise was waiting for (a `read` of a conversation
+   * one left, …), and an AuthError whenever the token is refused, by the socket or over HTTP.
+   */
   error: ChatClientError;
 }
 
@@ -102,7 +105,8 @@ const STABLE_MS = 5000;
  */
 export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly WS: WebSocketConstructor;
-  private readonly http: HttpApi;
+  /** Every HTTP endpoint, with this client's token (the directory, conversations, edits, search). */
+  readonly api: HttpApi;
   private readonly backoff: BackoffOptions;
   private readonly queue: SendQueue<SendAck>;
   private readonly lanes = new Lanes();
@@ -131,11 +135,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (!WS) throw new Error("no WebSocket implementation: pass options.WebSocket (in Node, import the client's Node entry)");
     this.WS = WS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.http = new HttpApi(
+    this.api = new HttpApi(
       options.httpUrl ?? httpBase(options.url),
       async () => this.currentToken ?? this.refreshToken(),
       () => this.refreshToken(),
       options.fetch,
+      undefined,
+      // A token refused over HTTP ends the session as one refused by the socket does.
+      (err) => this.emit("error", err),
     );
     this.queue = new SendQueue<SendAck>({
       timeoutMs: options.sendTimeoutMs ?? 60_000,
@@ -262,12 +269,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   history(conversationId: number, options: { before?: number; limit?: number } = {}): Promise<ConversationMessagesResponse> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
-    return this.http.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+    return this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
   }
 
   /** The user's conversations, most recently active first. */
   conversations(options: { limit?: number } = {}): Promise<Conversation[]> {
-    return this.http.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
+    return this.api.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
   }
 
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
@@ -375,7 +382,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private async checkToken(epoch: number): Promise<void> {
     try {
-      await this.http.get("/api/me");
+      await this.api.get("/api/me");
     } catch (err) {
       if (err instanceof AuthError) {
         if (epoch === this.epoch) this.stop(err);
@@ -623,7 +630,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       try {
         while (stream.hasGap && current()) {
           const after = stream.lastSeq;
-          const page = await this.http.get<ConversationMessagesResponse>(
+          const page = await this.api.get<ConversationMessagesResponse>(
             `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
           );
           stream.fetchFailures = 0;

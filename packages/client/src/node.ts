@@ -19,3 +19,4 @@ export type {
   WebSocketLike,
 } from "./client.js";
 export { AuthError, ChatClientError } from "./errors.js";
+export { authenticate, type Credentials, HttpApi } from "./http-api.js";

@@ -1,4 +1,4 @@
-import { AuthError, ChatClient, type ConnectionState } from "@chatapp/client";
+import { AuthError, ChatClient, type ConnectionState, type HttpApi } from "@chatapp/client";
 import type {
   Conversation,
   MemberLeftFrame,
@@ -8,7 +8,6 @@ import type {
   StatusUpdateFrame,
   TypingEventFrame,
 } from "@chatapp/protocol";
-import { ChatApi } from "../api/chat-api.js";
 import type { Session } from "../auth/session-storage.js";
 import {
   type ChatState,
@@ -39,7 +38,8 @@ const EXPIRED = "Your session has expired. Please log in again.";
  */
 export class ChatSession {
   readonly store: Store<ChatState>;
-  readonly api: ChatApi;
+  /** The HTTP API through the SDK; a refused token ends the session through the client's `error` event. */
+  readonly api: HttpApi;
   readonly outbox: Outbox;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
@@ -60,7 +60,6 @@ export class ChatSession {
     private readonly onEnded: (notice?: string) => void,
   ) {
     this.store = new Store(initialState(session.user));
-    this.api = new ChatApi(session.token, () => this.end(EXPIRED));
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
       token: () => session.token,
@@ -68,6 +67,7 @@ export class ChatSession {
       sendTimeoutMs: 0,
       backoff: { initialMs: 250, maxMs: 10_000 },
     });
+    this.api = this.client.api;
     this.outbox = new Outbox(this.client, this.store);
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);

@@ -1,5 +1,5 @@
+import type { HttpApi } from "@chatapp/client";
 import type { User } from "@chatapp/protocol";
-import type { ChatApi } from "../api/chat-api.js";
 import { type ChatState, withEntry } from "./chat-state.js";
 import type { Store } from "./store.js";
 
@@ -12,7 +12,7 @@ export class UserNames {
   private readonly inFlight = new Set<number>();
 
   constructor(
-    private readonly api: ChatApi,
+    private readonly api: HttpApi,
     private readonly store: Store<ChatState>,
   ) {}
 

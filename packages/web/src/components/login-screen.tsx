@@ -1,5 +1,5 @@
+import { authenticate, ChatClientError } from "@chatapp/client";
 import { type FormEvent, useId, useState } from "react";
-import { authenticate } from "../api/auth.js";
 import type { Session } from "../auth/session-storage.js";
 
 type Mode = "login" | "register";
@@ -25,7 +25,14 @@ export function LoginScreen({ notice, onAuthenticated }: { notice?: string | und
       });
       onAuthenticated({ token, user });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      const unreachable = err instanceof ChatClientError && err.code === "network";
+      setError(
+        unreachable
+          ? "The server cannot be reached. Check your connection and try again."
+          : err instanceof Error
+            ? err.message
+            : String(err),
+      );
       setBusy(false);
     }
   }
