@@ -1,5 +1,5 @@
 import { type ErrorCode, REFUSALS, type RefusalName } from "@chatapp/protocol";
-import { isConnectionError } from "../store/dialect.js";
+import { isConnectionError } from "../store/dialects/index.js";
 import { ClientIdConflictError, StorageUnavailableError } from "../store/message-writer.js";
 
 /**

@@ -372,6 +372,6 @@ export class ConversationsRepo {
   /** Moves cursors forward, never back. Returns the rows that moved, as stored afterwards. */
   advanceCursors(moves: CursorMove[]): Promise<CursorRow[]> {
     if (moves.length === 0) return Promise.resolve([]);
-    return advanceCursors(this.store.db, this.store.adapter.name, moves);
+    return advanceCursors(this.store.db, this.store.adapter, moves);
   }
 }

@@ -1,6 +1,6 @@
 import type { SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
-import type { DialectAdapter } from "./dialect.js";
+import type { DialectAdapter } from "./dialects/index.js";
 import type { Database, MessageRow } from "./schema.js";
 
 /**

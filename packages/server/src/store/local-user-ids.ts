@@ -1,6 +1,6 @@
 import { MAX_USER_ID } from "@chatapp/protocol";
 import type { Kysely, Transaction } from "kysely";
-import type { DialectAdapter } from "./dialect.js";
+import type { DialectAdapter } from "./dialects/index.js";
 import type { Database } from "./schema.js";
 
 /**

@@ -1,6 +1,6 @@
 import type { SystemInfo } from "@chatapp/protocol";
 import type { Store } from "./database.js";
-import { isConnectionError } from "./dialect.js";
+import { isConnectionError } from "./dialects/index.js";
 import { type BatchResult, idemKey, type MessageDraft } from "./insert-batch.js";
 
 export interface NewMessage<Meta = unknown> extends MessageDraft {

@@ -1,5 +1,5 @@
 import { type CreateTableBuilder, type Kysely, type Migration, sql } from "kysely";
-import type { DialectName } from "../dialect.js";
+import type { DialectName } from "../dialects/index.js";
 
 /** Users, presence, conversations (direct and group), members with cursors, messages. */
 export function initialMigration(dialect: DialectName): Migration {

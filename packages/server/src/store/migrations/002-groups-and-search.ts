@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, sql } from "kysely";
-import type { DialectName } from "../dialect.js";
+import type { DialectName } from "../dialects/index.js";
 import { searchName } from "../search-name.js";
 
 /**

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, sql } from "kysely";
-import type { DialectName } from "../dialect.js";
+import type { DialectName } from "../dialects/index.js";
 
 /**
  * SQLite: new messages are added to the FTS5 index by the message writer, one statement per

@@ -1,6 +1,6 @@
 import { MAX_USER_ID } from "@chatapp/protocol";
 import { type CreateTableBuilder, type Kysely, type Migration, sql } from "kysely";
-import type { DialectName } from "../dialect.js";
+import type { DialectName } from "../dialects/index.js";
 
 /**
  * Where local registrations take their ids from: a one-row counter of their own, which ids

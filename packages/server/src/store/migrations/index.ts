@@ -1,5 +1,5 @@
 import type { Migration } from "kysely";
-import type { DialectName } from "../dialect.js";
+import type { DialectName } from "../dialects/index.js";
 import { initialMigration } from "./001-initial.js";
 import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
