@@ -1,5 +1,5 @@
+import { BoundedMap } from "../lib/bounded-map.js";
 import type { ConversationInfo, ConversationsRepo } from "../store/conversations-repo.js";
-import { BoundedMap } from "./bounded-map.js";
 
 /**
  * Conversation kind and member ids, cached for the send path (membership check and

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Broker } from "../broker/broker.js";
+import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
@@ -16,7 +17,6 @@ import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
 import { type Delivery, Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
-import { RateLimiter } from "./rate-limiter.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
 import { Typing } from "./typing.js";
