@@ -1,5 +1,5 @@
+import { RateLimiter } from "../lib/rate-limiter.js";
 import { ChatError } from "./errors.js";
-import { RateLimiter } from "./rate-limiter.js";
 
 export interface ActionBudgetOptions {
   /** Edits, deletes, renames and membership changes a user may make per minute, and how many may be saved up. */

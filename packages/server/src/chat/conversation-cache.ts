@@ -1,5 +1,5 @@
+import { BoundedMap } from "../lib/bounded-map.js";
 import type { ConversationInfo, ConversationsRepo } from "../store/conversations-repo.js";
-import { BoundedMap } from "./bounded-map.js";
 
 /**
  * Conversation kind and member ids, cached for the send path (membership check and
@@ -15,10 +15,14 @@ export class ConversationCache {
    */
   private readonly versions = new BoundedMap<number, number>(50_000);
 
-  /** Called when this node changed a conversation (the cluster tells the other nodes). */
-  onChanged: (conversationId: number) => void = () => {};
-
-  constructor(readonly repo: ConversationsRepo) {}
+  /**
+   * @param onChanged called when this node changed a conversation (the cluster tells the
+   *   other nodes); given here, not assigned later, so no change can slip out unannounced.
+   */
+  constructor(
+    readonly repo: ConversationsRepo,
+    private readonly onChanged: (conversationId: number) => void = () => {},
+  ) {}
 
   /** Another node changed the conversation: the next use reads it again. */
   invalidate(id: number): void {

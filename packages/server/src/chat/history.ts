@@ -1,4 +1,5 @@
 import type { Conversation, ConversationMessagesResponse, Message } from "@chatapp/protocol";
+import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
 import type { PresenceRepo } from "../store/presence-repo.js";
@@ -7,7 +8,6 @@ import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
 import type { Receipts } from "./receipts.js";
-import { iso } from "./time.js";
 
 /** Reading: history pages, the (seed) history endpoint and the conversation list. */
 export class History {

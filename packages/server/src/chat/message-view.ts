@@ -1,6 +1,6 @@
 import type { Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
+import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
-import { iso } from "./time.js";
 
 export interface MessageFields {
   id: number;

@@ -1,11 +1,11 @@
 import { isWellFormedText, LIMITS, type Message, type SystemInfo } from "@chatapp/protocol";
 import { MAX_TOKEN_USER_ID } from "../auth/tokens.js";
 import type { Broker } from "../broker/broker.js";
+import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-writer.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { receiverOf, toWireMessage } from "./message-view.js";
-import type { RateLimiter } from "./rate-limiter.js";
 import type { UserDirectory } from "./user-directory.js";
 
 /**

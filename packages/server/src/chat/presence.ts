@@ -1,11 +1,11 @@
 import type { StatusUpdateFrame, UserStatus } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
+import { Coalescer } from "../lib/coalescer.js";
+import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { LocalChange, NodePresenceRepo, StatusChange } from "../store/node-presence-repo.js";
 import type { PresenceRepo } from "../store/presence-repo.js";
-import { Coalescer } from "./coalescer.js";
 import { PresenceThrottle } from "./presence-throttle.js";
-import { iso } from "./time.js";
 
 /** How long a presence change whose contacts could not be read waits before it is said again. */
 const RETRY_MS = 1000;

@@ -1,8 +1,8 @@
 import type { ReceiptFrame } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
+import { Coalescer } from "../lib/coalescer.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { CursorMove } from "../store/cursor-moves.js";
-import { Coalescer } from "./coalescer.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 

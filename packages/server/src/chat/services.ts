@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Broker } from "../broker/broker.js";
+import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
@@ -16,7 +17,6 @@ import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
 import { type Delivery, Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
-import { RateLimiter } from "./rate-limiter.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
 import { Typing } from "./typing.js";
@@ -62,7 +62,10 @@ export function createChatServices(
   const messages = new MessagesRepo(store);
   const presenceRepo = new PresenceRepo(store);
   const directory = new UserDirectory(users);
-  const conversations = new ConversationCache(conversationsRepo);
+  // Other nodes' caches drop a conversation this node changed, and the other way round.
+  const conversations = new ConversationCache(conversationsRepo, (conversationId) =>
+    broker.notify({ type: "conversation_changed", conversationId }),
+  );
   const writer = new MessageWriter<Delivery>(store, {
     onError: (err) => onError(err, "message batch failed"),
     commitTimeoutMs: options.commitTimeoutMs,
@@ -91,8 +94,6 @@ export function createChatServices(
     (err) => onError(err, "presence write failed"),
     { nodeId: randomUUID(), heartbeatMs: 10_000, nodeTimeoutMs: 25_000, ...options.presence },
   );
-  // Other nodes' caches drop a conversation this node changed, and the other way round.
-  conversations.onChanged = (conversationId) => broker.notify({ type: "conversation_changed", conversationId });
   broker.onNotice((notice) => {
     if (notice.type === "conversation_changed") conversations.invalidate(notice.conversationId);
   });

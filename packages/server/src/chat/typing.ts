@@ -1,6 +1,6 @@
 import type { TypingEventFrame } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
-import { BoundedMap } from "./bounded-map.js";
+import { BoundedMap } from "../lib/bounded-map.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 

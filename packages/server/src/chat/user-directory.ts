@@ -1,6 +1,6 @@
+import { BoundedMap } from "../lib/bounded-map.js";
+import { Coalescer } from "../lib/coalescer.js";
 import type { UsersRepo } from "../store/users-repo.js";
-import { BoundedMap } from "./bounded-map.js";
-import { Coalescer } from "./coalescer.js";
 
 /**
  * Which user ids exist, cached: every authenticated request provisions its user (tokens
