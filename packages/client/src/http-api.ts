@@ -74,13 +74,7 @@ export class HttpApi {
     let res = await this.send(method, path, body, await this.token());
     // A token may have expired since the socket connected: ask for a new one once.
     if (res.status === 401) res = await this.send(method, path, body, await this.refresh());
-    let parsed: unknown;
-    try {
-      const text = await res.text();
-      parsed = text ? (JSON.parse(text) as unknown) : undefined;
-    } catch {
-      throw new ChatClientError("unavailable", `unexpected answer from the server (HTTP ${res.status})`, res.status);
-    }
+    const parsed = await bodyOf(res);
     if (res.ok) return parsed as T;
     if (res.status === 401) {
       const err = new AuthError();
@@ -122,13 +116,7 @@ export async function authenticate(
     undefined,
     options.timeoutMs ?? 15_000,
   );
-  let parsed: unknown;
-  try {
-    const text = await res.text();
-    parsed = text ? (JSON.parse(text) as unknown) : undefined;
-  } catch {
-    throw new ChatClientError("unavailable", `unexpected answer from the server (HTTP ${res.status})`, res.status);
-  }
+  const parsed = await bodyOf(res);
   if (res.ok) return parsed as AuthResponse;
   throw errorOf(res, parsed);
 }
@@ -153,6 +141,16 @@ async function fetchJson(
     });
   } catch (err) {
     throw new ChatClientError("network", `request failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The answer's JSON body (undefined when empty); one that is not JSON is `unavailable`. */
+async function bodyOf(res: Response): Promise<unknown> {
+  try {
+    const text = await res.text();
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    throw new ChatClientError("unavailable", `unexpected answer from the server (HTTP ${res.status})`, res.status);
   }
 }
 
