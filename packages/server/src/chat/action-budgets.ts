@@ -41,21 +41,21 @@ export class ActionBudgets {
 
   /** A new group with `members` other members: one creation, and that many additions. */
   createGroup(userId: number, members: number): void {
-    const now = performance.now();
-    const wait = Math.max(this.groups.retryAfterMs(userId, now), this.memberAdds.retryAfterMs(userId, now, members));
-    if (wait > 0 || !this.memberAdds.takeMany(userId, members, now)) {
-      throw ChatError.rateLimited("too many groups or members added", wait || 3_600_000);
-    }
-    this.groups.take(userId, now);
+    this.withMembers(this.groups, userId, members, "too many groups or members added");
   }
 
   /** Members added to an existing group: one change, and that many additions. */
   addMembers(userId: number, members: number): void {
+    this.withMembers(this.actions, userId, members, "too many members added");
+  }
+
+  /** One token of `budget` and `members` member additions, both or neither. */
+  private withMembers(budget: RateLimiter<number>, userId: number, members: number, what: string): void {
     const now = performance.now();
-    const wait = Math.max(this.actions.retryAfterMs(userId, now), this.memberAdds.retryAfterMs(userId, now, members));
+    const wait = Math.max(budget.retryAfterMs(userId, now), this.memberAdds.retryAfterMs(userId, now, members));
     if (wait > 0 || !this.memberAdds.takeMany(userId, members, now)) {
-      throw ChatError.rateLimited("too many members added", wait || 3_600_000);
+      throw ChatError.rateLimited(what, wait || 3_600_000);
     }
-    this.actions.take(userId, now);
+    budget.take(userId, now);
   }
 }
