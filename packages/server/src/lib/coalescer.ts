@@ -1,3 +1,15 @@
+import { GroupCommit } from "./group-commit.js";
+
+interface Settle {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface Entry<V> {
+  value: V;
+  settle: Settle[];
+}
+
 /**
  * Group commit for small writes: items are merged by key, and while one flush runs the next
  * ones gather, so a burst (thousands of users connecting) costs a few transactions, not one
@@ -9,20 +21,45 @@
  * spell goes at once, and during a burst each flush carries everything from the last gap.
  */
 export class Coalescer<K, V> {
-  private pending = new Map<K, { value: V; settle: { resolve: () => void; reject: (err: unknown) => void }[] }>();
-  private running = false;
-  private idle: (() => void)[] = [];
+  private readonly pending = new Map<K, Entry<V>>();
+  private readonly loop: GroupCommit<Map<K, Entry<V>>>;
 
   constructor(
-    private readonly flush: (items: Map<K, V>) => Promise<void>,
+    flush: (items: Map<K, V>) => Promise<void>,
     private readonly merge: (older: V, newer: V) => V = (_older, newer) => newer,
-    private readonly maxBatch = 1000,
-    private readonly spacingMs = 0,
-  ) {}
-
-  private lastFlush = Number.NEGATIVE_INFINITY;
-  /** The flush running now, settled either way. */
-  private current: Promise<void> | undefined;
+    maxBatch = 1000,
+    spacingMs = 0,
+  ) {
+    const pending = this.pending;
+    const source = {
+      get size() {
+        return pending.size;
+      },
+      take(max: number) {
+        const batch = new Map<K, Entry<V>>();
+        for (const [key, entry] of pending) {
+          if (batch.size >= max) break;
+          batch.set(key, entry);
+          pending.delete(key);
+        }
+        return batch;
+      },
+    };
+    this.loop = new GroupCommit(
+      source,
+      async (batch) => {
+        const items = new Map<K, V>();
+        for (const [key, entry] of batch) items.set(key, entry.value);
+        try {
+          await flush(items);
+          for (const entry of batch.values()) for (const s of entry.settle) s.resolve();
+        } catch (err) {
+          for (const entry of batch.values()) for (const s of entry.settle) s.reject(err);
+        }
+      },
+      { maxBatch, spacingMs },
+    );
+  }
 
   add(key: K, value: V): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -33,10 +70,7 @@ export class Coalescer<K, V> {
       } else {
         this.pending.set(key, { value, settle: [{ resolve, reject }] });
       }
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.run());
-      }
+      this.loop.kick();
     });
   }
 
@@ -47,7 +81,8 @@ export class Coalescer<K, V> {
    */
   settled(): Promise<void> {
     const waits: Promise<void>[] = [];
-    if (this.current) waits.push(this.current);
+    const current = this.loop.current;
+    if (current) waits.push(current);
     for (const entry of this.pending.values()) {
       waits.push(new Promise((resolve) => entry.settle.push({ resolve, reject: () => resolve() })));
     }
@@ -56,38 +91,6 @@ export class Coalescer<K, V> {
 
   /** Resolves when everything added so far has been flushed. */
   drain(): Promise<void> {
-    if (!this.running && this.pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
-  }
-
-  private async run(): Promise<void> {
-    while (this.pending.size > 0) {
-      const wait = this.lastFlush + this.spacingMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      this.lastFlush = performance.now();
-      const batch = new Map<K, V>();
-      const settle: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-      for (const [key, entry] of this.pending) {
-        if (batch.size >= this.maxBatch) break;
-        batch.set(key, entry.value);
-        settle.push(...entry.settle);
-        this.pending.delete(key);
-      }
-      const flushing = this.flush(batch);
-      this.current = flushing.then(
-        () => {},
-        () => {},
-      );
-      try {
-        await flushing;
-        for (const s of settle) s.resolve();
-      } catch (err) {
-        for (const s of settle) s.reject(err);
-      } finally {
-        this.current = undefined;
-      }
-    }
-    this.running = false;
-    for (const resolve of this.idle.splice(0)) resolve();
+    return this.loop.drain();
   }
 }

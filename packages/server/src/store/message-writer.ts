@@ -1,4 +1,5 @@
 import type { SystemInfo } from "@chatapp/protocol";
+import { GroupCommit } from "../lib/group-commit.js";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialects/index.js";
 import { type BatchResult, idemKey, type MessageDraft } from "./insert-batch.js";
@@ -75,17 +76,17 @@ export class CommitTimeoutError extends Error {
 }
 
 /**
- * Group commit: while one transaction is in flight, new messages queue; when it commits,
- * everything queued goes into the next one. There is no timer, so a lone message is written
- * at once, and under load each transaction (and each fsync) carries many messages.
+ * Stores messages through the group-commit loop (`lib/group-commit.ts`): while one
+ * transaction is in flight, new messages queue; when it commits, everything queued goes into
+ * the next one, so a lone message is written at once and under load each transaction (and
+ * each fsync) carries many messages.
  *
  * Each message gets the next `seq` of its conversation inside the transaction; (sender,
  * client_id) is unique, and a repeat resolves to the message stored the first time.
- * `onCommit` is called synchronously after each commit with the new messages in seq order,
- * so whoever publishes them keeps that order.
  */
 export class MessageWriter<Meta = unknown> {
-  private queue: Pending<Meta>[] = [];
+  private readonly queue: Pending<Meta>[] = [];
+  private readonly loop: GroupCommit<Pending<Meta>[]>;
   /**
    * (sender, client_id) of messages whose commit failed with the connection: the commit may
    * or may not have happened. A repeat that finds such a message stored was never acked nor
@@ -97,14 +98,25 @@ export class MessageWriter<Meta = unknown> {
    * without costing a transaction (the conflict is in the stored data and does not go away).
    */
   private readonly conflicting = new Set<string>();
-  private running = false;
-  private idle: (() => void)[] = [];
+  /**
+   * Called synchronously after each commit with the new messages in seq order, so whoever
+   * publishes them keeps that order.
+   */
   onCommit: (messages: StoredMessage<Meta>[]) => void = () => {};
 
   constructor(
     private readonly store: Store,
     private readonly options: WriterOptions = {},
-  ) {}
+  ) {
+    const queue = this.queue;
+    const source = {
+      get size() {
+        return queue.length;
+      },
+      take: (max: number) => queue.splice(0, max),
+    };
+    this.loop = new GroupCommit(source, (batch) => this.commitOrRefuse(batch), { maxBatch: options.maxBatch ?? 1000 });
+  }
 
   write(message: NewMessage<Meta>): Promise<StoredMessage<Meta>> {
     if (message.clientId !== null && this.conflicting.has(idemKey(message.senderId, message.clientId))) {
@@ -112,32 +124,17 @@ export class MessageWriter<Meta = unknown> {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      if (!this.running) {
-        this.running = true;
-        // Start on the next turn of the event loop, so that frames read in the same I/O
-        // phase share the first transaction.
-        setImmediate(() => void this.run());
-      }
+      this.loop.kick();
     });
   }
 
   /** Resolves when every message queued so far has been committed or refused. */
   drain(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return this.loop.drain();
   }
 
   get pending(): number {
     return this.queue.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch ?? 1000);
-      await this.commit(batch);
-    }
-    this.running = false;
-    for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private withTimeout<T>(work: Promise<T>): Promise<T> {
@@ -163,6 +160,22 @@ export class MessageWriter<Meta = unknown> {
       if (r.clientId === null) continue;
       // The first answer for the key settles it: stored now, or found stored from before.
       if (this.uncertain.delete(idemKey(r.senderId, r.clientId)) && r.duplicate) r.duplicate = false;
+    }
+  }
+
+  /**
+   * commit() answers every message of its batch itself; should it throw all the same (a bug,
+   * a row it cannot read), the messages not yet answered are refused rather than left waiting.
+   */
+  private async commitOrRefuse(batch: Pending<Meta>[]): Promise<void> {
+    try {
+      await this.commit(batch);
+    } catch (err) {
+      this.options.onError?.(err);
+      // The batch may have committed before the throw: a repeat is handed on as new.
+      for (const p of batch) this.markUncertain(p.message);
+      const failure = new StorageUnavailableError(err);
+      for (const p of batch) p.reject(failure);
     }
   }
 
