@@ -2,7 +2,8 @@ import { isWellFormedText, LIMITS, type Message, type SystemInfo } from "@chatap
 import { MAX_TOKEN_USER_ID } from "../auth/tokens.js";
 import type { Broker } from "../broker/broker.js";
 import type { RateLimiter } from "../lib/rate-limiter.js";
-import type { MessageWriter, NewMessage, StoredMessage } from "../store/message-writer.js";
+import type { Store } from "../store/database.js";
+import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { receiverOf, toWireMessage } from "./message-view.js";
@@ -69,21 +70,27 @@ export function validateContent(content: string): void {
  */
 export class Messaging {
   private inFlight = 0;
+  private readonly writer: MessageWriter<Delivery>;
 
   constructor(
-    private readonly writer: MessageWriter<Delivery>,
+    store: Store,
+    writerOptions: Omit<WriterOptions<Delivery>, "onCommit">,
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
     private readonly options: { provisionRecipients: boolean; limiter?: RateLimiter<number> } = { provisionRecipients: false },
   ) {
-    writer.onCommit = (results) => {
-      for (const m of results) {
-        const wire = toWireMessage(m, m.meta.receiverId, "sent");
-        m.meta.origin?.ack?.(wire, m.duplicate);
-        if (!m.duplicate) this.publish(m, wire);
-      }
-    };
+    // The writer is this service's own: it calls back into it after each commit.
+    this.writer = new MessageWriter<Delivery>(store, { ...writerOptions, onCommit: (results) => this.committed(results) });
+  }
+
+  /** Right after a commit, in seq order: ack each sender, then publish what is new. */
+  private committed(results: StoredMessage<Delivery>[]): void {
+    for (const m of results) {
+      const wire = toWireMessage(m, m.meta.receiverId, "sent");
+      m.meta.origin?.ack?.(wire, m.duplicate);
+      if (!m.duplicate) this.publish(m, wire);
+    }
   }
 
   /** Stores a message; resolves once it is committed (or was stored before, for a repeated client_id). */

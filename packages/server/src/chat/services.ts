@@ -4,7 +4,6 @@ import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
-import { MessageWriter } from "../store/message-writer.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
@@ -15,7 +14,7 @@ import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
-import { type Delivery, Messaging } from "./messaging.js";
+import { Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
@@ -66,11 +65,6 @@ export function createChatServices(
   const conversations = new ConversationCache(conversationsRepo, (conversationId) =>
     broker.notify({ type: "conversation_changed", conversationId }),
   );
-  const writer = new MessageWriter<Delivery>(store, {
-    onError: (err) => onError(err, "message batch failed"),
-    commitTimeoutMs: options.commitTimeoutMs,
-    onBatch: (size) => metrics.batch(size),
-  });
   const messageLimiter = new RateLimiter<number>(options.messagesPerSecond ?? 0, options.messagesBurst ?? 1);
   const budgets = new ActionBudgets({
     actionsPerMinute: 0,
@@ -81,7 +75,12 @@ export function createChatServices(
   });
   const sweep = setInterval(() => messageLimiter.sweep(), 10_000);
   sweep.unref();
-  const messaging = new Messaging(writer, conversations, directory, broker, {
+  const writerOptions = {
+    onError: (err: unknown) => onError(err, "message batch failed"),
+    commitTimeoutMs: options.commitTimeoutMs,
+    onBatch: (size: number) => metrics.batch(size),
+  };
+  const messaging = new Messaging(store, writerOptions, conversations, directory, broker, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
   });

@@ -35,9 +35,11 @@ describe("MessageWriter (group commit)", () => {
 
   it("commits messages sent together in one batch, with consecutive seqs per conversation", async () => {
     const batches: number[] = [];
-    const writer = new MessageWriter(store, { onBatch: (size) => batches.push(size) });
     const committed: number[] = [];
-    writer.onCommit = (ms) => committed.push(...ms.map((m) => m.seq));
+    const writer = new MessageWriter(store, {
+      onBatch: (size) => batches.push(size),
+      onCommit: (ms) => committed.push(...ms.map((m) => m.seq)),
+    });
     // (all four are new, so onCommit sees each once, in order)
     const [c1, c2] = conversations as [number, number];
     const results = await Promise.all([
@@ -69,9 +71,10 @@ describe("MessageWriter (group commit)", () => {
   });
 
   it("answers a repeated client_id, in the same batch or a later one, with the first message", async () => {
-    const writer = new MessageWriter(store);
     const committed: number[] = [];
-    writer.onCommit = (ms) => committed.push(...ms.filter((m) => !m.duplicate).map((m) => m.id));
+    const writer = new MessageWriter(store, {
+      onCommit: (ms) => committed.push(...ms.filter((m) => !m.duplicate).map((m) => m.id)),
+    });
     const c = conversations[0] as number;
     const [a, b] = await Promise.all([writer.write(msg(c, "same", "one")), writer.write(msg(c, "same", "two"))]);
     const later = await writer.write(msg(c, "same", "three"));
@@ -121,6 +124,27 @@ describe("MessageWriter isolation", () => {
 });
 
 describe("MessageWriter after a commit with an unknown outcome", () => {
+  it("refuses a batch whose bookkeeping throws, instead of leaving it waiting, and goes on", () =>
+    withStore(async (store, c) => {
+      let fail = true;
+      const published: number[] = [];
+      const writer = new MessageWriter(store, {
+        onBatch: () => {
+          if (fail) {
+            fail = false;
+            throw new Error("metrics broke");
+          }
+        },
+        onCommit: (ms) => published.push(...ms.filter((m) => !m.duplicate).map((m) => m.seq)),
+      });
+      const m = { conversationId: c, senderId: 1, clientId: "b-1", content: "x", meta: undefined };
+      await expect(writer.write(m)).rejects.toBeInstanceOf(StorageUnavailableError);
+      // Stored before the throw: the repeat is handed on as new, so it is published once.
+      await expect(writer.write(m)).resolves.toMatchObject({ seq: 1, duplicate: false });
+      await expect(writer.write({ ...m, clientId: "b-2" })).resolves.toMatchObject({ seq: 2 });
+      expect(published).toEqual([1, 2]);
+    }));
+
   it("hands a repeat of the send on as new: acked and published once", () =>
     withStore(async (store, c) => {
       // The commit goes through, but the connection drops before the answer arrives.
@@ -136,9 +160,10 @@ describe("MessageWriter after a commit with an unknown outcome", () => {
           return result;
         },
       };
-      const writer = new MessageWriter(flaky);
       const published: number[] = [];
-      writer.onCommit = (ms) => published.push(...ms.filter((m) => !m.duplicate).map((m) => m.seq));
+      const writer = new MessageWriter(flaky, {
+        onCommit: (ms) => published.push(...ms.filter((m) => !m.duplicate).map((m) => m.seq)),
+      });
       const m = { conversationId: c, senderId: 1, clientId: "u-1", content: "x", meta: undefined };
       await expect(writer.write(m)).rejects.toBeInstanceOf(StorageUnavailableError);
       const retry = await writer.write(m);

@@ -37,7 +37,12 @@ interface Pending<Meta> {
   reject: (err: Error) => void;
 }
 
-export interface WriterOptions {
+export interface WriterOptions<Meta = unknown> {
+  /**
+   * Called synchronously after each commit with the new messages in seq order, before any
+   * sender's promise resolves, so whoever publishes them keeps that order.
+   */
+  onCommit?: (messages: StoredMessage<Meta>[]) => void;
   /** Most messages in one transaction. */
   maxBatch?: number;
   /** Tries of a batch that hit a deadlock or a concurrent duplicate before it fails. */
@@ -98,15 +103,10 @@ export class MessageWriter<Meta = unknown> {
    * without costing a transaction (the conflict is in the stored data and does not go away).
    */
   private readonly conflicting = new Set<string>();
-  /**
-   * Called synchronously after each commit with the new messages in seq order, so whoever
-   * publishes them keeps that order.
-   */
-  onCommit: (messages: StoredMessage<Meta>[]) => void = () => {};
 
   constructor(
     private readonly store: Store,
-    private readonly options: WriterOptions = {},
+    private readonly options: WriterOptions<Meta> = {},
   ) {
     const queue = this.queue;
     const source = {
@@ -221,7 +221,7 @@ export class MessageWriter<Meta = unknown> {
       this.settleUncertain(results);
       this.options.onBatch?.(batch.length, performance.now() - started);
       try {
-        this.onCommit(results);
+        this.options.onCommit?.(results);
       } catch (err) {
         this.options.onError?.(err);
       }
