@@ -147,7 +147,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const authenticate = authenticator(tokens, chat.directory);
   const guard = requireUser(authenticate);
   await registerWebSocketRoute(app, { gateway, authenticate, config });
-  healthRoutes(app, { store, broker });
+  healthRoutes(app, { readiness: chat.readiness });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
   const limits = await authLimits(app, {

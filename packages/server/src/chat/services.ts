@@ -16,6 +16,7 @@ import { History } from "./history.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
+import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
 import { Typing } from "./typing.js";
@@ -35,6 +36,7 @@ export interface ChatServices {
   admin: ConversationAdmin;
   edits: MessageEdits;
   search: Search;
+  readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
 }
@@ -125,6 +127,7 @@ export function createChatServices(
     admin,
     edits,
     search,
+    readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();
       await receipts.drain();

@@ -1,7 +1,6 @@
 import { ErrorBody, HealthResponse, ReadyResponse } from "@chatapp/protocol";
 import { Type } from "@sinclair/typebox";
-import type { Broker } from "../../broker/broker.js";
-import type { Store } from "../../store/database.js";
+import type { Readiness } from "../../chat/readiness.js";
 import type { App } from "../app-types.js";
 
 const ReadyUnavailable = Type.Composite([ReadyResponse, ErrorBody]);
@@ -24,7 +23,7 @@ export const serviceDescription = {
   ],
 };
 
-export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): void {
+export function healthRoutes(app: App, deps: { readiness: Readiness }): void {
   app.get("/api", async () => serviceDescription);
 
   /** (seed) Liveness: 200 while the process serves. */
@@ -32,20 +31,15 @@ export function healthRoutes(app: App, deps: { store: Store; broker: Broker }): 
 
   /** Readiness: 200 when storage (and the broker) answer, 503 otherwise. */
   app.get("/ready", { schema: { response: { 200: ReadyResponse, 503: ReadyUnavailable } } }, async (_request, reply) => {
-    const storage = await deps.store.ping();
-    const broker = deps.broker.status();
-    const ready = storage && broker !== "down";
-    const body = {
-      status: ready ? ("ready" as const) : ("unavailable" as const),
-      storage: storage ? ("up" as const) : ("down" as const),
-      broker,
-    };
-    if (ready) return body;
+    const { ready, ...body } = await deps.readiness.check();
+    const status = ready ? ("ready" as const) : ("unavailable" as const);
+    if (ready) return { status, ...body };
     return reply.code(503).send({
+      status,
       ...body,
       error: {
         code: "unavailable",
-        message: storage ? "the cluster broker (Redis) is not connected" : "storage is not answering",
+        message: body.storage === "up" ? "the cluster broker (Redis) is not connected" : "storage is not answering",
       } as const,
     });
   });
