@@ -1,6 +1,5 @@
 import {
   type AnyServerFrame,
-  CLOSE,
   type Conversation,
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
@@ -18,6 +17,7 @@ import {
   type TypingEventFrame,
 } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
+import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
 import { ConversationStream } from "./conversation-stream.js";
 import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
@@ -25,19 +25,7 @@ import { HttpApi } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { SendQueue } from "./send-queue.js";
 
-/** The part of the WebSocket API the client uses: the browser's, which `ws` also implements. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
-  /** `ws` only: drop the connection without a closing handshake. */
-  terminate?(): void;
-}
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
-
 export type { Target };
-export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 export interface ChatClientOptions {
   /** The WebSocket URL, e.g. `wss://chat.example.com/ws`. */
@@ -95,8 +83,6 @@ export interface ChatClientEvents extends Record<string, unknown> {
 }
 
 const PAGE = 1000;
-/** A connection that stayed up this long resets the reconnect backoff. */
-const STABLE_MS = 5000;
 
 /**
  * A ChatApp connection that survives networks: it reconnects with backoff, resumes every
@@ -104,41 +90,42 @@ const STABLE_MS = 5000;
  * unacknowledged sends with their original client_id, so the server stores each once.
  */
 export class ChatClient extends Emitter<ChatClientEvents> {
-  private readonly WS: WebSocketConstructor;
   /** Every HTTP endpoint, with this client's token (the directory, conversations, edits, search). */
   readonly api: HttpApi;
+  /** The socket, its token, heartbeat and reconnects; this class handles what travels over it. */
+  private readonly connection: Connection;
   private readonly backoff: BackoffOptions;
   private readonly queue: SendQueue<SendAck>;
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
   private readonly reads = new Map<number, number>();
-  private ws: WebSocketLike | undefined;
-  private epoch = 0;
-  private attempt = 0;
-  private running = false;
-  private readyOnce = false;
-  private currentState: ConnectionState = "idle";
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private pongTimer: ReturnType<typeof setTimeout> | undefined;
-  private readyTimer: ReturnType<typeof setTimeout> | undefined;
-  private connectWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private me: number | undefined;
-  /** The token the current connection used; HTTP calls reuse it instead of asking the provider each time. */
-  private currentToken: string | undefined;
-  /** When the current connection became ready: a connection that lasts resets the backoff. */
-  private readyAt = 0;
 
-  constructor(private readonly options: ChatClientOptions) {
+  constructor(options: ChatClientOptions) {
     super();
-    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) throw new Error("no WebSocket implementation: pass options.WebSocket (in Node, import the client's Node entry)");
-    this.WS = WS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.connection = new Connection(
+      {
+        url: options.url,
+        token: options.token,
+        WebSocket: options.WebSocket,
+        backoff: this.backoff,
+        pingIntervalMs: options.pingIntervalMs,
+        pongTimeoutMs: options.pongTimeoutMs,
+      },
+      {
+        ready: (frame, first) => this.onReady(frame, first),
+        frame: (frame) => this.handle(frame),
+        state: (state) => this.emit("state", state),
+        error: (err) => this.emit("error", err),
+        stopped: (reason) => this.queue.rejectAll(reason),
+        checkToken: () => this.api.get("/api/me"),
+      },
+    );
     this.api = new HttpApi(
       options.httpUrl ?? httpBase(options.url),
-      async () => this.currentToken ?? this.refreshToken(),
-      () => this.refreshToken(),
+      () => this.connection.token(),
+      () => this.connection.refreshToken(),
       options.fetch,
       undefined,
       // A token refused over HTTP ends the session as one refused by the socket does.
@@ -162,7 +149,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   get state(): ConnectionState {
-    return this.currentState;
+    return this.connection.state;
   }
 
   /** The authenticated user's id, once connected. */
@@ -180,37 +167,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * rejects with AuthError if the token is refused (the client then stops).
    */
   connect(): Promise<void> {
-    const ready = new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
-    if (!this.running) {
-      this.running = true;
-      void this.open();
-    } else if (this.currentState === "open") {
-      this.settleConnect();
-    }
-    return ready;
+    return this.connection.connect();
   }
 
   /** Stops: closes the socket, rejects unacknowledged sends with code `closed`. */
   close(): void {
-    this.running = false;
-    clearTimeout(this.reconnectTimer);
-    this.stopHeartbeat();
-    const ws = this.ws;
-    this.ws = undefined;
-    this.epoch++;
-    clearTimeout(this.readyTimer);
-    if (ws) {
-      ws.close(CLOSE.NORMAL, "client closed");
-      // A peer that does not answer the closing handshake must not keep the process alive.
-      if (ws.terminate) {
-        const terminate = ws.terminate.bind(ws);
-        const timer = setTimeout(() => terminate(), 1000);
-        (timer as { unref?: () => void }).unref?.();
-      }
-    }
-    this.queue.rejectAll(new ChatClientError("closed", "the client was closed"));
-    this.settleConnect(new ChatClientError("closed", "the client was closed"));
-    this.setState("closed");
+    this.connection.close();
   }
 
   /**
@@ -224,7 +186,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * `timeout`, or when the client is closed.
    */
   send(target: Target, content: string, options: { clientId?: string } = {}): Promise<SendAck> {
-    if (!this.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
+    if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
     const clientId = options.clientId ?? newClientId();
     const frame = JSON.stringify({
       type: "send",
@@ -257,12 +219,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   markRead(conversationId: number, seq: number): void {
     if ((this.reads.get(conversationId) ?? 0) >= seq) return;
     this.reads.set(conversationId, seq);
-    this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
+    this.connection.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
   }
 
   /** Tells the other members the user is typing (dropped while offline: it is ephemeral). */
   typing(conversationId: number): void {
-    this.transmit(JSON.stringify({ type: "typing", conversation_id: conversationId }));
+    this.connection.transmit(JSON.stringify({ type: "typing", conversation_id: conversationId }));
   }
 
   /** Older messages of a conversation, in seq order: the page before `before` (a seq). */
@@ -287,197 +249,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * WebSocket implementation allows it); the client reconnects by itself. For tests and demos.
    */
   disconnectAbruptly(): void {
-    const ws = this.ws;
-    if (!ws) return;
-    if (ws.terminate) ws.terminate();
-    else ws.close(CLOSE.CLIENT_DROPPED, "dropped by the client");
-  }
-
-  // --- connection ---------------------------------------------------------------------
-
-  /** Asks the provider for a token and keeps it for HTTP calls. */
-  private async refreshToken(): Promise<string> {
-    const token = await this.token();
-    this.currentToken = token;
-    return token;
-  }
-
-  private async token(): Promise<string> {
-    const { token } = this.options;
-    return typeof token === "function" ? await token() : token;
-  }
-
-  private async open(): Promise<void> {
-    if (!this.running) return;
-    const epoch = ++this.epoch;
-    this.setState(this.readyOnce ? "reconnecting" : "connecting");
-    let token: string;
-    try {
-      token = await this.token();
-      this.currentToken = token;
-    } catch (err) {
-      if (err instanceof AuthError) return this.stop(err);
-      this.emit(
-        "error",
-        new ChatClientError("network", `the token provider failed: ${err instanceof Error ? err.message : String(err)}`),
-      );
-      return this.scheduleReconnect(epoch);
-    }
-    if (!this.running || epoch !== this.epoch) return;
-    let ws: WebSocketLike;
-    try {
-      // The token travels as a subprotocol: browsers cannot set headers on a WebSocket.
-      ws = new this.WS(this.options.url, ["chatapp.v1", `bearer.${token}`]);
-    } catch {
-      return this.scheduleReconnect(epoch);
-    }
-    this.ws = ws;
-    let opened = false;
-    ws.addEventListener("open", () => {
-      opened = true;
-      // A socket that opens but never says `ready` is as good as dead.
-      clearTimeout(this.readyTimer);
-      this.readyTimer = setTimeout(() => {
-        if (epoch === this.epoch && this.currentState !== "open") this.dropAndReconnect();
-      }, this.options.pongTimeoutMs ?? 10_000);
-    });
-    ws.addEventListener("message", (event: { data: unknown }) => {
-      if (epoch !== this.epoch) return;
-      let frame: AnyServerFrame;
-      try {
-        frame = JSON.parse(String(event.data));
-      } catch {
-        return;
-      }
-      this.handle(frame);
-    });
-    ws.addEventListener("error", () => {});
-    ws.addEventListener("close", (event: { code: number }) => {
-      if (epoch !== this.epoch) return;
-      this.ws = undefined;
-      this.stopHeartbeat();
-      clearTimeout(this.readyTimer);
-      if (!this.running) return;
-      if (!opened) {
-        // Browsers hide the upgrade's HTTP status: ask the API whether the token is the problem.
-        void this.checkToken(epoch);
-        return;
-      }
-      // Only a connection that lasted resets the backoff: a server that accepts and drops
-      // at once must not be hammered.
-      if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
-      this.readyAt = 0;
-      if ((event.code === CLOSE.RESTART || event.code === CLOSE.TOKEN_EXPIRED) && this.attempt === 0) {
-        // Restarting server, or expired token (the provider is asked again): back at once,
-        // spread over a moment so a whole node's clients do not land together.
-        this.attempt = 1;
-        this.currentToken = undefined;
-        this.reconnectTimer = setTimeout(() => void this.open(), Math.random() * 250);
-        this.setState("reconnecting");
-        return;
-      }
-      this.scheduleReconnect(epoch);
-    });
-  }
-
-  private async checkToken(epoch: number): Promise<void> {
-    try {
-      await this.api.get("/api/me");
-    } catch (err) {
-      if (err instanceof AuthError) {
-        if (epoch === this.epoch) this.stop(err);
-        return;
-      }
-    }
-    this.scheduleReconnect(epoch);
-  }
-
-  /** The token is refused: stop, and tell everyone waiting. */
-  private stop(err: AuthError): void {
-    this.running = false;
-    this.queue.rejectAll(err);
-    this.settleConnect(err);
-    this.emit("error", err);
-    this.setState("closed");
-  }
-
-  /**
-   * Gives up on the current socket without waiting for it to close (a dead network may take
-   * a minute to say so) and reconnects.
-   */
-  private dropAndReconnect(): void {
-    const ws = this.ws;
-    this.ws = undefined;
-    const epoch = ++this.epoch;
-    this.stopHeartbeat();
-    clearTimeout(this.readyTimer);
-    if (ws) {
-      if (ws.terminate) ws.terminate();
-      else ws.close(CLOSE.CLIENT_DROPPED, "no answer from the server");
-    }
-    this.scheduleReconnect(epoch);
-  }
-
-  private scheduleReconnect(epoch: number): void {
-    if (!this.running || epoch !== this.epoch) return;
-    this.attempt++;
-    this.setState("reconnecting");
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => void this.open(), backoffDelay(this.attempt, this.backoff));
-  }
-
-  private transmit(frame: string): void {
-    if (this.currentState === "open" && this.ws && this.ws.readyState === 1) this.ws.send(frame);
+    this.connection.disconnectAbruptly();
   }
 
   /** Puts on the wire the sends whose turn it is (see SendQueue). */
   private pump(): void {
-    const ws = this.ws;
-    if (this.currentState !== "open" || !ws || ws.readyState !== 1) return;
-    for (const entry of this.queue.due()) ws.send(entry.frame);
-  }
-
-  private setState(state: ConnectionState): void {
-    if (state === this.currentState) return;
-    this.currentState = state;
-    this.emit("state", state);
-  }
-
-  private settleConnect(err?: Error): void {
-    for (const w of this.connectWaiters.splice(0)) {
-      if (err) w.reject(err);
-      else w.resolve();
-    }
-  }
-
-  private startHeartbeat(): void {
-    this.stopHeartbeat();
-    const interval = this.options.pingIntervalMs ?? 25_000;
-    const timeout = this.options.pongTimeoutMs ?? 10_000;
-    this.pingTimer = setInterval(() => {
-      // While a pong is awaited, the deadline stands (a timeout longer than the interval works too).
-      if (this.pongTimer !== undefined) return;
-      this.transmit('{"type":"ping"}');
-      this.pongTimer = setTimeout(() => {
-        this.pongTimer = undefined;
-        this.dropAndReconnect();
-      }, timeout);
-    }, interval);
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
-    this.pongTimer = undefined;
+    if (!this.connection.writable) return;
+    for (const entry of this.queue.due()) this.connection.transmit(entry.frame);
   }
 
   // --- frames -------------------------------------------------------------------------
 
   private handle(frame: AnyServerFrame): void {
     switch (frame.type) {
-      case "ready":
-        this.onReady(frame);
-        return;
       case "message": {
         const { type: _type, ...message } = frame;
         if (message.receiver_id !== undefined) {
@@ -526,10 +310,6 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "error":
         this.onError(frame);
         return;
-      case "pong":
-        clearTimeout(this.pongTimer);
-        this.pongTimer = undefined;
-        return;
       case "receipt":
         this.emit("receipt", frame);
         return;
@@ -557,29 +337,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     }
   }
 
-  private onReady(frame: ReadyFrame): void {
+  /** The connection is writable again: resend, re-mark read, and fetch what was missed. */
+  private onReady(frame: ReadyFrame, first: boolean): void {
     this.me = frame.user_id;
-    const first = !this.readyOnce;
-    this.readyOnce = true;
     for (const c of frame.conversations) {
       const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
       stream.knowUpTo(c.last_seq);
     }
-    this.readyAt = Date.now();
-    clearTimeout(this.readyTimer);
-    // Open for transmitting before anyone hears of it, so the resends go first and a
-    // `state` listener's own sends are not sent twice.
-    this.currentState = "open";
-    this.startHeartbeat();
     // Unacknowledged sends go out again, each lane's oldest, with their original client_id.
     this.queue.reconnected();
     this.pump();
     for (const [conversationId, seq] of this.reads) {
-      this.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
+      this.connection.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
     }
     for (const stream of this.streams.values()) this.fillGap(stream);
-    this.emit("state", "open");
-    this.settleConnect();
   }
 
   private onError({ code, message, client_id: clientId, retry_after_ms: retryAfterMs }: ErrorFrame): void {
@@ -621,10 +392,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * connection lasts, and a new connection starts its own.
    */
   private fillGap(stream: ConversationStream): void {
-    const epoch = this.epoch;
-    if (!stream.hasGap || stream.fetchingEpoch === epoch || this.currentState !== "open") return;
+    const epoch = this.connection.epoch;
+    if (!stream.hasGap || stream.fetchingEpoch === epoch || this.connection.state !== "open") return;
     stream.fetchingEpoch = epoch;
-    const current = () => this.epoch === epoch && this.currentState === "open";
+    const current = () => this.connection.epoch === epoch && this.connection.state === "open";
     void (async () => {
       let retry = false;
       try {

@@ -7,11 +7,9 @@ export {
   ChatClient,
   type ChatClientEvents,
   type ChatClientOptions,
-  type ConnectionState,
   type SendAck,
   type Target,
-  type WebSocketConstructor,
-  type WebSocketLike,
 } from "./client.js";
+export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AuthError, ChatClientError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi } from "./http-api.js";

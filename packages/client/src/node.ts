@@ -1,6 +1,7 @@
 /** @chatapp/client for Node: the same client, with `ws` as its WebSocket. */
 import WebSocket from "ws";
-import { ChatClient as BaseClient, type ChatClientOptions, type WebSocketConstructor } from "./client.js";
+import { ChatClient as BaseClient, type ChatClientOptions } from "./client.js";
+import type { WebSocketConstructor } from "./connection.js";
 
 export class ChatClient extends BaseClient {
   constructor(options: ChatClientOptions) {
@@ -9,14 +10,7 @@ export class ChatClient extends BaseClient {
 }
 
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
-export type {
-  ChatClientEvents,
-  ChatClientOptions,
-  ConnectionState,
-  SendAck,
-  Target,
-  WebSocketConstructor,
-  WebSocketLike,
-} from "./client.js";
+export type { ChatClientEvents, ChatClientOptions, SendAck, Target } from "./client.js";
+export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AuthError, ChatClientError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi } from "./http-api.js";
