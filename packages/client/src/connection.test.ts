@@ -3,7 +3,7 @@ import { CLOSE } from "@chatapp/protocol";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { Connection, type ConnectionEvents, type ConnectionState, type WebSocketConstructor } from "./connection.js";
-import { AuthError, type ChatClientError } from "./errors.js";
+import { AuthError, type ChatClientError, TokenProviderError } from "./errors.js";
 
 /** Polls until `check` stops throwing: a deadline, never a fixed sleep. */
 const until = (check: () => void) => vi.waitFor(check, { timeout: 3000, interval: 5 });
@@ -121,5 +121,38 @@ describe("Connection", { timeout: 5000 }, () => {
     expect(states).toEqual(["connecting", "closed"]);
     expect(stopped.map((e) => e.code)).toEqual(["unauthorized"]);
     expect(conn.running).toBe(false);
+  });
+
+  it("stops, and rejects connect() with the cause, when the token provider fails before it was ever open", async () => {
+    const cause = new Error("auth backend said 500");
+    const { conn, states, stopped } = connection("ws://127.0.0.1:9/ws", async () => {
+      throw cause;
+    });
+    const failure = await conn.connect().catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(TokenProviderError);
+    expect((failure as TokenProviderError).cause).toBe(cause);
+    expect((failure as TokenProviderError).code).toBe("token_provider");
+    expect(states).toEqual(["connecting", "closed"]);
+    expect(stopped.map((e) => e.code)).toEqual(["token_provider"]);
+    expect(conn.running).toBe(false);
+  });
+
+  it("once it was open, retries a failing token provider and rejects only who waits meanwhile", async () => {
+    const server = await listen((socket, index) => {
+      sayReady(socket);
+      if (index === 0) socket.close(CLOSE.SLOW_CONSUMER);
+    });
+    let calls = 0;
+    const { conn, readies } = connection(server.url, () => {
+      calls++;
+      // The second and third asks fail (the auth backend is away), the fourth works.
+      if (calls === 2 || calls === 3) throw new Error("auth backend away");
+      return `t${calls}`;
+    });
+    await conn.connect();
+    await until(() => expect(calls).toBeGreaterThanOrEqual(2));
+    await until(() => expect(readies).toEqual([true, false]));
+    expect(conn.state).toBe("open");
+    expect(server.protocols[1]).toEqual(["chatapp.v1", "bearer.t4"]);
   });
 });

@@ -1,6 +1,6 @@
 import { type AnyServerFrame, CLOSE, type ReadyFrame } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
-import { AuthError, ChatClientError } from "./errors.js";
+import { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 
 /** The part of the WebSocket API the client uses: the browser's, which `ws` also implements. */
 export interface WebSocketLike {
@@ -37,7 +37,10 @@ export interface ConnectionEvents {
   /** Every other frame from the server; pongs are the connection's own. */
   frame(frame: AnyServerFrame): void;
   state(state: ConnectionState): void;
-  /** The token provider failed (the connection retries), or the token was refused (it stops). */
+  /**
+   * The token provider failed (TokenProviderError: the connection stops if it was never open,
+   * and retries otherwise), or the token was refused (AuthError: it stops).
+   */
   error(err: ChatClientError): void;
   /** Stopped for good, by `close()` or a refused token: fail whatever waits on the connection. */
   stopped(reason: ChatClientError): void;
@@ -106,7 +109,10 @@ export class Connection {
     return this.currentState === "open" && this.ws !== undefined && this.ws.readyState === OPEN;
   }
 
-  /** Resolves once the server has said `ready`; rejects with AuthError if the token is refused. */
+  /**
+   * Resolves once the server has said `ready`. Rejects with AuthError if the token is refused,
+   * and with TokenProviderError (its `cause` is what the provider threw) if the provider fails.
+   */
   connect(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
     if (!this.active) {
@@ -181,9 +187,15 @@ export class Connection {
       this.currentToken = token;
     } catch (err) {
       if (err instanceof AuthError) return this.stop(err);
-      this.events.error(
-        new ChatClientError("network", `the token provider failed: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      const failure = new TokenProviderError(err);
+      // Never connected yet: most likely a provider that cannot work (bad credentials, wrong
+      // URL). Stop and reject connect() with the cause instead of retrying out of sight;
+      // calling connect() again starts over.
+      if (!this.readyOnce) return this.stop(failure);
+      // Connected before: a passing outage of the app's auth backend. Whoever waits on
+      // connect() hears why now; the connection goes on retrying with backoff.
+      this.settleConnect(failure);
+      this.events.error(failure);
       return this.scheduleReconnect(epoch);
     }
     if (!this.active || epoch !== this.socketEpoch) return;
@@ -285,8 +297,8 @@ export class Connection {
     this.scheduleReconnect(epoch);
   }
 
-  /** The token is refused: stop, and tell everyone waiting. */
-  private stop(err: AuthError): void {
+  /** The token is refused, or could not be had before the first connection: stop, and tell everyone waiting. */
+  private stop(err: ChatClientError): void {
     this.active = false;
     this.events.stopped(err);
     this.settleConnect(err);

@@ -11,5 +11,5 @@ export {
   type Target,
 } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
-export { AuthError, ChatClientError } from "./errors.js";
+export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi } from "./http-api.js";

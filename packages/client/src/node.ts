@@ -12,5 +12,5 @@ export class ChatClient extends BaseClient {
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export type { ChatClientEvents, ChatClientOptions, SendAck, Target } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
-export { AuthError, ChatClientError } from "./errors.js";
+export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi } from "./http-api.js";
