@@ -1,12 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createTestDatabase,
+  describeEachDialect,
+  exited,
+  MariaDbInstance,
+  signTestToken,
+  startServer,
+  startServerProcess,
+  TEST_SECRET,
+} from "@chatapp/testkit";
 import { describe, expect, it } from "vitest";
-import { TokenService } from "../../server/src/auth/tokens.js";
-import { createTestDatabase, describeEachDialect } from "../../server/test/helpers/dialects.js";
-import { MariaDbInstance } from "../../server/test/helpers/mariadb-instance.js";
-import { exited, startServerProcess } from "../../server/test/helpers/process.js";
-import { startServer, TEST_SECRET } from "../../server/test/helpers/server.js";
 import { every100to300ms, pick, startChaos } from "./chaos.js";
 
 // 20 clients (5 pairs of users, 2 devices each) send 5,000 messages over roughly 5 s.
@@ -51,8 +56,11 @@ describe("chaos: the server process restarted twice mid-run", () => {
     const dir = mkdtempSync(join(tmpdir(), "chatapp-chaos-"));
     const env = { JWT_SECRET: TEST_SECRET, DATABASE_URL: `sqlite:${dir}/chat.db` };
     let { child, port } = await startServerProcess(env, dir);
-    const tokens = new TokenService(TEST_SECRET);
-    const server = { wsUrl: `ws://127.0.0.1:${port}/ws`, url: `http://127.0.0.1:${port}`, token: (u: number) => tokens.sign(u) };
+    const server = {
+      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      url: `http://127.0.0.1:${port}`,
+      token: (u: number) => signTestToken(u),
+    };
     try {
       const chaos = await startChaos(server, { ...OPTIONS, firstUser: 2000 });
       const stop = every100to300ms(() => pick(chaos.clients)?.client.disconnectAbruptly());

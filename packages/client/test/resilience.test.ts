@@ -1,9 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { AuthError, ChatClient, type WebSocketConstructor } from "@chatapp/client";
+import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
-import { startServer, type TestServer } from "../../server/test/helpers/server.js";
 import { testClient, waitUntil } from "./helpers.js";
 
 /** A WebSocket server that misbehaves as told, counting the connections it gets. */

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { describeWithRedis, eventually, REDIS_URL, TcpRelay } from "@chatapp/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Broker, BrokerEvent, ClusterNotice } from "../src/broker/broker.js";
 import { MemoryBroker, MemoryBus } from "../src/broker/memory.js";
 import { RedisBroker } from "../src/broker/redis.js";
-import { describeWithRedis, REDIS_URL } from "./helpers/redis.js";
-import { TcpRelay } from "./helpers/tcp-relay.js";
-import { eventually } from "./helpers/wait.js";
 
 /** Several nodes' brokers, joined the way the implementation joins them. */
 type MakeNodes = (count: number) => Promise<Broker[]>;

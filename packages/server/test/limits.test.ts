@@ -1,8 +1,5 @@
+import { describeEachDialect, eventually, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 /** A raw JSON POST (the response's headers matter here, so not the suite's `http`). */
 const postJson = (base: string) => (path: string, json: unknown) =>

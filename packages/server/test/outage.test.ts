@@ -1,8 +1,13 @@
+import {
+  createTestDatabase,
+  describeEachDialect,
+  startServer,
+  TcpRelay,
+  type TestDatabase,
+  type TestServer,
+} from "@chatapp/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DatabaseConfig } from "../src/config.js";
-import { createTestDatabase, describeEachDialect, type TestDatabase } from "./helpers/dialects.js";
-import { startServer, type TestServer } from "./helpers/server.js";
-import { TcpRelay } from "./helpers/tcp-relay.js";
 
 /** The same database, reached through the relay. */
 function throughRelay(config: DatabaseConfig, port: number): DatabaseConfig {

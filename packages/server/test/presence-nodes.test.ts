@@ -1,3 +1,4 @@
+import { createTestDatabase, describeEachDialect, eventually } from "@chatapp/testkit";
 import pino from "pino";
 import { expect, it } from "vitest";
 import { MemoryBroker } from "../src/broker/memory.js";
@@ -7,8 +8,6 @@ import { openStore } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrate.js";
 import { NodePresenceRepo } from "../src/store/node-presence-repo.js";
 import { PresenceRepo } from "../src/store/presence-repo.js";
-import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
-import { eventually } from "./helpers/wait.js";
 
 describeEachDialect("presence across nodes", (dialect) => {
   // Heartbeats were compared with the sweeping node's clock: a live node whose clock lagged

@@ -2,13 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createTestDatabase,
+  describeEachDialect,
+  eventually,
+  exited,
+  runCli,
+  startServer,
+  TEST_SECRET,
+  TestSocket,
+  useSuite,
+  waitForOutput,
+} from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenService } from "../src/auth/tokens.js";
-import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
-import { exited, runCli, waitForOutput } from "./helpers/process.js";
-import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 describeEachDialect("restart", (dialect) => {
   const suite = useSuite(dialect);

@@ -1,5 +1,5 @@
+import { startSuite } from "@chatapp/testkit";
 import { describe, expect, it } from "vitest";
-import { startSuite } from "./helpers/server.js";
 
 /** The limiters are the gateway's and the chat domain's, not the database's: one dialect is enough. */
 describe("rate_limited names when to retry", () => {

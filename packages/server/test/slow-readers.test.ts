@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
+import { describeEachDialect, eventually, type Suite, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
 import type { Connection } from "../src/gateway/connection.js";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { type Suite, startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 const BIG = "x".repeat(3990);
 
