@@ -65,6 +65,7 @@ describe("ChatClient against misbehaving servers", () => {
     });
     const client = new ChatClient({ url: server.url, token: "t", backoff: { initialMs: 50, maxMs: 2000 } });
     void client.connect().catch(() => {});
+    // A fixed window on purpose: the test counts the reconnects made within 2 s (a rate).
     await new Promise((r) => setTimeout(r, 2000));
     expect(server.connections()).toBeLessThan(15);
     client.close();

@@ -10,6 +10,7 @@ const MiB = 1024 * 1024;
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 const settledHeap = async () => {
+  // A settling pause, not a wait for an event: what is freed asynchronously (socket teardown) has none to wait on.
   await new Promise((r) => setTimeout(r, 200));
   gc();
   return process.memoryUsage().heapUsed;

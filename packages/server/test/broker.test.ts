@@ -91,6 +91,7 @@ function brokerBehaviour(makeNodes: MakeNodes, multiNode: boolean) {
     b?.onNotice((n) => onB.push(n));
     a?.notify({ type: "conversation_changed", conversationId: 42 });
     await eventually(() => onB.some((n) => n.type === "conversation_changed" && n.conversationId === 42));
+    // A fixed wait on purpose (a negative check): the notice must not come back to its publisher.
     await new Promise((r) => setTimeout(r, 50));
     expect(onA.filter((n) => n.type === "conversation_changed" && n.conversationId === 42)).toEqual([]);
   });
@@ -106,6 +107,7 @@ function brokerBehaviour(makeNodes: MakeNodes, multiNode: boolean) {
     const onB = collect(b as Broker);
     await b?.close();
     a?.publish(event(1));
+    // A fixed wait on purpose (a negative check): a closed node must receive nothing.
     await new Promise((r) => setTimeout(r, 100));
     expect(onB).toEqual([]);
   });

@@ -25,6 +25,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms
   for (;;) {
     const value = await fn();
     if (ok(value) || Date.now() > deadline) return value;
+    // The poll interval of this deadline-bound loop.
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -44,6 +44,7 @@ describeEachDialect("presence across nodes", (dialect) => {
       const status = async (userId: number) =>
         (await store.db.selectFrom("user_status").select("status").where("user_id", "=", userId).executeTakeFirst())?.status;
       await eventually(async () => (await status(62)) === "offline", 5000, "the dead node's user offline");
+      // A fixed wait on purpose (a negative check): several sweeps pass, none may take the lagging node's user.
       await new Promise((r) => setTimeout(r, 500));
       expect(await status(61)).toBe("online");
       expect(errors).toEqual([]);

@@ -64,6 +64,7 @@ describeEachDialect(
         socket.on("error", () => {});
         await new Promise((resolve) => socket.once("connect", resolve));
         socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+        // A fixed pause: the server reading the half request shows nothing a test could wait on.
         await new Promise((resolve) => setTimeout(resolve, 50));
         const started = Date.now();
         await server.stop();

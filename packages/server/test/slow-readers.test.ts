@@ -107,6 +107,7 @@ describeEachDialect(
         try {
           // About 1.6 MB to each paused reader, in bursts of 100 messages (400 KB) per turn.
           await flood(sender, { conversation_id: conversationId }, 400, 100, "f");
+          // A sampling window on purpose: the peaks are measured while the last fan-out is written.
           await new Promise((resolve) => setTimeout(resolve, 200));
         } finally {
           sampling = false;

@@ -50,6 +50,7 @@ export async function waitForOutput(child: CliProcess, re: RegExp, ms = 60_000):
     const m = child.output().match(re);
     if (m) return m;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}: ${child.output()}`);
+    // The poll interval of this deadline-bound wait.
     await new Promise((r) => setTimeout(r, 50));
   }
 }
