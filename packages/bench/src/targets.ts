@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SignJWT } from "jose";
 import { createConnection } from "mysql2/promise";
@@ -58,7 +59,8 @@ export async function startTarget(name: TargetName): Promise<Target> {
   };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;
-  const server = resolve(root, "packages/server/src/cli.ts");
+  // The server's CLI from its sources, found through the package (run through tsx, as the peers are).
+  const server = resolve(dirname(createRequire(import.meta.url).resolve("@chatapp/server/package.json")), "src/cli.ts");
   const dropMysqlDatabase = async () => {
     const url = new URL(MYSQL);
     const c = await createConnection({

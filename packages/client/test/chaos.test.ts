@@ -1,21 +1,27 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createTestDatabase,
+  describeEachDialect,
+  eventually,
+  exited,
+  MariaDbInstance,
+  signTestToken,
+  startServer,
+  startServerProcess,
+  TEST_SECRET,
+} from "@chatapp/testkit";
 import { describe, expect, it } from "vitest";
-import { TokenService } from "../../server/src/auth/tokens.js";
-import { createTestDatabase, describeEachDialect } from "../../server/test/helpers/dialects.js";
-import { MariaDbInstance } from "../../server/test/helpers/mariadb-instance.js";
-import { exited, startServerProcess } from "../../server/test/helpers/process.js";
-import { startServer, TEST_SECRET } from "../../server/test/helpers/server.js";
 import { every100to300ms, pick, startChaos } from "./chaos.js";
 
 // 20 clients (5 pairs of users, 2 devices each) send 5,000 messages over roughly 5 s.
 const OPTIONS = { pairs: 5, devices: 2, perClient: 250, window: 4, paceMs: 40 };
 const REQUIRED = process.env.CHATAPP_REQUIRE_SERVICES === "1";
 
-/** Resolves once `progress()` has reached `fraction` of the run. */
-async function reach(progress: () => number, fraction: number): Promise<void> {
-  while (progress() < fraction) await new Promise((r) => setTimeout(r, 20));
+/** Resolves once `progress()` has reached `fraction` of the run; fails after `ms`. */
+function reach(progress: () => number, fraction: number, ms = 60_000): Promise<void> {
+  return eventually(() => progress() >= fraction, ms, `${fraction * 100}% of the run acked`);
 }
 
 describeEachDialect("chaos: connections cut at random", (dialect) => {
@@ -51,8 +57,11 @@ describe("chaos: the server process restarted twice mid-run", () => {
     const dir = mkdtempSync(join(tmpdir(), "chatapp-chaos-"));
     const env = { JWT_SECRET: TEST_SECRET, DATABASE_URL: `sqlite:${dir}/chat.db` };
     let { child, port } = await startServerProcess(env, dir);
-    const tokens = new TokenService(TEST_SECRET);
-    const server = { wsUrl: `ws://127.0.0.1:${port}/ws`, url: `http://127.0.0.1:${port}`, token: (u: number) => tokens.sign(u) };
+    const server = {
+      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      url: `http://127.0.0.1:${port}`,
+      token: (u: number) => signTestToken(u),
+    };
     try {
       const chaos = await startChaos(server, { ...OPTIONS, firstUser: 2000 });
       const stop = every100to300ms(() => pick(chaos.clients)?.client.disconnectAbruptly());
@@ -97,8 +106,8 @@ describe.skipIf(!mariadbAvailable && !REQUIRED)("chaos: MariaDB stopped for a fe
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(503);
       const before = chaos.progress();
+      // A fixed wait on purpose (a negative check): nothing can be acknowledged while the database is down.
       await new Promise((r) => setTimeout(r, 3000));
-      // Nothing can be acknowledged while the database is down.
       expect(chaos.progress()).toBe(before);
       await mariadb.start();
       await chaos.run;

@@ -60,6 +60,7 @@ export async function startChaos(server: ChaosServer, options: ChaosOptions) {
       const inFlight = new Set<Promise<unknown>>();
       for (let i = 0; i < options.perClient; i++) {
         while (inFlight.size >= options.window) await Promise.race(inFlight);
+        // Pacing of the load, not a wait for anything: each send after a random pause.
         await new Promise((r) => setTimeout(r, Math.random() * options.paceMs));
         const p: Promise<unknown> = c.client.send({ receiverId: peerOf(c.userId) }, `client ${k} message ${i}`).then((ack) => {
           acks.push({ ack, userId: c.userId });

@@ -1,7 +1,6 @@
 import { AuthError, ChatClient, ChatClientError } from "@chatapp/client";
+import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
-import { startServer, type TestServer } from "../../server/test/helpers/server.js";
 import { testClient, waitUntil } from "./helpers.js";
 
 describe("ChatClient against the server", () => {

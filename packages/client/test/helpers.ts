@@ -1,7 +1,6 @@
 import { ChatClient, type ChatClientOptions } from "@chatapp/client";
 import type { Message } from "@chatapp/protocol";
-import type { TestServer } from "../../server/test/helpers/server.js";
-import { eventually } from "../../server/test/helpers/wait.js";
+import { eventually, type TestServer } from "@chatapp/testkit";
 
 /** A ChatClient for a test user, recording every message it emits per conversation. */
 export function testClient(

@@ -2,12 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChatClient, ChatClientError, Target } from "@chatapp/client";
+import {
+  createTestDatabase,
+  exited,
+  MariaDbInstance,
+  signTestToken,
+  startServer,
+  startServerProcess,
+  TEST_SECRET,
+  type TestDatabase,
+  type TestServer,
+} from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TokenService } from "../../server/src/auth/tokens.js";
-import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
-import { MariaDbInstance } from "../../server/test/helpers/mariadb-instance.js";
-import { exited, startServerProcess } from "../../server/test/helpers/process.js";
-import { startServer, TEST_SECRET, type TestServer } from "../../server/test/helpers/server.js";
 import { testClient, waitUntil } from "./helpers.js";
 import { burst, DEFAULT_RATE_LIMITS, every, expectStoredInCallOrder, provision } from "./send-order.js";
 
@@ -136,8 +142,11 @@ describe("a sender's order through server restarts", () => {
     const dir = mkdtempSync(join(tmpdir(), "chatapp-order-"));
     const env = { JWT_SECRET: TEST_SECRET, DATABASE_URL: `sqlite:${dir}/chat.db`, ...DEFAULT_RATE_LIMITS };
     let { child, port } = await startServerProcess(env, dir);
-    const tokens = new TokenService(TEST_SECRET);
-    const server = { wsUrl: `ws://127.0.0.1:${port}/ws`, url: `http://127.0.0.1:${port}`, token: (u: number) => tokens.sign(u) };
+    const server = {
+      wsUrl: `ws://127.0.0.1:${port}/ws`,
+      url: `http://127.0.0.1:${port}`,
+      token: (u: number) => signTestToken(u),
+    };
     try {
       await twoBursts(server, 7400, async ({ ackCount }) => {
         // A graceful restart (sockets closed with 1012), then a crash, each with sends queued.
@@ -182,8 +191,8 @@ describe.skipIf(!mariadbAvailable && !REQUIRED)("a sender's order through a Mari
         await mariadb.stop();
         expect((await fetch(`${server.url}/ready`)).status).toBe(503);
         const before = ackCount();
+        // A fixed wait on purpose (a negative check): nothing can be acknowledged while the database is down.
         await new Promise((r) => setTimeout(r, 3000));
-        // Nothing can be acknowledged while the database is down.
         expect(ackCount()).toBe(before);
         await mariadb.start();
       });

@@ -1,6 +1,6 @@
 import type { ChatClient, SendAck, Target } from "@chatapp/client";
+import type { TestServer } from "@chatapp/testkit";
 import { expect } from "vitest";
-import type { TestServer } from "../../server/test/helpers/server.js";
 
 /** The server's default rate limits (the test helper turns every limit off). */
 export const DEFAULT_RATE_LIMITS: Record<string, string> = {

@@ -1,3 +1,4 @@
 export { type ChatApp, createApp } from "./app.js";
-export { type Config, ConfigError, loadConfig, readEnv } from "./config.js";
-export { createLogger } from "./logger.js";
+export { type Config, ConfigError, type DatabaseConfig, type LogLevel, loadConfig, readEnv } from "./config.js";
+export { createLogger, loggerOptions } from "./logger.js";
+export { allMigrations } from "./store/migrations/index.js";

@@ -1,11 +1,8 @@
 import v8 from "node:v8";
 import vm from "node:vm";
+import { describeEachDialect, eventually, startSuite, TestSocket } from "@chatapp/testkit";
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 const MiB = 1024 * 1024;
 
@@ -13,6 +10,7 @@ const MiB = 1024 * 1024;
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 const settledHeap = async () => {
+  // A settling pause, not a wait for an event: what is freed asynchronously (socket teardown) has none to wait on.
   await new Promise((r) => setTimeout(r, 200));
   gc();
   return process.memoryUsage().heapUsed;

@@ -1,9 +1,6 @@
+import { describeEachDialect, eventually, TEST_SECRET, TestSocket, useSuite } from "@chatapp/testkit";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { TEST_SECRET, useSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 const key = new TextEncoder().encode(TEST_SECRET);
 const now = () => Math.floor(Date.now() / 1000);

@@ -1,6 +1,5 @@
+import { describeEachDialect, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { useSuite } from "./helpers/server.js";
 
 /**
  * One user reaching into another's conversation, by every route and frame that names a

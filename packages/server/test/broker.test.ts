@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { describeWithRedis, eventually, REDIS_URL, TcpRelay } from "@chatapp/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Broker, BrokerEvent, ClusterNotice } from "../src/broker/broker.js";
 import { MemoryBroker, MemoryBus } from "../src/broker/memory.js";
 import { RedisBroker } from "../src/broker/redis.js";
-import { describeWithRedis, REDIS_URL } from "./helpers/redis.js";
-import { TcpRelay } from "./helpers/tcp-relay.js";
-import { eventually } from "./helpers/wait.js";
 
 /** Several nodes' brokers, joined the way the implementation joins them. */
 type MakeNodes = (count: number) => Promise<Broker[]>;
@@ -93,6 +91,7 @@ function brokerBehaviour(makeNodes: MakeNodes, multiNode: boolean) {
     b?.onNotice((n) => onB.push(n));
     a?.notify({ type: "conversation_changed", conversationId: 42 });
     await eventually(() => onB.some((n) => n.type === "conversation_changed" && n.conversationId === 42));
+    // A fixed wait on purpose (a negative check): the notice must not come back to its publisher.
     await new Promise((r) => setTimeout(r, 50));
     expect(onA.filter((n) => n.type === "conversation_changed" && n.conversationId === 42)).toEqual([]);
   });
@@ -108,6 +107,7 @@ function brokerBehaviour(makeNodes: MakeNodes, multiNode: boolean) {
     const onB = collect(b as Broker);
     await b?.close();
     a?.publish(event(1));
+    // A fixed wait on purpose (a negative check): a closed node must receive nothing.
     await new Promise((r) => setTimeout(r, 100));
     expect(onB).toEqual([]);
   });

@@ -1,7 +1,6 @@
+import { describeEachDialect, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
 import { PresenceRepo } from "../src/store/presence-repo.js";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { useSuite } from "./helpers/server.js";
 
 /** Membership changes and edits that race each other, on every database. */
 describeEachDialect("concurrent changes", (dialect) => {

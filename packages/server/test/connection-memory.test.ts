@@ -1,6 +1,5 @@
+import { describeEachDialect, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { useSuite } from "./helpers/server.js";
 
 describeEachDialect(
   "what an idle connection keeps",

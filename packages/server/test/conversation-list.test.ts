@@ -1,6 +1,5 @@
+import { describeEachDialect, startSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
 
 /**
  * Issue 12, finding 5: one `GET /api/conversations?limit=200` by a member of 200 groups of

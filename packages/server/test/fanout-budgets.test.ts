@@ -1,7 +1,5 @@
+import { describeEachDialect, eventually, startSuite, type TestServer } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite, type TestServer } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
 
 /**
  * Issue 12, findings 5 and 6: every action that reaches all members of a conversation has a

@@ -1,6 +1,5 @@
+import { describeEachDialect, startSuite, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite, useSuite } from "./helpers/server.js";
 
 describeEachDialect("groups", (dialect) => {
   const suite = useSuite(dialect);

@@ -1,7 +1,5 @@
+import { describeEachDialect, type TestSocket, useSuite } from "@chatapp/testkit";
 import { beforeAll, expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { useSuite } from "./helpers/server.js";
-import type { TestSocket } from "./helpers/ws-client.js";
 
 describeEachDialect("history", (dialect) => {
   const suite = useSuite(dialect);

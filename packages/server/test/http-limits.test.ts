@@ -1,9 +1,6 @@
 import { connect, type Socket } from "node:net";
+import { describeEachDialect, eventually, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 /** A TCP connection to the server, open (or refused) and watched for its end. */
 function tcp(port: number): Promise<Socket & { ended: boolean; endedAt?: number }> {

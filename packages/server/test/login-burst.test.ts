@@ -1,7 +1,5 @@
+import { describeEachDialect, describeWithRedis, REDIS_URL, startSuite, type TestServer } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { describeWithRedis, REDIS_URL } from "./helpers/redis.js";
-import { startSuite, type TestServer } from "./helpers/server.js";
 
 const LIMIT = 10;
 

@@ -1,6 +1,5 @@
+import { describeEachDialect, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { useSuite } from "./helpers/server.js";
 
 /** What an operator reads: Prometheus metrics and the OpenAPI description. */
 describeEachDialect(

@@ -1,7 +1,5 @@
+import { describeEachDialect, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 describeEachDialect(
   "configuration options",

@@ -1,8 +1,13 @@
+import {
+  createTestDatabase,
+  describeEachDialect,
+  startServer,
+  TcpRelay,
+  type TestDatabase,
+  type TestServer,
+} from "@chatapp/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { DatabaseConfig } from "../src/config.js";
-import { createTestDatabase, describeEachDialect, type TestDatabase } from "./helpers/dialects.js";
-import { startServer, type TestServer } from "./helpers/server.js";
-import { TcpRelay } from "./helpers/tcp-relay.js";
 
 /** The same database, reached through the relay. */
 function throughRelay(config: DatabaseConfig, port: number): DatabaseConfig {
@@ -20,6 +25,7 @@ async function eventually<T>(fn: () => Promise<T>, ok: (value: T) => boolean, ms
   for (;;) {
     const value = await fn();
     if (ok(value) || Date.now() > deadline) return value;
+    // The poll interval of this deadline-bound loop.
     await new Promise((r) => setTimeout(r, 200));
   }
 }

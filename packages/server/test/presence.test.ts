@@ -1,7 +1,5 @@
+import { describeEachDialect, eventually, startSuite, useSuite } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite, useSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
 
 describeEachDialect("presence", (dialect) => {
   const suite = useSuite(dialect);

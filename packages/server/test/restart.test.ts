@@ -2,13 +2,20 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  createTestDatabase,
+  describeEachDialect,
+  eventually,
+  exited,
+  runCli,
+  startServer,
+  TEST_SECRET,
+  TestSocket,
+  useSuite,
+  waitForOutput,
+} from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenService } from "../src/auth/tokens.js";
-import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
-import { exited, runCli, waitForOutput } from "./helpers/process.js";
-import { startServer, TEST_SECRET, useSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 describeEachDialect("restart", (dialect) => {
   const suite = useSuite(dialect);
@@ -57,6 +64,7 @@ describeEachDialect(
         socket.on("error", () => {});
         await new Promise((resolve) => socket.once("connect", resolve));
         socket.write("GET /health HTTP/1.1\r\nHost: localhost\r\n");
+        // A fixed pause: the server reading the half request shows nothing a test could wait on.
         await new Promise((resolve) => setTimeout(resolve, 50));
         const started = Date.now();
         await server.stop();

@@ -1,5 +1,5 @@
+import { startSuite } from "@chatapp/testkit";
 import { describe, expect, it } from "vitest";
-import { startSuite } from "./helpers/server.js";
 
 /** The limiters are the gateway's and the chat domain's, not the database's: one dialect is enough. */
 describe("rate_limited names when to retry", () => {
@@ -23,6 +23,7 @@ describe("rate_limited names when to retry", () => {
           expect(answer.retry_after_ms).toBeGreaterThanOrEqual(1);
           expect(answer.retry_after_ms).toBeLessThanOrEqual(20);
           refusals++;
+          // Waiting as long as the server said is what this test checks (a well-behaved client).
           await new Promise((r) => setTimeout(r, answer.retry_after_ms));
         }
       }

@@ -1,10 +1,7 @@
 import { readFileSync } from "node:fs";
+import { describeEachDialect, eventually, type Suite, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
 import type { Connection } from "../src/gateway/connection.js";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { type Suite, startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 const BIG = "x".repeat(3990);
 
@@ -110,6 +107,7 @@ describeEachDialect(
         try {
           // About 1.6 MB to each paused reader, in bursts of 100 messages (400 KB) per turn.
           await flood(sender, { conversation_id: conversationId }, 400, 100, "f");
+          // A sampling window on purpose: the peaks are measured while the last fan-out is written.
           await new Promise((resolve) => setTimeout(resolve, 200));
         } finally {
           sampling = false;

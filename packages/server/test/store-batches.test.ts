@@ -1,3 +1,4 @@
+import { createTestDatabase, describeEachDialect, type TestDatabase } from "@chatapp/testkit";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConversationsRepo } from "../src/store/conversations-repo.js";
@@ -6,7 +7,6 @@ import { MessageWriter } from "../src/store/message-writer.js";
 import { migrateToLatest } from "../src/store/migrate.js";
 import { SearchRepo } from "../src/store/search-repo.js";
 import { UsersRepo } from "../src/store/users-repo.js";
-import { createTestDatabase, describeEachDialect, type TestDatabase } from "./helpers/dialects.js";
 
 /**
  * The set-based writes the hot paths rely on, against each real database: cursor moves as

@@ -1,11 +1,17 @@
 import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import {
+  createTestDatabase,
+  type ServerOptions,
+  startServer,
+  TEST_SECRET,
+  type TestDatabase,
+  type TestServer,
+  TestSocket,
+} from "@chatapp/testkit";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./helpers/dialects.js";
-import { type ServerOptions, startServer, TEST_SECRET, type TestServer } from "./helpers/server.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 const now = () => Math.floor(Date.now() / 1000);
 const ISSUER = "https://idp.example";

@@ -1,9 +1,6 @@
 import { request } from "node:http";
+import { describeEachDialect, eventually, startSuite, TestSocket } from "@chatapp/testkit";
 import { expect, it } from "vitest";
-import { describeEachDialect } from "./helpers/dialects.js";
-import { startSuite } from "./helpers/server.js";
-import { eventually } from "./helpers/wait.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 /** A WebSocket handshake to `path`: the status and body it is answered with (101 has none). */
 function upgrade(port: number, path: string): Promise<{ status: number; body: string }> {

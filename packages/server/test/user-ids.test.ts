@@ -1,3 +1,12 @@
+import {
+  createTestDatabase,
+  describeEachDialect,
+  type Suite,
+  startServer,
+  startSuite,
+  type TestServer,
+  TestSocket,
+} from "@chatapp/testkit";
 import { Migrator } from "kysely";
 import pino from "pino";
 import { afterEach, expect, it } from "vitest";
@@ -5,9 +14,6 @@ import { MAX_TOKEN_USER_ID } from "../src/auth/tokens.js";
 import { openStore } from "../src/store/database.js";
 import { migrateToLatest } from "../src/store/migrate.js";
 import { allMigrations } from "../src/store/migrations/index.js";
-import { createTestDatabase, describeEachDialect } from "./helpers/dialects.js";
-import { type Suite, startServer, startSuite, type TestServer } from "./helpers/server.js";
-import { TestSocket } from "./helpers/ws-client.js";
 
 /**
  * Issue 12, finding 2: ids that come from outside (a token, or a direct send with

@@ -1,7 +1,6 @@
+import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
-import { startServer, type TestServer } from "../../server/test/helpers/server.js";
 import {
   banner,
   composer,

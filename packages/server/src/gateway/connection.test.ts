@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { WebSocket } from "ws";
 import type { BrokerEvent } from "../broker/broker.js";
 import { Connection } from "./connection.js";
@@ -75,8 +75,7 @@ describe("Connection while syncing", () => {
     (ws as any).bufferedAmount = 101;
     conn.deliver(msg(7, 1));
     expect(written).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(closedWith).toBe(1013);
+    await vi.waitFor(() => expect(closedWith).toBe(1013), { timeout: 2000, interval: 5 });
   });
 
   it("holds live events up to the bound during the backlog, whatever the backlog has in flight", () => {

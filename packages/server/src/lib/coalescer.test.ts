@@ -7,6 +7,7 @@ describe("Coalescer", () => {
     const c = new Coalescer<string, number>(
       async (items) => {
         flushed.push([...items]);
+        // Simulated work: a flush that takes a while, so items gather meanwhile.
         await new Promise((r) => setTimeout(r, 10));
       },
       (a, b) => a + b,
@@ -74,6 +75,7 @@ describe("Coalescer", () => {
     const flushed: string[] = [];
     const c = new Coalescer<string, true>(
       async (items) => {
+        // Simulated work: a flush that takes a while.
         await new Promise((r) => setTimeout(r, 5));
         if (items.has("bad")) throw new Error("down");
         flushed.push(...items.keys());

@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { NO_LIMITS } from "./server.js";
 
-const root = resolve(import.meta.dirname, "../../../..");
-const cli = resolve(root, "packages/server/src/cli.ts");
-// The sources run through tsx, from the repository root's node_modules whatever the cwd.
-const tsx = pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href;
+// The server's CLI from its sources, found through the package (not a path into the repository).
+const require = createRequire(import.meta.url);
+const cli = resolve(dirname(require.resolve("@chatapp/server/package.json")), "src/cli.ts");
+// The sources run through tsx, resolved from here whatever the cwd.
+const tsx = pathToFileURL(require.resolve("tsx")).href;
 
 export type CliProcess = ChildProcess & { output: () => string };
 
@@ -48,6 +50,7 @@ export async function waitForOutput(child: CliProcess, re: RegExp, ms = 60_000):
     const m = child.output().match(re);
     if (m) return m;
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`never saw ${re}: ${child.output()}`);
+    // The poll interval of this deadline-bound wait.
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,12 +1,24 @@
+import { type ChatApp, type Config, createApp, type LogLevel, loadConfig, loggerOptions } from "@chatapp/server";
+import { SignJWT } from "jose";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
-import { type ChatApp, createApp } from "../../src/app.js";
-import { type Config, type LogLevel, loadConfig } from "../../src/config.js";
-import { loggerOptions } from "../../src/logger.js";
 import { createTestDatabase, type DialectName, type TestDatabase } from "./dialects.js";
 import { TestSocket } from "./ws-client.js";
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+
+/**
+ * A token for `userId` signed with TEST_SECRET, as the server's own tokens are (HS256, `sub`,
+ * a day by default): for servers started elsewhere (processes, clusters) with that secret.
+ */
+export async function signTestToken(userId: number, ttlSeconds = 24 * 3600): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(String(userId))
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(TEST_SECRET));
+}
 
 /**
  * The abuse limits, off: most suites send and connect as fast as they can on purpose. The

@@ -53,6 +53,7 @@ export class MariaDbInstance {
     const deadline = Date.now() + 20_000;
     while (!(await reachable(this.port))) {
       if (Date.now() > deadline || this.child.exitCode !== null) throw new Error("the test's MariaDB did not start");
+      // The poll interval of this deadline-bound wait.
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DatabaseConfig } from "@chatapp/server";
 import { createConnection } from "mysql2/promise";
 import pg from "pg";
 import { describe, it } from "vitest";
-import type { DatabaseConfig } from "../../src/config.js";
 
 /**
  * The databases every integration suite runs on. Each suite gets a database of its own and

@@ -4,6 +4,7 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
   for (;;) {
     if (await check()) return;
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms`);
+    // The poll interval.
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

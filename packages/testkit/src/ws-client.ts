@@ -81,6 +81,7 @@ export class TestSocket {
     const deadline = Date.now() + ms;
     while (this.ofType(type).length < count) {
       if (Date.now() > deadline) throw new Error(`expected ${count} "${type}" frames, got ${this.ofType(type).length}`);
+      // The poll interval of this deadline-bound wait.
       await new Promise((r) => setTimeout(r, 10));
     }
     return this.ofType(type);
