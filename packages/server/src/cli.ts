@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { TokenService } from "./auth/tokens.js";
 import { describeDatabase } from "./config.js";
 import { createLogger } from "./logger.js";
-import { configOrExit, serve } from "./serve.js";
+import { configOrExit, configWithSecretOrExit, serve } from "./serve.js";
 import { explainStartupError } from "./startup-errors.js";
 import { ensureDatabaseExists, openStore } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
@@ -14,7 +14,7 @@ Commands:
   serve                      start the server (the default)
   migrate                    bring the database schema up to date, then exit
   token --user <id> [--ttl <seconds>]
-                             print a token for that user, signed with JWT_SECRET (for local use)
+                             print a token for that user, signed with the server's secret (for local use)
 
 Configuration comes from the environment and a .env file in the current folder;
 see the README for every variable.`;
@@ -44,10 +44,8 @@ async function token(args: string[]): Promise<void> {
   const ttl = values.ttl === undefined ? 24 * 3600 : Number(values.ttl);
   if (!values.user || !Number.isSafeInteger(user) || user < 1) fail("token: --user <id> must be a positive whole number");
   if (!Number.isSafeInteger(ttl) || ttl < 1) fail("token: --ttl <seconds> must be a positive whole number");
-  const config = configOrExit();
-  if (config.jwtSecretGenerated) {
-    fail("token: JWT_SECRET is not set, so no server would accept this token. Set it in the environment or in .env.");
-  }
+  // JWT_SECRET, or the development secret a server started here uses (made now if need be).
+  const config = configWithSecretOrExit();
   if (ttl > config.jwt.maxLifetimeSeconds) {
     fail(`token: --ttl ${ttl} is longer than the server accepts (JWT_MAX_LIFETIME=${config.jwt.maxLifetimeSeconds} s)`);
   }
