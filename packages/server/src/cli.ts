@@ -1,57 +1,79 @@
 #!/usr/bin/env node
-import { parseArgs } from "node:util";
-import { TokenService } from "./auth/tokens.js";
-import { describeDatabase } from "./config.js";
-import { createLogger } from "./logger.js";
-import { configOrExit, serve } from "./serve.js";
-import { explainStartupError } from "./startup-errors.js";
-import { ensureDatabaseExists, openStore } from "./store/database.js";
-import { migrateToLatest } from "./store/migrate.js";
+// Only the help and the argument checks load here: each command imports the server's modules
+// when it runs, so `chatapp --help` and a mistyped option answer at once.
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
-const USAGE = `Usage: chatapp <command>
+const USAGE = `Usage: chatapp <command> [options]
 
 Commands:
-  serve                      start the server (the default)
+  serve                      start the server
   migrate                    bring the database schema up to date, then exit
   token --user <id> [--ttl <seconds>]
-                             print a token for that user, signed with JWT_SECRET (for local use)
+                             print a token for that user, signed with the server's secret
+  help [command]             print this help, or a command's
 
-Configuration comes from the environment and a .env file in the current folder;
-see the README for every variable.`;
+Run \`chatapp <command> --help\` for a command's options. Configuration comes from the
+environment and a .env file in the current folder; see the README for every variable.`;
 
-async function migrate(): Promise<void> {
-  const config = configOrExit();
-  const logger = createLogger(config);
-  logger.info(`migrating ${describeDatabase(config.database)}`);
-  try {
-    await ensureDatabaseExists(config.database);
-    const store = openStore(config.database);
-    try {
-      const applied = await migrateToLatest(store, logger);
-      logger.info(applied.length === 0 ? "schema is up to date" : `applied ${applied.length} migration(s)`);
-    } finally {
-      await store.destroy();
-    }
-  } catch (err) {
-    logger.fatal({ err }, `migration failed: ${explainStartupError(err, config.database)}`);
-    process.exit(1);
-  }
-}
+/** Each command's own help, printed by `chatapp <command> --help` and `chatapp help <command>`. */
+const HELP: Record<string, string> = {
+  serve: `Usage: chatapp serve
+
+Starts the server: migrates the database, then listens on HOST:PORT (default 0.0.0.0:8081)
+and serves the web client at /. SIGTERM or SIGINT stops it gracefully.
+
+Without JWT_SECRET (outside NODE_ENV=production, which requires it) the server generates a
+secret on first start and keeps it in the data folder (./data/jwt-secret beside the SQLite
+file), so sessions survive restarts.`,
+  migrate: `Usage: chatapp migrate
+
+Brings the database schema up to date and exits; safe while other nodes start (migrations
+run under a lock). \`chatapp serve\` does this by itself.`,
+  token: `Usage: chatapp token --user <id> [--ttl <seconds>]
+
+Prints a token for user <id>, valid for --ttl seconds (default 86400), signed with the
+secret the server uses: JWT_SECRET, or without it the development secret kept in the data
+folder (made now if the server never ran). Run it from the folder the server starts in, with
+the same environment.
+
+Options:
+  --user <id>        the user id (a positive whole number)
+  --ttl <seconds>    how long the token is valid (at most JWT_MAX_LIFETIME)
+  -h, --help         print this help`,
+};
 
 async function token(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { user: { type: "string" }, ttl: { type: "string" } } });
+  const values = parseCommandArgs("token", args, { user: { type: "string" }, ttl: { type: "string" } });
   const user = Number(values.user);
   const ttl = values.ttl === undefined ? 24 * 3600 : Number(values.ttl);
-  if (!values.user || !Number.isSafeInteger(user) || user < 1) fail("token: --user <id> must be a positive whole number");
+  if (typeof values.user !== "string" || !Number.isSafeInteger(user) || user < 1)
+    fail("token: --user <id> must be a positive whole number");
   if (!Number.isSafeInteger(ttl) || ttl < 1) fail("token: --ttl <seconds> must be a positive whole number");
-  const config = configOrExit();
-  if (config.jwtSecretGenerated) {
-    fail("token: JWT_SECRET is not set, so no server would accept this token. Set it in the environment or in .env.");
+  await (await import("./cli-commands.js")).printToken(user, ttl);
+}
+
+/**
+ * A command's options, strictly: `--help` prints the command's help and exits 0; an unknown
+ * option or a stray argument is a usage error (exit 2), said in one line, not a stack trace.
+ */
+function parseCommandArgs(
+  command: string,
+  args: string[],
+  options: ParseArgsConfig["options"] = {},
+): Record<string, string | boolean | undefined> {
+  try {
+    const { values } = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true });
+    if (values.help) {
+      process.stdout.write(`${HELP[command]}\n`);
+      process.exit(0);
+    }
+    return values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw err;
+    process.stderr.write(`chatapp ${command}: ${(err as Error).message}\n\n${HELP[command]}\n`);
+    process.exit(2);
   }
-  if (ttl > config.jwt.maxLifetimeSeconds) {
-    fail(`token: --ttl ${ttl} is longer than the server accepts (JWT_MAX_LIFETIME=${config.jwt.maxLifetimeSeconds} s)`);
-  }
-  process.stdout.write(`${await new TokenService({ secret: config.jwtSecret, ...config.jwt }).sign(user, ttl)}\n`);
 }
 
 function fail(message: string): never {
@@ -59,21 +81,35 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const [command = "serve", ...rest] = process.argv.slice(2);
+const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case "serve":
-    await serve();
+    parseCommandArgs("serve", rest, {});
+    await (await import("./serve.js")).serve();
     break;
   case "migrate":
-    await migrate();
+    parseCommandArgs("migrate", rest, {});
+    await (await import("./cli-commands.js")).migrate();
     break;
   case "token":
     await token(rest);
     break;
   case "help":
   case "--help":
-  case "-h":
+  case "-h": {
+    const [topic] = rest;
+    if (topic !== undefined && HELP[topic] === undefined) {
+      process.stderr.write(`chatapp: no command "${topic}"\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stdout.write(`${topic === undefined ? USAGE : HELP[topic]}\n`);
+    break;
+  }
+  case undefined:
+    // Starting a server is never a surprise: it takes `chatapp serve`. Exit 1, since nothing
+    // was done (a script that meant to start the server fails instead of going on).
     process.stdout.write(`${USAGE}\n`);
+    process.exit(1);
     break;
   default:
     process.stderr.write(`chatapp: unknown command "${command}"\n\n${USAGE}\n`);

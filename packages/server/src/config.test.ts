@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseDatabaseUrl, readEnv } from "./config.js";
 
@@ -47,6 +47,13 @@ describe("loadConfig", () => {
     expect(problems({ NODE_ENV: "production" })[0]).toMatch(/^JWT_SECRET: required/);
     expect(problems({ NODE_ENV: "production", JWT_SECRET: "short" })[0]).toMatch(/^JWT_SECRET: must be at least 32/);
     expect(loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(32) }).jwtSecretGenerated).toBe(false);
+  });
+
+  it("keeps a generated secret beside the SQLite file, in ./data otherwise, only without JWT_SECRET", () => {
+    expect(loadConfig({}).jwtSecretFile).toBe(resolve("data/jwt-secret"));
+    expect(loadConfig({ DATABASE_URL: "sqlite:/srv/chat/chat.db" }).jwtSecretFile).toBe("/srv/chat/jwt-secret");
+    expect(loadConfig({ DATABASE_URL: "postgres://pg/chat" }).jwtSecretFile).toBe(resolve("data/jwt-secret"));
+    expect(loadConfig({ JWT_SECRET: "x".repeat(32) }).jwtSecretFile).toBeUndefined();
   });
 
   it("(seed) selects MySQL with DB_HOST and its defaults", () => {

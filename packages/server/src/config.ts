@@ -1,6 +1,6 @@
 import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -17,8 +17,16 @@ export interface Config {
   nodeEnv: string;
   database: DatabaseConfig;
   jwtSecret: string;
-  /** True when no JWT_SECRET was given and a random one was made for this process. */
+  /** True when no JWT_SECRET was given: the secret is a random one, made by this server. */
   jwtSecretGenerated: boolean;
+  /**
+   * Without JWT_SECRET outside production: the file in the data folder that keeps the
+   * generated secret across restarts. `withDevSecret` (auth/dev-secret.ts) reads or creates
+   * it; until then `jwtSecret` is random for this process only (as in-process tests use it).
+   */
+  jwtSecretFile: string | undefined;
+  /** Set by `withDevSecret`: true when this start made the file, false when it was there. */
+  jwtSecretCreated?: boolean;
   /** Tokens of other systems (RS256/ES256) and the claims every token must carry. */
   jwt: {
     publicKeyPem: string | undefined;
@@ -214,6 +222,11 @@ export function loadConfig(env: Env): Config {
     maxLifetimeSeconds: int("JWT_MAX_LIFETIME", 30 * 24 * 3600, 60, 10 * 365 * 24 * 3600),
   };
 
+  // Beside the SQLite file (./data by default), or in ./data with another database.
+  const dataDir =
+    database.dialect === "sqlite" && database.path !== ":memory:" ? dirname(resolve(database.path)) : resolve("data");
+  const jwtSecretFile = jwtSecretGenerated && nodeEnv !== "production" ? resolve(dataDir, "jwt-secret") : undefined;
+
   const redisUrl = get("REDIS_URL");
   if (redisUrl !== undefined) {
     if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
@@ -278,6 +291,7 @@ export function loadConfig(env: Env): Config {
     database,
     jwtSecret,
     jwtSecretGenerated,
+    jwtSecretFile,
     jwt,
     logLevel,
     logFormat,

@@ -1,4 +1,5 @@
 import { createApp } from "./app.js";
+import { withDevSecret } from "./auth/dev-secret.js";
 import { type Config, ConfigError, describeDatabase, loadConfig, readEnv } from "./config.js";
 import { createLogger } from "./logger.js";
 import { explainStartupError } from "./startup-errors.js";
@@ -15,9 +16,27 @@ export function configOrExit(): Config {
   }
 }
 
+/**
+ * The configuration with the secret tokens are signed with: JWT_SECRET, or outside production
+ * the one kept in the data folder (made on first use). Exits with a message when that file
+ * cannot be read or written.
+ */
+export function configWithSecretOrExit(): Config {
+  const config = configOrExit();
+  try {
+    return withDevSecret(config);
+  } catch (err) {
+    process.stderr.write(
+      `chatapp: cannot keep the development JWT secret in ${config.jwtSecretFile}: ${(err as Error).message}. ` +
+        "Set JWT_SECRET, or fix the data folder's permissions.\n",
+    );
+    process.exit(1);
+  }
+}
+
 /** `chatapp serve`: config -> app -> listen; SIGTERM/SIGINT stop it gracefully. */
 export async function serve(): Promise<void> {
-  const config = configOrExit();
+  const config = configWithSecretOrExit();
   const logger = createLogger(config);
   for (const warning of startupWarnings(config)) logger.warn(warning);
 

@@ -20,4 +20,13 @@ describe("start-up warnings", () => {
   it("warns when JWT_SECRET is random for this process", () => {
     expect(startupWarnings(loadConfig({})).join("\n")).toMatch(/JWT_SECRET is not set/);
   });
+
+  it("says where the generated secret is kept, and whether this start made it", () => {
+    const config = loadConfig({ DATABASE_URL: "sqlite:/srv/chat/chat.db" });
+    const made = startupWarnings({ ...config, jwtSecretCreated: true }).join("\n");
+    expect(made).toContain("JWT_SECRET is not set: generated a secret and saved it in /srv/chat/jwt-secret (mode 0600)");
+    expect(made).toContain("NODE_ENV=production requires it");
+    const kept = startupWarnings({ ...config, jwtSecretCreated: false }).join("\n");
+    expect(kept).toContain("using the secret generated earlier in /srv/chat/jwt-secret");
+  });
 });

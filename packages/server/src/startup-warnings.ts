@@ -6,12 +6,7 @@ import type { Config } from "./config.js";
  */
 export function startupWarnings(config: Config): string[] {
   const warnings: string[] = [];
-  if (config.jwtSecretGenerated) {
-    warnings.push(
-      "JWT_SECRET is not set: using a random secret for this process, so tokens will not survive a restart. " +
-        "Set JWT_SECRET (required when NODE_ENV=production).",
-    );
-  }
+  if (config.jwtSecretGenerated) warnings.push(generatedSecretWarning(config));
   if (config.trustProxy === true) {
     // Fastify then takes the left-most X-Forwarded-For entry, which the client writes itself.
     warnings.push(
@@ -21,4 +16,18 @@ export function startupWarnings(config: Config): string[] {
     );
   }
   return warnings;
+}
+
+function generatedSecretWarning(config: Config): string {
+  const advice = "Set JWT_SECRET (32+ random characters) for anything but development; NODE_ENV=production requires it.";
+  if (config.jwtSecretFile === undefined || config.jwtSecretCreated === undefined) {
+    return `JWT_SECRET is not set: using a random secret for this process, so tokens will not survive a restart. ${advice}`;
+  }
+  const what = config.jwtSecretCreated
+    ? `generated a secret and saved it in ${config.jwtSecretFile} (mode 0600)`
+    : `using the secret generated earlier in ${config.jwtSecretFile}`;
+  return (
+    `JWT_SECRET is not set: ${what}, so sessions survive ` +
+    `restarts and \`chatapp token\` run from this folder signs with it. ${advice}`
+  );
 }

@@ -42,6 +42,10 @@ export async function webUiRoutes(app: App, options: { dir?: string } = {}): Pro
     index: false,
     dotfiles: "ignore",
     cacheControl: false,
+    // The build writes .br and .gz copies of its text files (packages/web/scripts/precompress.ts):
+    // the one the request accepts is sent with Content-Encoding and Vary: accept-encoding, the
+    // file itself otherwise. Nothing is compressed per request.
+    preCompressed: true,
     setHeaders: (reply, path) => {
       reply.header("x-content-type-options", "nosniff");
       if (path.includes(assets)) reply.header("cache-control", IMMUTABLE);
