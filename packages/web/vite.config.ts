@@ -1,12 +1,13 @@
 import react from "@vitejs/plugin-react";
 import { defaultClientConditions, defineConfig } from "vite";
+import { cspSafeEmojiPicker } from "./build/csp-safe-emoji-picker.js";
 
 /** The server a `npm run dev` session talks to (the Vite dev server proxies the API and the socket). */
 const API = process.env.CHATAPP_API ?? "http://localhost:8081";
 
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [react()],
+  plugins: [react(), cspSafeEmojiPicker()],
   // Workspace packages resolve to their TypeScript sources, so the SDK needs no build first.
   resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {

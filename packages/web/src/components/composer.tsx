@@ -3,6 +3,7 @@ import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
+import { EmojiButton } from "./emoji-button.js";
 import { useAction } from "./use-action.js";
 
 /**
@@ -20,7 +21,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
   const [editing, setEditing] = useState<Message>();
   const [error, act] = useAction();
   const input = useRef<HTMLTextAreaElement>(null);
-  /** Where the caret goes once the text set with it is on screen (an edit's end). */
+  /** Where the caret goes once the text set with it is on screen (after an emoji, or an edit's end). */
   const caret = useRef<number | undefined>(undefined);
   const ids = useId();
   const length = codePoints(text);
@@ -90,6 +91,15 @@ export function Composer({ conversationId }: { conversationId: number }) {
     }
   }
 
+  /** Puts an emoji where the caret is (replacing a selection), and the caret after it. */
+  function insert(emoji: string) {
+    const el = input.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? text.length;
+    caret.current = start + emoji.length;
+    setText(text.slice(0, start) + emoji + text.slice(end));
+  }
+
   const hint = tooLong
     ? `${length - MAX_CONTENT_CHARS} characters over the limit of ${MAX_CONTENT_CHARS}.`
     : editing
@@ -125,6 +135,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
           {error}
         </p>
       )}
+      <EmojiButton onPick={insert} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
         Message
       </label>
