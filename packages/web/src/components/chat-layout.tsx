@@ -7,6 +7,7 @@ import { ConversationPane } from "./conversation-pane.js";
 import { NewChatDialog } from "./new-chat-dialog.js";
 import { NewGroupDialog } from "./new-group-dialog.js";
 import { Sidebar } from "./sidebar.js";
+import { UnreadSignals } from "./unread-signals.js";
 
 /**
  * The chat screen: the list beside the open conversation. Below ~700px only one of them shows
@@ -28,6 +29,7 @@ export function ChatLayout() {
     <div className="layout" data-view={conversationId === undefined ? "list" : "conversation"}>
       <ConnectionBanner />
       <Announcer />
+      <UnreadSignals openId={conversationId} />
       <Sidebar openId={conversationId} onNewChat={() => setDialog("direct")} onNewGroup={() => setDialog("group")} />
       <main className="pane">
         {conversationId === undefined ? (
