@@ -23,6 +23,8 @@ export function Composer({ conversationId }: { conversationId: number }) {
   const input = useRef<HTMLTextAreaElement>(null);
   /** Where the caret goes once the text set with it is on screen (after an emoji, or an edit's end). */
   const caret = useRef<number | undefined>(undefined);
+  /** The selection when the input last lost focus (to the emoji button): where an emoji goes. */
+  const selection = useRef<{ start: number; end: number } | undefined>(undefined);
   const ids = useId();
   const length = codePoints(text);
   const tooLong = length > MAX_CONTENT_CHARS;
@@ -91,11 +93,10 @@ export function Composer({ conversationId }: { conversationId: number }) {
     }
   }
 
-  /** Puts an emoji where the caret is (replacing a selection), and the caret after it. */
+  /** Puts an emoji where the caret was (replacing a selection), and the caret after it. */
   function insert(emoji: string) {
-    const el = input.current;
-    const start = el?.selectionStart ?? text.length;
-    const end = el?.selectionEnd ?? text.length;
+    const start = Math.min(selection.current?.start ?? text.length, text.length);
+    const end = Math.min(selection.current?.end ?? text.length, text.length);
     caret.current = start + emoji.length;
     setText(text.slice(0, start) + emoji + text.slice(end));
   }
@@ -153,6 +154,9 @@ export function Composer({ conversationId }: { conversationId: number }) {
           if (!editing && e.target.value.trim() !== "") chat.typing(conversationId);
         }}
         onKeyDown={onKeyDown}
+        onBlur={(e) => {
+          selection.current = { start: e.target.selectionStart, end: e.target.selectionEnd };
+        }}
       />
       <button type="submit" className="primary" disabled={!canSubmit}>
         {editing ? "Save" : "Send"}
