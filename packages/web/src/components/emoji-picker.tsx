@@ -7,7 +7,8 @@ import { useTheme } from "../settings/theme.js";
 
 /**
  * The `<emoji-picker>` web component of emoji-picker-element, in a React shell. Loaded lazily
- * by EmojiButton. Its search field gets focus on opening, so typing filters at once.
+ * by EmojiButton. With a mouse or keyboard its search field gets focus on opening, so typing
+ * filters at once.
  */
 export default function EmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
   const host = useRef<HTMLDivElement>(null);
@@ -27,7 +28,11 @@ export default function EmojiPicker({ onPick }: { onPick: (emoji: string) => voi
     };
     element.addEventListener("emoji-click", picked);
     host.current?.append(element);
-    requestAnimationFrame(() => element.shadowRoot?.querySelector<HTMLInputElement>("input[type=search]")?.focus());
+    // On touch screens focusing the search would pop the keyboard over the emoji: there,
+    // searching is a tap away instead.
+    if (!window.matchMedia("(pointer: coarse)").matches) {
+      requestAnimationFrame(() => element.shadowRoot?.querySelector<HTMLInputElement>("input[type=search]")?.focus());
+    }
     return () => {
       element.removeEventListener("emoji-click", picked);
       element.remove();
