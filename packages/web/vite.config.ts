@@ -1,6 +1,7 @@
 import react from "@vitejs/plugin-react";
 import { defaultClientConditions, defineConfig } from "vite";
-import { precompress } from "./scripts/precompress.js";
+import { cspSafeEmojiPicker } from "./build/csp-safe-emoji-picker.js";
+import { precompress } from "./build/precompress.js";
 
 /** The server a `npm run dev` session talks to (the Vite dev server proxies the API and the socket). */
 const API = process.env.CHATAPP_API ?? "http://localhost:8081";
@@ -8,7 +9,7 @@ const API = process.env.CHATAPP_API ?? "http://localhost:8081";
 export default defineConfig({
   root: import.meta.dirname,
   // precompress: .br and .gz copies of the bundle, served with Content-Encoding (web-ui.ts).
-  plugins: [react(), precompress()],
+  plugins: [react(), cspSafeEmojiPicker(), precompress()],
   // Workspace packages resolve to their TypeScript sources, so the SDK needs no build first.
   resolve: { conditions: ["source", ...defaultClientConditions] },
   build: {

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exited, runCli } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exited, runCli } from "./helpers/process.js";
 
 /** A stack frame as Node prints one: a thrown error reached the user instead of a sentence. */
 const STACK_FRAME = /^\s+at .+[:(]/m;

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { useSuite } from "@chatapp/testkit";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_WEB_UI_DIR } from "../src/http/routes/web-ui.js";
-import { useSuite } from "./helpers/server.js";
 
 interface RawAnswer {
   status: number;

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CliProcess, exited, runCli, startServerProcess } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevSecretError, readOrCreateDevSecret } from "../src/auth/dev-secret.js";
 import { TokenService } from "../src/auth/tokens.js";
-import { type CliProcess, exited, runCli, startServerProcess } from "./helpers/process.js";
 
 /** What a quick start without JWT_SECRET does: `chatapp serve` in a folder, SQLite under ./data. */
 /** Each process starts Node and tsx: seconds apiece on a busy 2-core machine. */

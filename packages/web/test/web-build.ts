@@ -11,7 +11,7 @@ const INPUTS = [
   join(WEB_DIR, "public"),
   join(WEB_DIR, "index.html"),
   join(WEB_DIR, "vite.config.ts"),
-  join(WEB_DIR, "scripts/precompress.ts"),
+  join(WEB_DIR, "build"),
   join(WEB_DIR, "package.json"),
   resolve(root, "packages/client/src"),
 ];

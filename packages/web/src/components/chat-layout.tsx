@@ -1,12 +1,15 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { useChat } from "../chat/chat-context.js";
 import { useRoute } from "../lib/hash-route.js";
 import { Announcer } from "./announcer.js";
 import { ConnectionBanner } from "./connection-banner.js";
 import { ConversationPane } from "./conversation-pane.js";
-import { NewChatDialog } from "./new-chat-dialog.js";
-import { NewGroupDialog } from "./new-group-dialog.js";
 import { Sidebar } from "./sidebar.js";
+import { UnreadSignals } from "./unread-signals.js";
+
+// Dialogs load when first opened: they are not needed to show the first screen.
+const NewChatDialog = lazy(() => import("./new-chat-dialog.js").then((m) => ({ default: m.NewChatDialog })));
+const NewGroupDialog = lazy(() => import("./new-group-dialog.js").then((m) => ({ default: m.NewGroupDialog })));
 
 /**
  * The chat screen: the list beside the open conversation. Below ~700px only one of them shows
@@ -28,6 +31,7 @@ export function ChatLayout() {
     <div className="layout" data-view={conversationId === undefined ? "list" : "conversation"}>
       <ConnectionBanner />
       <Announcer />
+      <UnreadSignals openId={conversationId} />
       <Sidebar openId={conversationId} onNewChat={() => setDialog("direct")} onNewGroup={() => setDialog("group")} />
       <main className="pane">
         {conversationId === undefined ? (
@@ -38,8 +42,10 @@ export function ChatLayout() {
           <ConversationPane key={conversationId} conversationId={conversationId} focusSeq={focusSeq} />
         )}
       </main>
-      {dialog === "direct" && <NewChatDialog onClose={() => setDialog(undefined)} />}
-      {dialog === "group" && <NewGroupDialog onClose={() => setDialog(undefined)} />}
+      <Suspense fallback={null}>
+        {dialog === "direct" && <NewChatDialog onClose={() => setDialog(undefined)} />}
+        {dialog === "group" && <NewGroupDialog onClose={() => setDialog(undefined)} />}
+      </Suspense>
     </div>
   );
 }

@@ -1,47 +1,142 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
-import { useChat } from "../chat/chat-context.js";
+import type { Message } from "@chatapp/protocol";
+import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { useChat, useChatState } from "../chat/chat-context.js";
+import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
+import { EmojiButton } from "./emoji-button.js";
+import { useAction } from "./use-action.js";
 
 /**
  * Where messages are written: Enter sends, Shift+Enter starts a new line. Sending never waits
  * for the network: the message shows as pending and the SDK sends it when it can.
+ *
+ * Up-arrow in an empty composer edits one's last message here, in the composer (as Telegram
+ * and WhatsApp do): a bar above names what is being edited, Enter saves, Escape cancels.
  */
 export function Composer({ conversationId }: { conversationId: number }) {
   const chat = useChat();
+  const me = useChatState((s) => s.me.id);
+  const messages = useChatState((s) => s.timelines.get(conversationId)?.messages);
   const [text, setText] = useState("");
+  const [editing, setEditing] = useState<Message>();
+  const [error, act] = useAction();
   const input = useRef<HTMLTextAreaElement>(null);
+  /** Where the caret goes once the text set with it is on screen (after an emoji, or an edit's end). */
+  const caret = useRef<number | undefined>(undefined);
+  /** The selection when the input last lost focus (to the emoji button): where an emoji goes. */
+  const selection = useRef<{ start: number; end: number } | undefined>(undefined);
   const ids = useId();
   const length = codePoints(text);
   const tooLong = length > MAX_CONTENT_CHARS;
   const content = tidyContent(text);
+  const canSubmit = content.trim() !== "" && !tooLong;
+
+  useLayoutEffect(() => {
+    const el = input.current;
+    if (caret.current === undefined || !el) return;
+    el.focus();
+    el.setSelectionRange(caret.current, caret.current);
+    caret.current = undefined;
+  });
 
   // Ready to type on opening a conversation, except on phones, where that would pop the keyboard.
   useEffect(() => {
     if (!window.matchMedia("(max-width: 700px)").matches) input.current?.focus();
   }, []);
 
-  function send() {
-    if (content.trim() === "" || tooLong) return;
+  function submit() {
+    if (!canSubmit) return;
+    if (editing) {
+      const target = editing;
+      if (content === target.content) {
+        stopEditing();
+        return;
+      }
+      void act(async () => {
+        await chat.edit(target.id, content);
+        stopEditing();
+      });
+      return;
+    }
     chat.send(conversationId, content);
     setText("");
   }
 
+  function startEditing(message: Message) {
+    setEditing(message);
+    setText(message.content);
+    // The caret goes to the end of the text, where people continue typing.
+    caret.current = message.content.length;
+  }
+
+  function stopEditing() {
+    setEditing(undefined);
+    setText("");
+    input.current?.focus();
+  }
+
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
     // Enter while an input method is composing (Japanese, Chinese…) confirms the composition.
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
-      send();
+      submit();
+    } else if (event.key === "ArrowUp" && plain && text === "" && !editing) {
+      const last = messages && lastEditable(messages, me);
+      if (last) {
+        event.preventDefault();
+        startEditing(last);
+      }
+    } else if (event.key === "Escape" && editing) {
+      event.preventDefault();
+      stopEditing();
     }
   }
+
+  /** Puts an emoji where the caret was (replacing a selection), and the caret after it. */
+  function insert(emoji: string) {
+    const start = Math.min(selection.current?.start ?? text.length, text.length);
+    const end = Math.min(selection.current?.end ?? text.length, text.length);
+    caret.current = start + emoji.length;
+    setText(text.slice(0, start) + emoji + text.slice(end));
+  }
+
+  const hint = tooLong
+    ? `${length - MAX_CONTENT_CHARS} characters over the limit of ${MAX_CONTENT_CHARS}.`
+    : editing
+      ? "Enter saves, Escape cancels, Shift+Enter adds a line."
+      : "Enter sends, Shift+Enter adds a line, Up-arrow edits your last message.";
 
   return (
     <form
       className="composer"
+      data-editing={editing ? "" : undefined}
       onSubmit={(e) => {
         e.preventDefault();
-        send();
+        submit();
       }}
     >
+      {editing && (
+        <div className="composer-editing">
+          <p id={`${ids}-editing`}>
+            <span className="composer-editing-label">Editing message</span>
+            <span className="composer-editing-original">{editing.content}</span>
+          </p>
+          <button type="button" className="quiet" onClick={stopEditing}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {/* In the flow above the input (not over it), so it never hides what is being typed. */}
+      <p id={`${ids}-hint`} className={tooLong ? "composer-hint error" : "composer-hint visually-hidden"}>
+        {hint}
+      </p>
+      {error && (
+        <p className="composer-hint error" role="alert">
+          {error}
+        </p>
+      )}
+      <EmojiButton onPick={insert} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
         Message
       </label>
@@ -51,23 +146,21 @@ export function Composer({ conversationId }: { conversationId: number }) {
         rows={1}
         value={text}
         placeholder="Write a message"
-        enterKeyHint="send"
-        aria-describedby={`${ids}-hint`}
+        enterKeyHint={editing ? "done" : "send"}
+        aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}
         onChange={(e) => {
           setText(e.target.value);
-          if (e.target.value.trim() !== "") chat.typing(conversationId);
+          if (!editing && e.target.value.trim() !== "") chat.typing(conversationId);
         }}
         onKeyDown={onKeyDown}
+        onBlur={(e) => {
+          selection.current = { start: e.target.selectionStart, end: e.target.selectionEnd };
+        }}
       />
-      <button type="submit" className="primary" disabled={content.trim() === "" || tooLong}>
-        Send
+      <button type="submit" className="primary" disabled={!canSubmit}>
+        {editing ? "Save" : "Send"}
       </button>
-      <p id={`${ids}-hint`} className={tooLong ? "composer-hint error" : "composer-hint visually-hidden"}>
-        {tooLong
-          ? `${length - MAX_CONTENT_CHARS} characters over the limit of ${MAX_CONTENT_CHARS}.`
-          : "Enter sends, Shift+Enter adds a line."}
-      </p>
     </form>
   );
 }

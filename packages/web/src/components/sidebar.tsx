@@ -4,6 +4,7 @@ import { displayName } from "../chat/chat-state.js";
 import { Avatar } from "./avatar.js";
 import { ConversationList } from "./conversation-list.js";
 import { SearchResults } from "./search-results.js";
+import { SettingsButton } from "./settings-button.js";
 
 /** Who is logged in, new chat and group, message search, and the conversations. */
 export function Sidebar(props: { openId: number | undefined; onNewChat: () => void; onNewGroup: () => void }) {
@@ -21,6 +22,7 @@ export function Sidebar(props: { openId: number | undefined; onNewChat: () => vo
         <span className="me" title={me.username ? `@${me.username}` : undefined}>
           {myName}
         </span>
+        <SettingsButton />
         <button type="button" className="quiet" onClick={() => chat.logout()}>
           Log out
         </button>

@@ -49,4 +49,40 @@ describe("splitLinks", () => {
       { kind: "text", text: "\nnext line" },
     ]);
   });
+
+  it("links a bare www. address to https, keeping the text as typed", () => {
+    expect(splitLinks("see www.example.org for details")).toEqual([
+      { kind: "text", text: "see " },
+      { kind: "link", text: "www.example.org", href: "https://www.example.org/" },
+      { kind: "text", text: " for details" },
+    ]);
+    expect(splitLinks("WWW.Example.org/Path?q=1.")).toEqual([
+      { kind: "link", text: "WWW.Example.org/Path?q=1", href: "https://www.example.org/Path?q=1" },
+      { kind: "text", text: "." },
+    ]);
+    expect(splitLinks("(www.example.org/wiki/A_(b))")[1]).toMatchObject({
+      text: "www.example.org/wiki/A_(b)",
+      href: "https://www.example.org/wiki/A_(b)",
+    });
+  });
+
+  it("does not link www. inside a word, an address or a path, nor a www. without a domain", () => {
+    for (const text of [
+      "foo.www.example.org",
+      "me@www.example.org",
+      "/www.example.org",
+      "awww.example.org",
+      "www.",
+      "www.example",
+      "www..org",
+    ]) {
+      expect(splitLinks(text).every((s) => s.kind === "text")).toBe(true);
+    }
+  });
+
+  it("does not take the www. of a URL that already has a scheme twice", () => {
+    expect(splitLinks("https://www.example.org")).toEqual([
+      { kind: "link", text: "https://www.example.org", href: "https://www.example.org/" },
+    ]);
+  });
 });

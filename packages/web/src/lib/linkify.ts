@@ -1,16 +1,22 @@
 /** A piece of message text: plain, or a link that is safe to open. */
 export type TextSegment = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
-/** Candidates start with http:// or https:// and run to white space; anything else stays text. */
-const URL_CANDIDATE = /https?:\/\/[^\s<>"]+/gi;
+/**
+ * Candidates start with http://, https:// or a bare "www." (as people type them) and run to
+ * white space; anything else stays text. A "www." inside a word, an address or a path
+ * ("foo.www.x", "me@www.x", "/www.x") is not the start of a link.
+ */
+const URL_CANDIDATE = /(?:https?:\/\/|(?<![\p{L}\p{N}_@./:-])www\.)[^\s<>"]+/giu;
+/** A bare www. address needs a name and a top-level domain after "www." to count as one. */
+const BARE_HOST = /^www\.[^.]+\.[^.]+/;
 /** Punctuation that usually ends the sentence around a link rather than the link itself. */
 const TRAILING_PUNCTUATION = new Set([".", ",", ";", ":", "!", "?", "'", '"']);
 const CLOSERS: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
 
 /**
  * Splits text into plain and link segments. Only http and https URLs become links (no
- * `javascript:` or `data:`, whatever the text says); the caller renders every segment as
- * text, never as HTML.
+ * `javascript:` or `data:`, whatever the text says); a bare `www.` address links to https,
+ * as the address bar would. The caller renders every segment as text, never as HTML.
  */
 export function splitLinks(text: string): TextSegment[] {
   const segments: TextSegment[] = [];
@@ -50,8 +56,10 @@ function count(text: string, char: string): number {
 }
 
 function safeHref(candidate: string): string | undefined {
+  const bare = !/^https?:/i.test(candidate);
   try {
-    const url = new URL(candidate);
+    const url = new URL(bare ? `https://${candidate}` : candidate);
+    if (bare && !BARE_HOST.test(url.hostname)) return undefined;
     if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") return undefined;
     return url.href;
   } catch {

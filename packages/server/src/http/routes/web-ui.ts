@@ -42,7 +42,7 @@ export async function webUiRoutes(app: App, options: { dir?: string } = {}): Pro
     index: false,
     dotfiles: "ignore",
     cacheControl: false,
-    // The build writes .br and .gz copies of its text files (packages/web/scripts/precompress.ts):
+    // The build writes .br and .gz copies of its text files (packages/web/build/precompress.ts):
     // the one the request accepts is sent with Content-Encoding and Vary: accept-encoding, the
     // file itself otherwise. Nothing is compressed per request.
     preCompressed: true,

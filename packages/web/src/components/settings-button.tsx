@@ -1,0 +1,20 @@
+import { lazy, Suspense, useState } from "react";
+
+const SettingsDialog = lazy(() => import("./settings-dialog.js").then((m) => ({ default: m.SettingsDialog })));
+
+/** Opens Settings (theme, sound). The dialog's code loads on first use. */
+export function SettingsButton() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="quiet icon" aria-label="Settings" aria-haspopup="dialog" onClick={() => setOpen(true)}>
+        <span aria-hidden="true">⚙</span>
+      </button>
+      {open && (
+        <Suspense fallback={null}>
+          <SettingsDialog onClose={() => setOpen(false)} />
+        </Suspense>
+      )}
+    </>
+  );
+}
