@@ -80,6 +80,7 @@ export class ChatSession {
   start(): void {
     const c = this.client;
     this.unsubscribers.push(
+      this.names.watch(),
       c.on("state", (state) => this.onState(state)),
       c.on("message", (message) => this.onMessage(message)),
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
