@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../../server/test/helpers
 import { startServer, type TestServer } from "../../server/test/helpers/server.js";
 import { conversationLink, logIn, message, openConversation, PASSWORD, paneTitle } from "./app-driver.js";
 import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { sendMany } from "./seed.js";
+import { directConversation, sendMany } from "./seed.js";
 
 /**
  * People, groups, presence and the session in a real Chromium against a real server: names
@@ -84,4 +84,89 @@ describeInBrowser("people, groups, presence and the session", () => {
     expect(await alice.getByText(/User \d+/).count()).toBe(0);
     await alice.context().close();
   }, 30_000);
+
+  it("asks before removing or leaving, leaves focus somewhere safe, renames, and clears “Add people”", async () => {
+    const id = await group("alice", "Road trip", ["bob", "carol", "dave"]);
+    const memberCount = async () =>
+      ((await server.http(`/api/conversations/${id}`, { userId: ids.alice })).body as { member_count: number }).member_count;
+    const alice = await session("alice");
+    await openConversation(alice, "Road trip");
+    await alice.getByRole("button", { name: "Members" }).click();
+    const panel = alice.getByRole("complementary", { name: "Group members" });
+
+    // "Remove" asks; the question has focus on "Keep", so Enter keeps the member.
+    await panel.getByRole("button", { name: "Remove Bob Smith" }).click();
+    await panel.getByText("Remove Bob Smith?").waitFor();
+    await alice.keyboard.press("Enter");
+    await panel.getByRole("button", { name: "Remove Bob Smith" }).waitFor();
+    expect(await memberCount()).toBe(4);
+
+    // Confirmed, Bob goes; focus lands on the heading, and another Enter removes nobody.
+    await panel.getByRole("button", { name: "Remove Bob Smith" }).click();
+    await panel.getByRole("button", { name: "Yes, remove Bob Smith" }).click();
+    await panel.getByRole("heading", { name: "Members (3)" }).waitFor();
+    await expect.poll(() => alice.evaluate(() => document.activeElement?.textContent)).toBe("Members (3)");
+    await alice.keyboard.press("Enter");
+    await message(alice, "You removed Bob Smith").waitFor();
+    expect(await memberCount()).toBe(3);
+
+    // Picking someone in "Add people" adds them and empties the field for the next name.
+    const add = panel.getByLabel("Add people");
+    await add.fill("bo");
+    await panel.getByRole("button", { name: /Bob Smith/ }).click();
+    await message(alice, "You added Bob Smith").waitFor();
+    expect(await add.inputValue()).toBe("");
+    expect(await memberCount()).toBe(4);
+
+    // Owners rename the group from the panel.
+    await panel.getByRole("button", { name: "Rename group" }).click();
+    await panel.getByLabel("Group name").fill("Road trip 2026");
+    await panel.getByRole("button", { name: "Save" }).click();
+    await paneTitle(alice, "Road trip 2026").waitFor();
+    await message(alice, "You renamed the group to “Road trip 2026”").waitFor();
+
+    // "Leave group" asks too, with focus on "Stay".
+    await panel.getByRole("button", { name: "Leave group" }).click();
+    await expect.poll(() => alice.evaluate(() => document.activeElement?.textContent)).toBe("Stay");
+    await alice.keyboard.press("Enter");
+    await panel.getByRole("button", { name: "Leave group" }).waitFor();
+    expect(await memberCount()).toBe(4);
+    await panel.getByRole("button", { name: "Leave group" }).click();
+    await panel.getByRole("button", { name: "Leave", exact: true }).click();
+    await conversationLink(alice, "Road trip 2026").waitFor({ state: "detached" });
+    const left = await server.http(`/api/conversations/${id}`, { userId: ids.bob });
+    expect((left.body as { member_count: number }).member_count).toBe(3);
+    await alice.context().close();
+  }, 30_000);
+
+  it("shows “last seen” for offline peers, and presence as unknown while the connection is down", async () => {
+    const direct = await directConversation(server, ids.alice, ids.bob);
+    await sendMany(server, ids.bob, direct, ["are you there?"]);
+    const bob = await session("bob");
+    const alice = await session("alice");
+    await openConversation(alice, "Bob Smith");
+    const header = alice.locator(".pane-header");
+    await header.locator(".subtitle").getByText("online", { exact: true }).waitFor();
+
+    await bob.context().close();
+    await header.getByText("last seen just now").waitFor();
+    await header.locator('.presence[data-presence="offline"]').waitFor();
+    await openConversation(alice, "Book club");
+    await alice.getByRole("button", { name: "Members" }).click();
+    const bobRow = alice
+      .getByRole("complementary", { name: "Group members" })
+      .getByRole("listitem")
+      .filter({ hasText: "Bob Smith" });
+    await bobRow.getByText("last seen just now").waitFor();
+
+    // Our own connection down: nobody's presence is known.
+    await openConversation(alice, "Bob Smith");
+    await server.stop();
+    await header.getByText("connecting…").waitFor();
+    await header.locator('.presence[data-presence="unknown"]').waitFor();
+    await conversationLink(alice, "Bob Smith").locator('.presence[data-presence="unknown"]').waitFor();
+    server = await startServer(database, { env: { PORT: String(server.port) } });
+    await header.getByText("last seen just now").waitFor({ timeout: 20_000 });
+    await alice.context().close();
+  }, 40_000);
 });

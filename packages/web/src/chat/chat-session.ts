@@ -7,6 +7,7 @@ import type {
   ReceiptFrame,
   StatusUpdateFrame,
   TypingEventFrame,
+  UserStatus,
 } from "@chatapp/protocol";
 import type { Session } from "../auth/session-storage.js";
 import {
@@ -167,6 +168,10 @@ export class ChatSession {
     this.adopt(await this.api.addMembers(conversationId, userIds));
   }
 
+  async renameGroup(conversationId: number, title: string): Promise<void> {
+    this.adopt(await this.api.renameGroup(conversationId, title));
+  }
+
   /** Removes a member; removing oneself leaves the group, which then leaves the list. */
   async removeMember(conversationId: number, userId: number): Promise<void> {
     await this.api.removeMember(conversationId, userId);
@@ -191,6 +196,7 @@ export class ChatSession {
     this.everOpen = true;
     // Unread counts, presence and new conversations may all have changed while away.
     void this.refreshConversations();
+    void this.refreshStatuses();
   }
 
   private onMessage(message: Message): void {
@@ -260,7 +266,32 @@ export class ChatSession {
   }
 
   private onStatus(frame: StatusUpdateFrame): void {
-    this.store.update((s) => ({ ...s, presence: withEntry(s.presence, frame.user_id, frame.status) }));
+    this.store.update((s) => ({
+      ...s,
+      presence: withEntry(s.presence, frame.user_id, frame.status),
+      lastSeen: withEntry(s.lastSeen, frame.user_id, frame.last_seen),
+    }));
+  }
+
+  /** Everyone's `last_seen` (the conversation list carries only online/offline). */
+  private async refreshStatuses(): Promise<void> {
+    let statuses: UserStatus[];
+    try {
+      statuses = await this.api.statuses();
+    } catch {
+      return; // Only the "last seen" wording is missing; the next reconnect asks again.
+    }
+    if (this.stopped) return;
+    this.store.update((s) => {
+      const presence = new Map(s.presence);
+      const lastSeen = new Map(s.lastSeen);
+      for (const { user_id: id, status, last_seen: seen } of statuses) {
+        if (id === s.me.id) continue;
+        presence.set(id, status);
+        if (seen !== null) lastSeen.set(id, seen);
+      }
+      return { ...s, presence, lastSeen };
+    });
   }
 
   private onMemberLeft(frame: MemberLeftFrame): void {

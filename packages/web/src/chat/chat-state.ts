@@ -39,6 +39,8 @@ export interface ChatState {
   /** Per conversation, who is typing now. */
   typing: ReadonlyMap<number, readonly number[]>;
   presence: ReadonlyMap<number, UserStatusValue>;
+  /** When each contact was last online (ISO), from the status API and `status_update` frames. */
+  lastSeen: ReadonlyMap<number, string>;
   users: ReadonlyMap<number, User>;
   /** The latest message from someone else, for the screen-reader announcement. */
   lastIncoming: Message | undefined;
@@ -55,6 +57,7 @@ export function initialState(me: User): ChatState {
     pending: [],
     typing: new Map(),
     presence: new Map(),
+    lastSeen: new Map(),
     users: new Map([[me.id, me]]),
     lastIncoming: undefined,
   };

@@ -2,6 +2,7 @@ import type { Conversation } from "@chatapp/protocol";
 import { useMemo } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { byActivity, conversationTitle, displayName, otherMemberId } from "../chat/chat-state.js";
+import { usePresence } from "../chat/presence.js";
 import { whenLabel } from "../lib/dates.js";
 import { routeHash } from "../lib/hash-route.js";
 import { previewText } from "../lib/message-text.js";
@@ -32,7 +33,7 @@ export function ConversationList({ openId }: { openId: number | undefined }) {
 function ConversationItem({ conversation, open }: { conversation: Conversation; open: boolean }) {
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
-  const presence = useChatState((s) => s.presence);
+  const presence = usePresence(conversation.kind === "group" ? undefined : otherMemberId(conversation, me)).shown;
   const typing = useChatState((s) => s.typing.get(conversation.id));
   const group = conversation.kind === "group";
   const title = conversationTitle(conversation, me, users);
@@ -49,7 +50,7 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         aria-current={open ? "page" : undefined}
         data-unread={unread > 0 || undefined}
       >
-        <Avatar name={title} online={other === undefined ? undefined : presence.get(other) === "online"} />
+        <Avatar name={title} presence={other === undefined ? undefined : presence} />
         <span className="conversation-text">
           <span className="conversation-title">{title}</span>
           <span className="conversation-preview">{preview}</span>

@@ -1,8 +1,11 @@
 import type { User } from "@chatapp/protocol";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 
-/** Finds people in the directory (GET /api/users) by name; picking one calls `onPick`. */
+/**
+ * Finds people in the directory (GET /api/users) by name; picking one calls `onPick`, clears
+ * the field and puts focus back in it, ready for the next name.
+ */
 export function UserPicker({
   label,
   exclude = [],
@@ -18,6 +21,7 @@ export function UserPicker({
   const [found, setFound] = useState<User[]>([]);
   const [status, setStatus] = useState("");
   const inputId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     const text = query.trim();
@@ -50,6 +54,7 @@ export function UserPicker({
       <label htmlFor={inputId}>{label}</label>
       <input
         id={inputId}
+        ref={inputRef}
         type="search"
         placeholder="Name or username"
         autoComplete="off"
@@ -63,7 +68,15 @@ export function UserPicker({
         <ul className="user-results" aria-label="People found">
           {shown.map((user) => (
             <li key={user.id}>
-              <button type="button" className="user-result" onClick={() => onPick(user)}>
+              <button
+                type="button"
+                className="user-result"
+                onClick={() => {
+                  onPick(user);
+                  setQuery("");
+                  inputRef.current?.focus();
+                }}
+              >
                 <span>{user.display_name ?? user.username}</span>
                 {user.username && <span className="username">@{user.username}</span>}
               </button>
