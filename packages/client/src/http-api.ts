@@ -20,6 +20,14 @@ export class HttpApi {
     private readonly onAuthError: (err: AuthError) => void = () => {},
   ) {}
 
+  /**
+   * A fresh token for the current one while it is still valid (POST /api/auth/refresh), so a
+   * long-lived client stays logged in: local accounts only (403 for another system's users).
+   */
+  refreshToken(): Promise<AuthResponse> {
+    return this.request("POST", "/api/auth/refresh");
+  }
+
   /** A user by id (also former members of one's groups). */
   user(id: number): Promise<User> {
     return this.get(`/api/users/${id}`);
