@@ -169,4 +169,47 @@ describeInBrowser("people, groups, presence and the session", () => {
     await header.getByText("last seen just now").waitFor({ timeout: 20_000 });
     await alice.context().close();
   }, 40_000);
+
+  it("keeps the session in a second tab, after closing a tab, and fresh before expiry; logout and login reach every tab", async () => {
+    // One person's browser: tabs share its storage. Its clock is Playwright's, to jump hours ahead.
+    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    context.setDefaultTimeout(10_000);
+    contexts.push({ context, problems: [] });
+    await context.clock.install();
+    const tab = async () => {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      return page;
+    };
+    const stored = (page: Page) =>
+      page.evaluate(() => (JSON.parse(localStorage.getItem("chatapp.session") ?? "null") as { token: string } | null)?.token);
+    const loggedIn = (page: Page) => page.getByRole("button", { name: "New chat" }).waitFor();
+    const loggedOut = (page: Page) => page.getByRole("button", { name: "Log in", exact: true }).waitFor();
+
+    const first = await tab();
+    await logIn(first, "dave");
+    const second = await tab();
+    await loggedIn(second);
+    await first.close();
+    await second.reload();
+    await loggedIn(second);
+
+    // Half a token's life later (12 of 24 hours), the tab trades it for a fresh one, which works.
+    const token = await stored(second);
+    await second.clock.fastForward("12:30:00");
+    await expect.poll(() => stored(second), { timeout: 10_000 }).not.toBe(token);
+    const fresh = await stored(second);
+    const me = await server.http("/api/me", { headers: { authorization: `Bearer ${fresh}` } });
+    expect(me.body.id).toBe(ids.dave);
+
+    // Logging out in one tab logs out the others; logging in does too.
+    const third = await tab();
+    await loggedIn(third);
+    await second.getByRole("button", { name: "Log out" }).click();
+    await loggedOut(third);
+    await loggedOut(second);
+    await logIn(third, "dave");
+    await loggedIn(second);
+    await context.close();
+  }, 40_000);
 });

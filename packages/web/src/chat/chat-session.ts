@@ -9,7 +9,8 @@ import type {
   TypingEventFrame,
   UserStatus,
 } from "@chatapp/protocol";
-import type { Session } from "../auth/session-storage.js";
+import { SessionKeeper } from "../auth/session-keeper.js";
+import { loadSession, type Session } from "../auth/session-storage.js";
 import {
   type ChatState,
   initialState,
@@ -63,7 +64,8 @@ export class ChatSession {
     this.store = new Store(initialState(session.user));
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
-      token: () => session.token,
+      // The stored token: SessionKeeper (or another tab) may have refreshed it since login.
+      token: () => currentToken(session),
       // A message written offline waits for the connection however long it takes.
       sendTimeoutMs: 0,
       backoff: { initialMs: 250, maxMs: 10_000 },
@@ -82,6 +84,7 @@ export class ChatSession {
     const c = this.client;
     this.unsubscribers.push(
       this.names.watch(),
+      new SessionKeeper(this.me, () => this.api.refreshToken()).start(),
       c.on("state", (state) => this.onState(state)),
       c.on("message", (message) => this.onMessage(message)),
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
@@ -410,4 +413,10 @@ export class ChatSession {
     this.stop();
     this.onEnded(notice);
   }
+}
+
+/** The freshest token of this session's user: the stored one, unless another user logged in since. */
+function currentToken(session: Session): string {
+  const stored = loadSession();
+  return stored?.user.id === session.user.id ? stored.token : session.token;
 }
