@@ -212,4 +212,23 @@ describeInBrowser("people, groups, presence and the session", () => {
     await loggedIn(second);
     await context.close();
   }, 40_000);
+
+  it("tells a removed member who removed them, also after a reload", async () => {
+    const id = await group("alice", "Picnic", ["carol", "bob"]);
+    const carol = await session("carol");
+    await openConversation(carol, "Picnic");
+    const removed = await server.http(`/api/conversations/${id}/members/${ids.carol}`, { method: "DELETE", userId: ids.alice });
+    expect(removed.status).toBe(204);
+    const notice = carol.getByText(/You were removed from “Picnic” by Alice Jones/);
+    await notice.waitFor();
+    await conversationLink(carol, "Picnic").waitFor({ state: "detached" });
+    await carol.reload();
+    await notice.waitFor();
+
+    // Added back, the group is hers again and the notice is gone.
+    await server.http(`/api/conversations/${id}/members`, { method: "POST", userId: ids.alice, json: { user_ids: [ids.carol] } });
+    await paneTitle(carol, "Picnic").waitFor();
+    expect(await notice.count()).toBe(0);
+    await carol.context().close();
+  }, 30_000);
 });

@@ -22,6 +22,7 @@ import {
   withReceipt,
 } from "./chat-state.js";
 import { Outbox } from "./outbox.js";
+import { loadRemovals, type Removal, saveRemovals } from "./removals.js";
 import { Store } from "./store.js";
 import { TimelineLoader } from "./timeline-loader.js";
 import { UserNames } from "./user-names.js";
@@ -61,7 +62,7 @@ export class ChatSession {
     session: Session,
     private readonly onEnded: (notice?: string) => void,
   ) {
-    this.store = new Store(initialState(session.user));
+    this.store = new Store({ ...initialState(session.user), removals: loadRemovals(session.user.id) });
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
       // The stored token: SessionKeeper (or another tab) may have refreshed it since login.
@@ -298,8 +299,24 @@ export class ChatSession {
   }
 
   private onMemberLeft(frame: MemberLeftFrame): void {
-    if (frame.user_id === this.me) this.forget(frame.conversation_id);
-    else void this.refreshConversation(frame.conversation_id);
+    if (frame.user_id !== this.me) {
+      void this.refreshConversation(frame.conversation_id);
+      return;
+    }
+    // Removed by someone else: remember by whom, for the pane (the server will answer 404 from now on).
+    if (frame.by !== this.me) {
+      const title = this.store.get().conversations.get(frame.conversation_id)?.title ?? null;
+      this.setRemoval(frame.conversation_id, { title, by: frame.by, at: new Date().toISOString() });
+    }
+    this.forget(frame.conversation_id);
+  }
+
+  private setRemoval(id: number, removal: Removal | undefined): void {
+    const current = this.store.get().removals;
+    if (removal === undefined && !current.has(id)) return;
+    const removals = removal === undefined ? withoutEntry(current, id) : withEntry(current, id, removal);
+    this.store.update((s) => ({ ...s, removals }));
+    saveRemovals(this.me, removals);
   }
 
   // --- conversations -------------------------------------------------------------------
@@ -352,6 +369,8 @@ export class ChatSession {
   /** Puts a conversation the server just described into the list, with its members' presence. */
   private adopt(conversation: Conversation): Conversation {
     const me = this.me;
+    // A member again (added back): the removal no longer applies.
+    this.setRemoval(conversation.id, undefined);
     this.store.update((s) => {
       const presence = new Map(s.presence);
       for (const m of conversation.members) if (m.user_id !== me) presence.set(m.user_id, m.status);

@@ -1,5 +1,6 @@
 import type { ConnectionState } from "@chatapp/client";
 import type { Conversation, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
+import type { Removal } from "./removals.js";
 
 /** The loaded part of one conversation's history. */
 export interface Timeline {
@@ -42,6 +43,8 @@ export interface ChatState {
   /** When each contact was last online (ISO), from the status API and `status_update` frames. */
   lastSeen: ReadonlyMap<number, string>;
   users: ReadonlyMap<number, User>;
+  /** Groups someone else removed the user from, by conversation id: their panes say so. */
+  removals: ReadonlyMap<number, Removal>;
   /** The latest message from someone else, for the screen-reader announcement. */
   lastIncoming: Message | undefined;
 }
@@ -59,6 +62,7 @@ export function initialState(me: User): ChatState {
     presence: new Map(),
     lastSeen: new Map(),
     users: new Map([[me.id, me]]),
+    removals: new Map(),
     lastIncoming: undefined,
   };
 }

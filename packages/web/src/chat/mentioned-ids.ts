@@ -20,6 +20,7 @@ export function idsMentioned(state: ChatState, before?: ChatState): Set<number> 
       addFromConversation(ids, conversation);
     }
   }
+  if (state.removals !== before?.removals) for (const removal of state.removals.values()) ids.add(removal.by);
   if (state.typing !== before?.typing) for (const users of state.typing.values()) for (const id of users) ids.add(id);
   return ids;
 }

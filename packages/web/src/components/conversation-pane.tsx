@@ -6,6 +6,7 @@ import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { MembersPanel } from "./members-panel.js";
 import { MessageList } from "./message-list.js";
+import { NotAMember } from "./not-a-member.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
 
@@ -23,14 +24,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
   const otherPresence = usePresence(other).shown;
 
-  if (!conversation && loaded) {
-    return (
-      <div className="pane-empty">
-        <p>This conversation is not available. You may have left it.</p>
-        <a href="#/">Back to conversations</a>
-      </div>
-    );
-  }
+  if (!conversation && loaded) return <NotAMember conversationId={conversationId} />;
 
   const group = conversation?.kind === "group";
   const title = conversation ? conversationTitle(conversation, me, users) : "…";
