@@ -231,4 +231,43 @@ describeInBrowser("people, groups, presence and the session", () => {
     expect(await notice.count()).toBe(0);
     await carol.context().close();
   }, 30_000);
+
+  it("pages the conversation list with infinite scroll, past the 200 it used to stop at", async () => {
+    await account("erin", "Erin Park");
+    for (let i = 1; i <= 210; i++) await group("erin", `Club ${String(i).padStart(3, "0")}`, []);
+    // Read and delivered up to date, as someone's old conversations are: the client then
+    // learns of them from the list alone (nothing to resume in them).
+    type Listed = { id: number; last_seq: number; last_activity: string; members: { delivered_seq: number }[] };
+    const everything = async () => {
+      const first = (await server.http("/api/conversations?limit=200", { userId: ids.erin })).body as Listed[];
+      const last = first.at(-1) as Listed;
+      const cursor = `before_activity=${encodeURIComponent(last.last_activity)}&before_id=${last.id}`;
+      return [
+        ...first,
+        ...((await server.http(`/api/conversations?limit=200&${cursor}`, { userId: ids.erin })).body as Listed[]),
+      ];
+    };
+    for (const c of await everything()) {
+      await server.http(`/api/conversations/${c.id}/read`, { method: "POST", userId: ids.erin, json: { seq: c.last_seq } });
+    }
+    await expect.poll(async () => (await everything()).every((c) => c.members[0]?.delivered_seq === c.last_seq)).toBe(true);
+    const erin = await session("erin");
+    const list = erin.getByRole("navigation", { name: "Conversation list" });
+    await conversationLink(erin, "Club 210").waitFor();
+    // The first page only, until the list is scrolled to its end.
+    expect(await list.getByRole("link").count()).toBeLessThan(210);
+    await expect
+      .poll(
+        async () => {
+          await list.evaluate((el) => {
+            el.scrollTop = el.scrollHeight;
+          });
+          return list.getByRole("link").count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(210);
+    await conversationLink(erin, "Club 001").waitFor();
+    await erin.context().close();
+  }, 40_000);
 });

@@ -8,6 +8,7 @@ import type {
   StatusUpdateFrame,
   TypingEventFrame,
   UserStatus,
+  UserStatusValue,
 } from "@chatapp/protocol";
 import { SessionKeeper } from "../auth/session-keeper.js";
 import { loadSession, type Session } from "../auth/session-storage.js";
@@ -21,6 +22,7 @@ import {
   withoutEntry,
   withReceipt,
 } from "./chat-state.js";
+import { afterPage, withFirstPage } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
 import { loadRemovals, type Removal, saveRemovals } from "./removals.js";
 import { Store } from "./store.js";
@@ -32,6 +34,8 @@ const TYPING_SHOWN_MS = 4000;
 /** The server relays one typing frame per 2 s per user and conversation: sending more is waste. */
 const TYPING_EVERY_MS = 2000;
 const BACK_ONLINE_MS = 3000;
+/** Conversations per page of the list; more load as the user scrolls down. */
+const LIST_PAGE = 50;
 const EXPIRED = "Your session has expired. Please log in again.";
 
 /**
@@ -328,7 +332,7 @@ export class ChatSession {
     clearTimeout(this.listRetryTimer);
     let list: Conversation[];
     try {
-      list = await this.client.conversations({ limit: 200 });
+      list = await this.api.conversations({ limit: LIST_PAGE });
     } catch {
       this.arrivedWhileListing = undefined;
       // Tried again shortly while connected (a reconnect also tries again).
@@ -339,22 +343,54 @@ export class ChatSession {
     if (this.stopped) return;
     const me = this.me;
     this.store.update((s) => {
-      const conversations = new Map(list.map((c) => [c.id, c]));
+      const { conversations, paging } = withFirstPage(s.conversations, list, LIST_PAGE, s.listPaging);
       // Messages that arrived during the request may be newer than the list: apply them on top
       // (a message the list already counted changes nothing).
       for (const message of arrived) {
         const c = conversations.get(message.conversation_id);
         if (c) conversations.set(c.id, withNewMessage(c, message, me, this.isOnScreen(c.id)));
       }
-      const presence = new Map(s.presence);
-      for (const c of list) for (const m of c.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
-      return { ...s, conversations, presence, conversationsLoaded: true };
+      return {
+        ...s,
+        conversations,
+        presence: withMembersPresence(s.presence, list, me),
+        conversationsLoaded: true,
+        listPaging: paging,
+      };
     });
     this.names.want(list.flatMap((c) => (c.kind === "direct" ? [otherMemberId(c, me) ?? me] : [])));
     for (const id of new Set(arrived.map((m) => m.conversation_id))) {
       if (!list.some((c) => c.id === id)) void this.refreshConversation(id);
     }
     if (this.viewing !== undefined) this.view(this.viewing);
+  }
+
+  /** The next page of the list, below the last one fetched (infinite scroll). */
+  async loadMoreConversations(): Promise<void> {
+    const paging = this.store.get().listPaging;
+    const before = paging.cursor;
+    if (!paging.more || paging.loading || before === undefined) return;
+    this.store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: true, error: undefined } }));
+    let page: Conversation[];
+    try {
+      page = await this.api.conversations({ limit: LIST_PAGE, before });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: false, error } }));
+      return;
+    }
+    const me = this.me;
+    this.store.update((s) => {
+      const merged = new Map(s.conversations);
+      // What live events brought meanwhile is at least as fresh as the page.
+      for (const c of page) if (!merged.has(c.id)) merged.set(c.id, c);
+      return {
+        ...s,
+        conversations: merged,
+        presence: withMembersPresence(s.presence, page, me),
+        listPaging: afterPage(page, LIST_PAGE, s.listPaging),
+      };
+    });
   }
 
   private async refreshConversation(id: number): Promise<void> {
@@ -371,11 +407,11 @@ export class ChatSession {
     const me = this.me;
     // A member again (added back): the removal no longer applies.
     this.setRemoval(conversation.id, undefined);
-    this.store.update((s) => {
-      const presence = new Map(s.presence);
-      for (const m of conversation.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
-      return { ...s, presence, conversations: withEntry(s.conversations, conversation.id, conversation) };
-    });
+    this.store.update((s) => ({
+      ...s,
+      presence: withMembersPresence(s.presence, [conversation], me),
+      conversations: withEntry(s.conversations, conversation.id, conversation),
+    }));
     this.names.want(conversation.members.map((m) => m.user_id));
     // On screen already (e.g. added back to a group while looking at it): load it now.
     if (this.viewing === conversation.id) this.view(conversation.id);
@@ -438,4 +474,15 @@ export class ChatSession {
 function currentToken(session: Session): string {
   const stored = loadSession();
   return stored?.user.id === session.user.id ? stored.token : session.token;
+}
+
+/** Presence as a page of conversations reports it (the list's members carry online/offline). */
+function withMembersPresence(
+  presence: ReadonlyMap<number, UserStatusValue>,
+  conversations: readonly Conversation[],
+  me: number,
+): Map<number, UserStatusValue> {
+  const next = new Map(presence);
+  for (const c of conversations) for (const m of c.members) if (m.user_id !== me) next.set(m.user_id, m.status);
+  return next;
 }

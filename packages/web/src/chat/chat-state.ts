@@ -13,6 +13,24 @@ export interface Timeline {
   error?: string;
 }
 
+export interface ListPaging {
+  more: boolean;
+  /**
+   * The last conversation of the last page fetched: the next page starts below it. Not the
+   * oldest conversation in the state: live events (a backlog of system messages, say) bring
+   * conversations from pages not fetched yet, and paging from those would skip the ones between.
+   */
+  cursor?: PageCursor;
+  loading: boolean;
+  /** The last page failed: shown with a retry. */
+  error?: string;
+}
+
+export interface PageCursor {
+  last_activity: string;
+  id: number;
+}
+
 /** A send the server has not acknowledged yet (offline, or in flight), or one it refused. */
 export interface PendingMessage {
   clientId: string;
@@ -34,6 +52,8 @@ export interface ChatState {
   /** True for a few seconds after a reconnect: the quiet "back online". */
   backOnline: boolean;
   conversationsLoaded: boolean;
+  /** The list comes in pages, most recent first: whether older ones are left, and how loading them goes. */
+  listPaging: ListPaging;
   conversations: ReadonlyMap<number, Conversation>;
   timelines: ReadonlyMap<number, Timeline>;
   pending: readonly PendingMessage[];
@@ -55,6 +75,7 @@ export function initialState(me: User): ChatState {
     connection: "idle",
     backOnline: false,
     conversationsLoaded: false,
+    listPaging: { more: false, loading: false },
     conversations: new Map(),
     timelines: new Map(),
     pending: [],

@@ -1,5 +1,5 @@
 import type { Conversation } from "@chatapp/protocol";
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { byActivity, conversationTitle, displayName, otherMemberId } from "../chat/chat-state.js";
 import { usePresence } from "../chat/presence.js";
@@ -7,12 +7,17 @@ import { whenLabel } from "../lib/dates.js";
 import { routeHash } from "../lib/hash-route.js";
 import { previewText } from "../lib/message-text.js";
 import { Avatar } from "./avatar.js";
+import { ListMore } from "./list-more.js";
 
-/** The user's conversations, most recently active first, with unread badges and presence. */
+/**
+ * The user's conversations, most recently active first, with unread badges and presence; older
+ * pages load as the list is scrolled to its end.
+ */
 export function ConversationList({ openId }: { openId: number | undefined }) {
   const conversations = useChatState((s) => s.conversations);
   const loaded = useChatState((s) => s.conversationsLoaded);
   const sorted = useMemo(() => byActivity(conversations.values()), [conversations]);
+  const navRef = useRef<HTMLElement>(null);
 
   if (sorted.length === 0) {
     return (
@@ -20,11 +25,12 @@ export function ConversationList({ openId }: { openId: number | undefined }) {
     );
   }
   return (
-    <nav aria-label="Conversation list" className="conversation-nav">
+    <nav aria-label="Conversation list" className="conversation-nav" ref={navRef}>
       <ul className="conversation-list">
         {sorted.map((c) => (
           <ConversationItem key={c.id} conversation={c} open={c.id === openId} />
         ))}
+        <ListMore scroller={navRef} />
       </ul>
     </nav>
   );

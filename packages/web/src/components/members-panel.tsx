@@ -6,7 +6,6 @@ import { seenUpTo } from "../lib/delivery.js";
 import { navigate } from "../lib/hash-route.js";
 import { LeaveGroup } from "./leave-group.js";
 import { MemberRow } from "./member-row.js";
-import "./people.css";
 import { RenameGroup } from "./rename-group.js";
 import { useAction } from "./use-action.js";
 import { UserPicker } from "./user-picker.js";

@@ -3,6 +3,7 @@ import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { Avatar } from "./avatar.js";
 import { ConversationList } from "./conversation-list.js";
+import "./people.css";
 import { SearchResults } from "./search-results.js";
 
 /** Who is logged in, new chat and group, message search, and the conversations. */
