@@ -270,4 +270,36 @@ describeInBrowser("people, groups, presence and the session", () => {
     await conversationLink(erin, "Club 001").waitFor();
     await erin.context().close();
   }, 40_000);
+
+  it("Ctrl+K finds conversations and people, and opens them from the keyboard", async () => {
+    await group("alice", "Chess club", ["bob"]);
+    const alice = await session("alice");
+    await conversationLink(alice, "Chess club").waitFor();
+    await alice.keyboard.press("Control+k");
+    const dialog = alice.getByRole("dialog", { name: "Go to a conversation or person" });
+    const box = dialog.getByRole("combobox", { name: "Search people and conversations" });
+    await box.fill("chess");
+    await dialog.getByRole("option", { name: /Chess club/, selected: true }).waitFor();
+    await box.press("Enter");
+    await paneTitle(alice, "Chess club").waitFor();
+    await dialog.waitFor({ state: "detached" });
+
+    // Someone Alice has no chat with yet: found in the directory, opened as a new chat.
+    await alice.keyboard.press("Control+k");
+    await box.fill("okafor");
+    await dialog.getByRole("option", { name: /Dave Okafor/ }).waitFor();
+    await box.press("ArrowDown");
+    await box.press("ArrowUp");
+    await dialog.getByRole("option", { name: /Dave Okafor/, selected: true }).waitFor();
+    await box.press("Enter");
+    await paneTitle(alice, "Dave Okafor").waitFor();
+    await conversationLink(alice, "Dave Okafor").waitFor();
+
+    // Escape closes it.
+    await alice.keyboard.press("Control+k");
+    await box.waitFor();
+    await alice.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await alice.context().close();
+  }, 30_000);
 });

@@ -1,6 +1,7 @@
 import type { User } from "@chatapp/protocol";
-import { useEffect, useId, useRef, useState } from "react";
-import { useChat, useChatState } from "../chat/chat-context.js";
+import { useId, useRef, useState } from "react";
+import { useChatState } from "../chat/chat-context.js";
+import { usePeopleSearch } from "./use-people-search.js";
 
 /**
  * Finds people in the directory (GET /api/users) by name; picking one calls `onPick`, clears
@@ -15,38 +16,11 @@ export function UserPicker({
   exclude?: readonly number[];
   onPick: (u: User) => void;
 }) {
-  const chat = useChat();
   const me = useChatState((s) => s.me.id);
   const [query, setQuery] = useState("");
-  const [found, setFound] = useState<User[]>([]);
-  const [status, setStatus] = useState("");
+  const { found, status } = usePeopleSearch(query);
   const inputId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    const text = query.trim();
-    if (text === "") {
-      setFound([]);
-      setStatus("");
-      return;
-    }
-    let current = true;
-    const timer = setTimeout(() => {
-      chat.api.searchUsers(text).then(
-        (users) => {
-          if (!current) return;
-          chat.names.remember(users);
-          setFound(users);
-          setStatus(users.length === 0 ? "Nobody found." : "");
-        },
-        (err: unknown) => current && setStatus(err instanceof Error ? err.message : String(err)),
-      );
-    }, 200);
-    return () => {
-      current = false;
-      clearTimeout(timer);
-    };
-  }, [chat, query]);
 
   const shown = found.filter((u) => u.id !== me && !exclude.includes(u.id));
   return (
