@@ -194,7 +194,14 @@ describeInBrowser("people, groups, presence and the session", () => {
     await second.reload();
     await loggedIn(second);
 
-    // Half a token's life later (12 of 24 hours), the tab trades it for a fresh one, which works.
+    // Half a token's life later (12 of 24 hours), a tab trades it for a fresh one, which works;
+    // with two tabs open, only one of them asks.
+    let refreshes = 0;
+    context.on("request", (request) => {
+      if (request.url().endsWith("/api/auth/refresh")) refreshes++;
+    });
+    const other = await tab();
+    await loggedIn(other);
     const token = await stored(second);
     await second.clock.fastForward("12:30:00");
     await expect.poll(() => stored(second), { timeout: 10_000 }).not.toBe(token);
@@ -210,6 +217,8 @@ describeInBrowser("people, groups, presence and the session", () => {
     await loggedOut(second);
     await logIn(third, "dave");
     await loggedIn(second);
+    await loggedIn(other);
+    expect(refreshes).toBe(1);
     await context.close();
   }, 40_000);
 
