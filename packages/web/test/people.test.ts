@@ -304,11 +304,21 @@ describeInBrowser("people, groups, presence and the session", () => {
     await paneTitle(alice, "Dave Okafor").waitFor();
     await conversationLink(alice, "Dave Okafor").waitFor();
 
-    // Escape closes it.
+    // Escape closes it, even with text typed.
     await alice.keyboard.press("Control+k");
-    await box.waitFor();
+    await box.fill("chess");
     await alice.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
     await alice.context().close();
+
+    // At phone width, with a chat open (the list, where the switcher lives, is hidden), it shows too.
+    const phone = await session("alice", { width: 390, height: 844 });
+    await openConversation(phone, "Chess club");
+    await phone.keyboard.press("Control+k");
+    const onPhone = phone.getByRole("dialog", { name: "Go to a conversation or person" });
+    await onPhone.getByRole("combobox").fill("okafor");
+    await onPhone.getByRole("option", { name: /Dave Okafor/ }).click();
+    await paneTitle(phone, "Dave Okafor").waitFor();
+    await phone.context().close();
   }, 30_000);
 });

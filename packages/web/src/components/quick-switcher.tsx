@@ -1,5 +1,6 @@
 import type { Conversation, User } from "@chatapp/protocol";
 import { type KeyboardEvent, useEffect, useId, useMemo, useState } from "react";
+import { createPortal } from "react-dom";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { byActivity, conversationTitle, otherMemberId } from "../chat/chat-state.js";
 import { navigate } from "../lib/hash-route.js";
@@ -28,7 +29,9 @@ export function QuickSwitcher() {
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
   }, []);
-  return open ? <SwitcherDialog onClose={() => setOpen(false)} /> : null;
+  // Into <body>: the sidebar that holds this is hidden at phone width while a chat is open,
+  // and a dialog inside a hidden element is not shown, even in the top layer.
+  return open ? createPortal(<SwitcherDialog onClose={() => setOpen(false)} />, document.body) : null;
 }
 
 function SwitcherDialog({ onClose }: { onClose: () => void }) {
@@ -74,6 +77,10 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
       e.preventDefault();
       const step = e.key === "ArrowDown" ? 1 : -1;
       setActive((i) => (choices.length === 0 ? 0 : (i + step + choices.length) % choices.length));
+    } else if (e.key === "Escape") {
+      // Closes at once (a search field's own Escape would only empty it first).
+      e.preventDefault();
+      onClose();
     } else if (e.key === "Enter") {
       e.preventDefault();
       void choose(choices[active]);
