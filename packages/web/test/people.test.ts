@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../server/test/helpers/dialects.js";
 import { startServer, type TestServer } from "../../server/test/helpers/server.js";
@@ -18,6 +18,11 @@ describeInBrowser("people, groups, presence and the session", () => {
   let browser: Browser;
   const contexts: { context: BrowserContext; problems: string[] }[] = [];
   const ids: Record<string, number> = {};
+  const idOf = (username: string): number => {
+    const id = ids[username];
+    if (id === undefined) throw new Error(`no account ${username}`);
+    return id;
+  };
 
   /** A local account made over the API; its id is kept under the username. */
   async function account(username: string, displayName: string): Promise<number> {
@@ -27,7 +32,7 @@ describeInBrowser("people, groups, presence and the session", () => {
     });
     if (status !== 201) throw new Error(`register ${username}: ${status}`);
     ids[username] = (body as { user: { id: number } }).user.id;
-    return ids[username];
+    return idOf(username);
   }
 
   /** A browser context of its own (one person), logged in as `username`. */
@@ -41,8 +46,8 @@ describeInBrowser("people, groups, presence and the session", () => {
   async function group(owner: string, title: string, members: string[]): Promise<number> {
     const { status, body } = await server.http("/api/conversations", {
       method: "POST",
-      userId: ids[owner],
-      json: { kind: "group", title, member_ids: members.map((m) => ids[m]) },
+      userId: idOf(owner),
+      json: { kind: "group", title, member_ids: members.map(idOf) },
     });
     if (status !== 201) throw new Error(`group ${title}: ${status}`);
     return (body as { id: number }).id;
@@ -68,8 +73,11 @@ describeInBrowser("people, groups, presence and the session", () => {
 
   it("names a removed member everywhere after a reload: her messages, the system line, the list", async () => {
     const id = await group("alice", "Book club", ["bob", "carol"]);
-    await sendMany(server, ids.carol, id, ["I finished the book"]);
-    const removed = await server.http(`/api/conversations/${id}/members/${ids.carol}`, { method: "DELETE", userId: ids.alice });
+    await sendMany(server, idOf("carol"), id, ["I finished the book"]);
+    const removed = await server.http(`/api/conversations/${id}/members/${idOf("carol")}`, {
+      method: "DELETE",
+      userId: idOf("alice"),
+    });
     expect(removed.status).toBe(204);
 
     const alice = await session("alice");
@@ -88,7 +96,7 @@ describeInBrowser("people, groups, presence and the session", () => {
   it("asks before removing or leaving, leaves focus somewhere safe, renames, and clears “Add people”", async () => {
     const id = await group("alice", "Road trip", ["bob", "carol", "dave"]);
     const memberCount = async () =>
-      ((await server.http(`/api/conversations/${id}`, { userId: ids.alice })).body as { member_count: number }).member_count;
+      ((await server.http(`/api/conversations/${id}`, { userId: idOf("alice") })).body as { member_count: number }).member_count;
     const alice = await session("alice");
     await openConversation(alice, "Road trip");
     await alice.getByRole("button", { name: "Members" }).click();
@@ -105,7 +113,8 @@ describeInBrowser("people, groups, presence and the session", () => {
     await panel.getByRole("button", { name: "Remove Bob Smith" }).click();
     await panel.getByRole("button", { name: "Yes, remove Bob Smith" }).click();
     await panel.getByRole("heading", { name: "Members (3)" }).waitFor();
-    await expect.poll(() => alice.evaluate(() => document.activeElement?.textContent)).toBe("Members (3)");
+    const focused = (locator: Locator) => locator.evaluate((el) => el === el.ownerDocument.activeElement);
+    await expect.poll(() => focused(panel.getByRole("heading", { name: "Members (3)" }))).toBe(true);
     await alice.keyboard.press("Enter");
     await message(alice, "You removed Bob Smith").waitFor();
     expect(await memberCount()).toBe(3);
@@ -127,21 +136,21 @@ describeInBrowser("people, groups, presence and the session", () => {
 
     // "Leave group" asks too, with focus on "Stay".
     await panel.getByRole("button", { name: "Leave group" }).click();
-    await expect.poll(() => alice.evaluate(() => document.activeElement?.textContent)).toBe("Stay");
+    await expect.poll(() => focused(panel.getByRole("button", { name: "Stay" }))).toBe(true);
     await alice.keyboard.press("Enter");
     await panel.getByRole("button", { name: "Leave group" }).waitFor();
     expect(await memberCount()).toBe(4);
     await panel.getByRole("button", { name: "Leave group" }).click();
     await panel.getByRole("button", { name: "Leave", exact: true }).click();
     await conversationLink(alice, "Road trip 2026").waitFor({ state: "detached" });
-    const left = await server.http(`/api/conversations/${id}`, { userId: ids.bob });
+    const left = await server.http(`/api/conversations/${id}`, { userId: idOf("bob") });
     expect((left.body as { member_count: number }).member_count).toBe(3);
     await alice.context().close();
   }, 30_000);
 
   it("shows “last seen” for offline peers, and presence as unknown while the connection is down", async () => {
-    const direct = await directConversation(server, ids.alice, ids.bob);
-    await sendMany(server, ids.bob, direct, ["are you there?"]);
+    const direct = await directConversation(server, idOf("alice"), idOf("bob"));
+    await sendMany(server, idOf("bob"), direct, ["are you there?"]);
     const bob = await session("bob");
     const alice = await session("alice");
     await openConversation(alice, "Bob Smith");
@@ -181,8 +190,11 @@ describeInBrowser("people, groups, presence and the session", () => {
       await page.goto(`${server.url}/`);
       return page;
     };
-    const stored = (page: Page) =>
-      page.evaluate(() => (JSON.parse(localStorage.getItem("chatapp.session") ?? "null") as { token: string } | null)?.token);
+    const stored = async () => {
+      const { origins } = await context.storageState();
+      const saved = origins[0]?.localStorage.find((item) => item.name === "chatapp.session")?.value;
+      return saved === undefined ? undefined : (JSON.parse(saved) as { token: string }).token;
+    };
     const loggedIn = (page: Page) => page.getByRole("button", { name: "New chat" }).waitFor();
     const loggedOut = (page: Page) => page.getByRole("button", { name: "Log in", exact: true }).waitFor();
 
@@ -202,12 +214,12 @@ describeInBrowser("people, groups, presence and the session", () => {
     });
     const other = await tab();
     await loggedIn(other);
-    const token = await stored(second);
+    const token = await stored();
     await second.clock.fastForward("12:30:00");
-    await expect.poll(() => stored(second), { timeout: 10_000 }).not.toBe(token);
-    const fresh = await stored(second);
+    await expect.poll(() => stored(), { timeout: 10_000 }).not.toBe(token);
+    const fresh = await stored();
     const me = await server.http("/api/me", { headers: { authorization: `Bearer ${fresh}` } });
-    expect(me.body.id).toBe(ids.dave);
+    expect(me.body.id).toBe(idOf("dave"));
 
     // Logging out in one tab logs out the others; logging in does too.
     const third = await tab();
@@ -226,7 +238,10 @@ describeInBrowser("people, groups, presence and the session", () => {
     const id = await group("alice", "Picnic", ["carol", "bob"]);
     const carol = await session("carol");
     await openConversation(carol, "Picnic");
-    const removed = await server.http(`/api/conversations/${id}/members/${ids.carol}`, { method: "DELETE", userId: ids.alice });
+    const removed = await server.http(`/api/conversations/${id}/members/${idOf("carol")}`, {
+      method: "DELETE",
+      userId: idOf("alice"),
+    });
     expect(removed.status).toBe(204);
     const notice = carol.getByText(/You were removed from “Picnic” by Alice Jones/);
     await notice.waitFor();
@@ -235,7 +250,11 @@ describeInBrowser("people, groups, presence and the session", () => {
     await notice.waitFor();
 
     // Added back, the group is hers again and the notice is gone.
-    await server.http(`/api/conversations/${id}/members`, { method: "POST", userId: ids.alice, json: { user_ids: [ids.carol] } });
+    await server.http(`/api/conversations/${id}/members`, {
+      method: "POST",
+      userId: idOf("alice"),
+      json: { user_ids: [idOf("carol")] },
+    });
     await paneTitle(carol, "Picnic").waitFor();
     expect(await notice.count()).toBe(0);
     await carol.context().close();
@@ -248,16 +267,16 @@ describeInBrowser("people, groups, presence and the session", () => {
     // learns of them from the list alone (nothing to resume in them).
     type Listed = { id: number; last_seq: number; last_activity: string; members: { delivered_seq: number }[] };
     const everything = async () => {
-      const first = (await server.http("/api/conversations?limit=200", { userId: ids.erin })).body as Listed[];
+      const first = (await server.http("/api/conversations?limit=200", { userId: idOf("erin") })).body as Listed[];
       const last = first.at(-1) as Listed;
       const cursor = `before_activity=${encodeURIComponent(last.last_activity)}&before_id=${last.id}`;
       return [
         ...first,
-        ...((await server.http(`/api/conversations?limit=200&${cursor}`, { userId: ids.erin })).body as Listed[]),
+        ...((await server.http(`/api/conversations?limit=200&${cursor}`, { userId: idOf("erin") })).body as Listed[]),
       ];
     };
     for (const c of await everything()) {
-      await server.http(`/api/conversations/${c.id}/read`, { method: "POST", userId: ids.erin, json: { seq: c.last_seq } });
+      await server.http(`/api/conversations/${c.id}/read`, { method: "POST", userId: idOf("erin"), json: { seq: c.last_seq } });
     }
     await expect.poll(async () => (await everything()).every((c) => c.members[0]?.delivered_seq === c.last_seq)).toBe(true);
     const erin = await session("erin");

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 /**
  * "Leave group", asked first: leaving ends the messages from the group and its history on
@@ -10,6 +10,7 @@ export function LeaveGroup({ title, onLeave }: { title: string; onLeave: () => P
   const stayRef = useRef<HTMLButtonElement>(null);
   const leaveRef = useRef<HTMLButtonElement>(null);
   const asked = useRef(false);
+  const questionId = useId();
 
   useEffect(() => {
     if (confirming) stayRef.current?.focus();
@@ -26,7 +27,9 @@ export function LeaveGroup({ title, onLeave }: { title: string; onLeave: () => P
   }
   return (
     <div className="leave-confirm">
-      <p className="confirm-text">Leave “{title}”? You will no longer receive its messages.</p>
+      <p className="confirm-text" id={questionId}>
+        Leave “{title}”? You will no longer receive its messages.
+      </p>
       <div className="actions">
         <button
           type="button"
@@ -43,7 +46,8 @@ export function LeaveGroup({ title, onLeave }: { title: string; onLeave: () => P
         >
           Leave
         </button>
-        <button type="button" ref={stayRef} onClick={() => setConfirming(false)}>
+        {/* Focus lands here: the question is read with it. */}
+        <button type="button" ref={stayRef} aria-describedby={questionId} onClick={() => setConfirming(false)}>
           Stay
         </button>
       </div>

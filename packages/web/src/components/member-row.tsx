@@ -1,5 +1,5 @@
 import type { ConversationMember } from "@chatapp/protocol";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { usePresence } from "../chat/presence.js";
 import { Avatar } from "./avatar.js";
 import { PresenceText } from "./presence-text.js";
@@ -21,6 +21,7 @@ export function MemberRow(props: {
   const [busy, setBusy] = useState(false);
   const keepRef = useRef<HTMLButtonElement>(null);
   const presence = usePresence(member.user_id).shown;
+  const questionId = useId();
 
   useEffect(() => {
     if (confirming) keepRef.current?.focus();
@@ -41,7 +42,9 @@ export function MemberRow(props: {
       {onRemove &&
         (confirming ? (
           <span className="member-confirm">
-            <span className="confirm-text">Remove {name}?</span>
+            <span className="confirm-text" id={questionId}>
+              Remove {name}?
+            </span>
             <button
               type="button"
               className="danger"
@@ -59,7 +62,8 @@ export function MemberRow(props: {
             >
               Remove
             </button>
-            <button type="button" ref={keepRef} onClick={() => setConfirming(false)}>
+            {/* Focus lands here: the question is read with it. */}
+            <button type="button" ref={keepRef} aria-describedby={questionId} onClick={() => setConfirming(false)}>
               Keep
             </button>
           </span>
