@@ -7,8 +7,6 @@ import type {
   ReceiptFrame,
   StatusUpdateFrame,
   TypingEventFrame,
-  UserStatus,
-  UserStatusValue,
 } from "@chatapp/protocol";
 import { SessionKeeper } from "../auth/session-keeper.js";
 import { loadSession, type Session } from "../auth/session-storage.js";
@@ -22,9 +20,10 @@ import {
   withoutEntry,
   withReceipt,
 } from "./chat-state.js";
-import { afterPage, withFirstPage } from "./list-pages.js";
+import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
-import { loadRemovals, type Removal, saveRemovals } from "./removals.js";
+import { loadRemovals, RemovalNotes } from "./removals.js";
+import { loadStatuses, withStatus } from "./statuses.js";
 import { Store } from "./store.js";
 import { TimelineLoader } from "./timeline-loader.js";
 import { UserNames } from "./user-names.js";
@@ -50,6 +49,7 @@ export class ChatSession {
   readonly outbox: Outbox;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
+  private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -67,6 +67,7 @@ export class ChatSession {
     private readonly onEnded: (notice?: string) => void,
   ) {
     this.store = new Store({ ...initialState(session.user), removals: loadRemovals(session.user.id) });
+    this.removals = new RemovalNotes(this.store, session.user.id);
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
       // The stored token: SessionKeeper (or another tab) may have refreshed it since login.
@@ -204,7 +205,7 @@ export class ChatSession {
     this.everOpen = true;
     // Unread counts, presence and new conversations may all have changed while away.
     void this.refreshConversations();
-    void this.refreshStatuses();
+    void loadStatuses(this.api, this.store, () => this.stopped);
   }
 
   private onMessage(message: Message): void {
@@ -274,32 +275,7 @@ export class ChatSession {
   }
 
   private onStatus(frame: StatusUpdateFrame): void {
-    this.store.update((s) => ({
-      ...s,
-      presence: withEntry(s.presence, frame.user_id, frame.status),
-      lastSeen: withEntry(s.lastSeen, frame.user_id, frame.last_seen),
-    }));
-  }
-
-  /** Everyone's `last_seen` (the conversation list carries only online/offline). */
-  private async refreshStatuses(): Promise<void> {
-    let statuses: UserStatus[];
-    try {
-      statuses = await this.api.statuses();
-    } catch {
-      return; // Only the "last seen" wording is missing; the next reconnect asks again.
-    }
-    if (this.stopped) return;
-    this.store.update((s) => {
-      const presence = new Map(s.presence);
-      const lastSeen = new Map(s.lastSeen);
-      for (const { user_id: id, status, last_seen: seen } of statuses) {
-        if (id === s.me.id) continue;
-        presence.set(id, status);
-        if (seen !== null) lastSeen.set(id, seen);
-      }
-      return { ...s, presence, lastSeen };
-    });
+    this.store.update((s) => withStatus(s, frame));
   }
 
   private onMemberLeft(frame: MemberLeftFrame): void {
@@ -308,19 +284,8 @@ export class ChatSession {
       return;
     }
     // Removed by someone else: remember by whom, for the pane (the server will answer 404 from now on).
-    if (frame.by !== this.me) {
-      const title = this.store.get().conversations.get(frame.conversation_id)?.title ?? null;
-      this.setRemoval(frame.conversation_id, { title, by: frame.by, at: new Date().toISOString() });
-    }
+    if (frame.by !== this.me) this.removals.record(frame.conversation_id, frame.by);
     this.forget(frame.conversation_id);
-  }
-
-  private setRemoval(id: number, removal: Removal | undefined): void {
-    const current = this.store.get().removals;
-    if (removal === undefined && !current.has(id)) return;
-    const removals = removal === undefined ? withoutEntry(current, id) : withEntry(current, id, removal);
-    this.store.update((s) => ({ ...s, removals }));
-    saveRemovals(this.me, removals);
   }
 
   // --- conversations -------------------------------------------------------------------
@@ -366,31 +331,8 @@ export class ChatSession {
   }
 
   /** The next page of the list, below the last one fetched (infinite scroll). */
-  async loadMoreConversations(): Promise<void> {
-    const paging = this.store.get().listPaging;
-    const before = paging.cursor;
-    if (!paging.more || paging.loading || before === undefined) return;
-    this.store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: true, error: undefined } }));
-    let page: Conversation[];
-    try {
-      page = await this.api.conversations({ limit: LIST_PAGE, before });
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      this.store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: false, error } }));
-      return;
-    }
-    const me = this.me;
-    this.store.update((s) => {
-      const merged = new Map(s.conversations);
-      // What live events brought meanwhile is at least as fresh as the page.
-      for (const c of page) if (!merged.has(c.id)) merged.set(c.id, c);
-      return {
-        ...s,
-        conversations: merged,
-        presence: withMembersPresence(s.presence, page, me),
-        listPaging: afterPage(page, LIST_PAGE, s.listPaging),
-      };
-    });
+  loadMoreConversations(): Promise<void> {
+    return loadOlderPage(this.api, this.store, LIST_PAGE);
   }
 
   private async refreshConversation(id: number): Promise<void> {
@@ -406,7 +348,7 @@ export class ChatSession {
   private adopt(conversation: Conversation): Conversation {
     const me = this.me;
     // A member again (added back): the removal no longer applies.
-    this.setRemoval(conversation.id, undefined);
+    this.removals.clear(conversation.id);
     this.store.update((s) => ({
       ...s,
       presence: withMembersPresence(s.presence, [conversation], me),
@@ -474,15 +416,4 @@ export class ChatSession {
 function currentToken(session: Session): string {
   const stored = loadSession();
   return stored?.user.id === session.user.id ? stored.token : session.token;
-}
-
-/** Presence as a page of conversations reports it (the list's members carry online/offline). */
-function withMembersPresence(
-  presence: ReadonlyMap<number, UserStatusValue>,
-  conversations: readonly Conversation[],
-  me: number,
-): Map<number, UserStatusValue> {
-  const next = new Map(presence);
-  for (const c of conversations) for (const m of c.members) if (m.user_id !== me) next.set(m.user_id, m.status);
-  return next;
 }

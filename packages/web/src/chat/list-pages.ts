@@ -1,5 +1,7 @@
-import type { Conversation } from "@chatapp/protocol";
-import type { ListPaging, PageCursor } from "./chat-state.js";
+import type { HttpApi } from "@chatapp/client";
+import type { Conversation, UserStatusValue } from "@chatapp/protocol";
+import type { ChatState, ListPaging, PageCursor } from "./chat-state.js";
+import type { Store } from "./store.js";
 
 /** True when `a` comes after `b` in the list (less recently active; ties by lower id), as the server pages. */
 export function isOlder(a: PageCursor, b: PageCursor): boolean {
@@ -35,4 +37,42 @@ export function withFirstPage(
 export function afterPage(page: readonly Conversation[], pageSize: number, before: ListPaging): ListPaging {
   const last = page.at(-1);
   return { more: page.length === pageSize, loading: false, cursor: last ? cursorOf(last) : before.cursor };
+}
+
+/** Presence as a page of conversations reports it (the list's members carry online/offline). */
+export function withMembersPresence(
+  presence: ReadonlyMap<number, UserStatusValue>,
+  conversations: readonly Conversation[],
+  me: number,
+): Map<number, UserStatusValue> {
+  const next = new Map(presence);
+  for (const c of conversations) for (const m of c.members) if (m.user_id !== me) next.set(m.user_id, m.status);
+  return next;
+}
+
+/** Fetches the page below the last one fetched into the state; a failure is kept there, for a retry. */
+export async function loadOlderPage(api: HttpApi, store: Store<ChatState>, pageSize: number): Promise<void> {
+  const paging = store.get().listPaging;
+  const before = paging.cursor;
+  if (!paging.more || paging.loading || before === undefined) return;
+  store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: true, error: undefined } }));
+  let page: Conversation[];
+  try {
+    page = await api.conversations({ limit: pageSize, before });
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    store.update((s) => ({ ...s, listPaging: { ...s.listPaging, loading: false, error } }));
+    return;
+  }
+  store.update((s) => {
+    const merged = new Map(s.conversations);
+    // What live events brought meanwhile is at least as fresh as the page.
+    for (const c of page) if (!merged.has(c.id)) merged.set(c.id, c);
+    return {
+      ...s,
+      conversations: merged,
+      presence: withMembersPresence(s.presence, page, s.me.id),
+      listPaging: afterPage(page, pageSize, s.listPaging),
+    };
+  });
 }

@@ -7,6 +7,9 @@ export interface Removal {
   at: string;
 }
 
+import { type ChatState, withEntry, withoutEntry } from "./chat-state.js";
+import type { Store } from "./store.js";
+
 /** Only the latest removals are remembered: an old one has nothing left to explain. */
 const KEPT = 50;
 const key = (userId: number) => `chatapp.removals.${userId}`;
@@ -31,5 +34,28 @@ export function saveRemovals(userId: number, removals: ReadonlyMap<number, Remov
     localStorage.setItem(key(userId), JSON.stringify([...removals].slice(-KEPT)));
   } catch {
     // Storage full or blocked: the notice then lasts until the page is reloaded.
+  }
+}
+
+/** Notes removals in the state and in storage, and forgets them when the user is added back. */
+export class RemovalNotes {
+  constructor(
+    private readonly store: Store<ChatState>,
+    private readonly userId: number,
+  ) {}
+
+  record(conversationId: number, by: number): void {
+    const title = this.store.get().conversations.get(conversationId)?.title ?? null;
+    this.save(withEntry(this.store.get().removals, conversationId, { title, by, at: new Date().toISOString() }));
+  }
+
+  clear(conversationId: number): void {
+    const current = this.store.get().removals;
+    if (current.has(conversationId)) this.save(withoutEntry(current, conversationId));
+  }
+
+  private save(removals: ReadonlyMap<number, Removal>): void {
+    this.store.update((s) => ({ ...s, removals }));
+    saveRemovals(this.userId, removals);
   }
 }
