@@ -1,4 +1,4 @@
-import type { AuthResponse, Conversation, ErrorBody, Message, SearchResponse, User } from "@chatapp/protocol";
+import type { AuthResponse, Conversation, ErrorBody, Message, SearchResponse, User, UserStatus } from "@chatapp/protocol";
 import { AuthError, ChatClientError } from "./errors.js";
 
 /**
@@ -20,6 +20,14 @@ export class HttpApi {
     private readonly onAuthError: (err: AuthError) => void = () => {},
   ) {}
 
+  /**
+   * A fresh token for the current one while it is still valid (POST /api/auth/refresh), so a
+   * long-lived client stays logged in: local accounts only (403 for another system's users).
+   */
+  refreshToken(): Promise<AuthResponse> {
+    return this.request("POST", "/api/auth/refresh");
+  }
+
   /** A user by id (also former members of one's groups). */
   user(id: number): Promise<User> {
     return this.get(`/api/users/${id}`);
@@ -28,6 +36,32 @@ export class HttpApi {
   /** Users whose username or display name contains `query`. */
   searchUsers(query: string, limit = 20): Promise<User[]> {
     return this.get(`/api/users?${new URLSearchParams({ query, limit: String(limit) })}`);
+  }
+
+  /**
+   * Presence and `last_seen` of the caller and everyone who shares a conversation with them
+   * (or of one of them, with `userId`).
+   */
+  statuses(userId?: number): Promise<UserStatus[]> {
+    return this.get(`/api/users/status${userId === undefined ? "" : `?user_id=${userId}`}`);
+  }
+
+  /**
+   * One page of the caller's conversations, most recently active first; the next page starts
+   * below the last one of this page (`before`: its `last_activity` and `id`).
+   */
+  conversations(options: { limit?: number; before?: { last_activity: string; id: number } } = {}): Promise<Conversation[]> {
+    const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
+    if (options.before) {
+      query.set("before_activity", options.before.last_activity);
+      query.set("before_id", String(options.before.id));
+    }
+    return this.get(`/api/conversations?${query}`);
+  }
+
+  /** Owners rename a group. */
+  renameGroup(conversationId: number, title: string): Promise<Conversation> {
+    return this.request("PATCH", `/api/conversations/${conversationId}`, { title });
   }
 
   /** One conversation, with every member (a group's members are only summarised in the list). */

@@ -1,25 +1,11 @@
-import { useCallback, useState } from "react";
-import { clearSession, loadSession, type Session, saveSession } from "./auth/session-storage.js";
+import { useSession } from "./auth/use-session.js";
 import { ChatScreen } from "./components/chat-screen.js";
 import { LoginScreen } from "./components/login-screen.js";
 
-/** Logged out: the login screen. Logged in: the chat, until logout or an expired token. */
+/** Logged out: the login screen. Logged in: the chat, until logout (in any tab) or an expired token. */
 export function App() {
-  const [session, setSession] = useState<Session | undefined>(loadSession);
-  const [notice, setNotice] = useState<string>();
-
-  const onAuthenticated = useCallback((next: Session) => {
-    saveSession(next);
-    setNotice(undefined);
-    setSession(next);
-  }, []);
-
-  const onEnded = useCallback((reason?: string) => {
-    clearSession();
-    setNotice(reason);
-    setSession(undefined);
-  }, []);
-
+  const { session, notice, onAuthenticated, onEnded } = useSession();
   if (!session) return <LoginScreen notice={notice} onAuthenticated={onAuthenticated} />;
-  return <ChatScreen key={session.token} session={session} onEnded={onEnded} />;
+  // Keyed by the user, not the token: a refreshed token keeps the chat (and its connection) as it is.
+  return <ChatScreen key={session.user.id} session={session} onEnded={onEnded} />;
 }

@@ -26,7 +26,7 @@ export function describeInBrowser(title: string, body: () => void): void {
   }
 }
 
-/** A page in a context of its own (its own sessionStorage: one user), with its problems recorded. */
+/** A page in a context of its own (its own storage: one user), with its problems recorded. */
 export async function openPage(
   browser: Browser,
   url: string,

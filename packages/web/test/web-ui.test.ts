@@ -148,6 +148,7 @@ describeInBrowser("web client in Chromium", () => {
     await alice.getByRole("button", { name: "Members" }).click();
     const members = alice.getByRole("complementary", { name: "Group members" });
     await members.getByRole("button", { name: "Remove Carol" }).click();
+    await members.getByRole("button", { name: "Yes, remove Carol" }).click();
     await conversationLink(carol, "Weekend trip").waitFor({ state: "detached" });
     await message(bob, "Alice removed Carol").waitFor();
     await members.getByLabel("Add people").fill("car");

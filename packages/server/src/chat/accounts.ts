@@ -43,6 +43,20 @@ export class Accounts {
     return { token: await this.tokens.sign(user.id), user };
   }
 
+  /**
+   * A fresh token for a local account, given its current, still valid token (the caller has
+   * checked it): a client that refreshes before expiry stays logged in while it is used. Users
+   * known only from another system's tokens get their tokens from that system, so this server
+   * does not turn such a token into one of its own with a longer life.
+   */
+  async refresh(userId: number): Promise<AuthResponse> {
+    const user = await this.users.findById(userId);
+    if (!user?.username) {
+      throw new ChatError("forbidden", "only tokens of local accounts are refreshed here; ask the system that issued this token");
+    }
+    return { token: await this.tokens.sign(user.id), user };
+  }
+
   /** The user as others see them; one known only by id (provisioned from a token) has no names. */
   async profile(userId: number): Promise<User> {
     return (await this.users.findById(userId)) ?? { id: userId, username: null, display_name: null };

@@ -8,7 +8,8 @@ import type {
   StatusUpdateFrame,
   TypingEventFrame,
 } from "@chatapp/protocol";
-import type { Session } from "../auth/session-storage.js";
+import { SessionKeeper } from "../auth/session-keeper.js";
+import { loadSession, type Session } from "../auth/session-storage.js";
 import {
   type ChatState,
   initialState,
@@ -19,7 +20,10 @@ import {
   withoutEntry,
   withReceipt,
 } from "./chat-state.js";
+import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
+import { loadRemovals, RemovalNotes } from "./removals.js";
+import { loadStatuses, withStatus } from "./statuses.js";
 import { Store } from "./store.js";
 import { TimelineLoader } from "./timeline-loader.js";
 import { UserNames } from "./user-names.js";
@@ -29,6 +33,8 @@ const TYPING_SHOWN_MS = 4000;
 /** The server relays one typing frame per 2 s per user and conversation: sending more is waste. */
 const TYPING_EVERY_MS = 2000;
 const BACK_ONLINE_MS = 3000;
+/** Conversations per page of the list; more load as the user scrolls down. */
+const LIST_PAGE = 50;
 const EXPIRED = "Your session has expired. Please log in again.";
 
 /**
@@ -43,6 +49,7 @@ export class ChatSession {
   readonly outbox: Outbox;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
+  private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -59,10 +66,12 @@ export class ChatSession {
     session: Session,
     private readonly onEnded: (notice?: string) => void,
   ) {
-    this.store = new Store(initialState(session.user));
+    this.store = new Store({ ...initialState(session.user), removals: loadRemovals(session.user.id) });
+    this.removals = new RemovalNotes(this.store, session.user.id);
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
-      token: () => session.token,
+      // The stored token: SessionKeeper (or another tab) may have refreshed it since login.
+      token: () => currentToken(session),
       // A message written offline waits for the connection however long it takes.
       sendTimeoutMs: 0,
       backoff: { initialMs: 250, maxMs: 10_000 },
@@ -80,6 +89,8 @@ export class ChatSession {
   start(): void {
     const c = this.client;
     this.unsubscribers.push(
+      this.names.watch(),
+      new SessionKeeper(this.me, () => this.api.refreshToken()).start(),
       c.on("state", (state) => this.onState(state)),
       c.on("message", (message) => this.onMessage(message)),
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
@@ -166,6 +177,10 @@ export class ChatSession {
     this.adopt(await this.api.addMembers(conversationId, userIds));
   }
 
+  async renameGroup(conversationId: number, title: string): Promise<void> {
+    this.adopt(await this.api.renameGroup(conversationId, title));
+  }
+
   /** Removes a member; removing oneself leaves the group, which then leaves the list. */
   async removeMember(conversationId: number, userId: number): Promise<void> {
     await this.api.removeMember(conversationId, userId);
@@ -190,6 +205,7 @@ export class ChatSession {
     this.everOpen = true;
     // Unread counts, presence and new conversations may all have changed while away.
     void this.refreshConversations();
+    void loadStatuses(this.api, this.store, () => this.stopped);
   }
 
   private onMessage(message: Message): void {
@@ -259,12 +275,17 @@ export class ChatSession {
   }
 
   private onStatus(frame: StatusUpdateFrame): void {
-    this.store.update((s) => ({ ...s, presence: withEntry(s.presence, frame.user_id, frame.status) }));
+    this.store.update((s) => withStatus(s, frame));
   }
 
   private onMemberLeft(frame: MemberLeftFrame): void {
-    if (frame.user_id === this.me) this.forget(frame.conversation_id);
-    else void this.refreshConversation(frame.conversation_id);
+    if (frame.user_id !== this.me) {
+      void this.refreshConversation(frame.conversation_id);
+      return;
+    }
+    // Removed by someone else: remember by whom, for the pane (the server will answer 404 from now on).
+    if (frame.by !== this.me) this.removals.record(frame.conversation_id, frame.by);
+    this.forget(frame.conversation_id);
   }
 
   // --- conversations -------------------------------------------------------------------
@@ -276,7 +297,7 @@ export class ChatSession {
     clearTimeout(this.listRetryTimer);
     let list: Conversation[];
     try {
-      list = await this.client.conversations({ limit: 200 });
+      list = await this.api.conversations({ limit: LIST_PAGE });
     } catch {
       this.arrivedWhileListing = undefined;
       // Tried again shortly while connected (a reconnect also tries again).
@@ -287,22 +308,31 @@ export class ChatSession {
     if (this.stopped) return;
     const me = this.me;
     this.store.update((s) => {
-      const conversations = new Map(list.map((c) => [c.id, c]));
+      const { conversations, paging } = withFirstPage(s.conversations, list, LIST_PAGE, s.listPaging);
       // Messages that arrived during the request may be newer than the list: apply them on top
       // (a message the list already counted changes nothing).
       for (const message of arrived) {
         const c = conversations.get(message.conversation_id);
         if (c) conversations.set(c.id, withNewMessage(c, message, me, this.isOnScreen(c.id)));
       }
-      const presence = new Map(s.presence);
-      for (const c of list) for (const m of c.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
-      return { ...s, conversations, presence, conversationsLoaded: true };
+      return {
+        ...s,
+        conversations,
+        presence: withMembersPresence(s.presence, list, me),
+        conversationsLoaded: true,
+        listPaging: paging,
+      };
     });
     this.names.want(list.flatMap((c) => (c.kind === "direct" ? [otherMemberId(c, me) ?? me] : [])));
     for (const id of new Set(arrived.map((m) => m.conversation_id))) {
       if (!list.some((c) => c.id === id)) void this.refreshConversation(id);
     }
     if (this.viewing !== undefined) this.view(this.viewing);
+  }
+
+  /** The next page of the list, below the last one fetched (infinite scroll). */
+  loadMoreConversations(): Promise<void> {
+    return loadOlderPage(this.api, this.store, LIST_PAGE);
   }
 
   private async refreshConversation(id: number): Promise<void> {
@@ -317,11 +347,13 @@ export class ChatSession {
   /** Puts a conversation the server just described into the list, with its members' presence. */
   private adopt(conversation: Conversation): Conversation {
     const me = this.me;
-    this.store.update((s) => {
-      const presence = new Map(s.presence);
-      for (const m of conversation.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
-      return { ...s, presence, conversations: withEntry(s.conversations, conversation.id, conversation) };
-    });
+    // A member again (added back): the removal no longer applies.
+    this.removals.clear(conversation.id);
+    this.store.update((s) => ({
+      ...s,
+      presence: withMembersPresence(s.presence, [conversation], me),
+      conversations: withEntry(s.conversations, conversation.id, conversation),
+    }));
     this.names.want(conversation.members.map((m) => m.user_id));
     // On screen already (e.g. added back to a group while looking at it): load it now.
     if (this.viewing === conversation.id) this.view(conversation.id);
@@ -378,4 +410,10 @@ export class ChatSession {
     this.stop();
     this.onEnded(notice);
   }
+}
+
+/** The freshest token of this session's user: the stored one, unless another user logged in since. */
+function currentToken(session: Session): string {
+  const stored = loadSession();
+  return stored?.user.id === session.user.id ? stored.token : session.token;
 }

@@ -1,5 +1,6 @@
 import type { ConnectionState } from "@chatapp/client";
 import type { Conversation, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
+import type { Removal } from "./removals.js";
 
 /** The loaded part of one conversation's history. */
 export interface Timeline {
@@ -10,6 +11,24 @@ export interface Timeline {
   loadingOlder: boolean;
   /** The last load failed: shown with a retry. */
   error?: string;
+}
+
+export interface ListPaging {
+  more: boolean;
+  /**
+   * The last conversation of the last page fetched: the next page starts below it. Not the
+   * oldest conversation in the state: live events (a backlog of system messages, say) bring
+   * conversations from pages not fetched yet, and paging from those would skip the ones between.
+   */
+  cursor?: PageCursor;
+  loading: boolean;
+  /** The last page failed: shown with a retry. */
+  error?: string;
+}
+
+export interface PageCursor {
+  last_activity: string;
+  id: number;
 }
 
 /** A send the server has not acknowledged yet (offline, or in flight), or one it refused. */
@@ -33,13 +52,19 @@ export interface ChatState {
   /** True for a few seconds after a reconnect: the quiet "back online". */
   backOnline: boolean;
   conversationsLoaded: boolean;
+  /** The list comes in pages, most recent first: whether older ones are left, and how loading them goes. */
+  listPaging: ListPaging;
   conversations: ReadonlyMap<number, Conversation>;
   timelines: ReadonlyMap<number, Timeline>;
   pending: readonly PendingMessage[];
   /** Per conversation, who is typing now. */
   typing: ReadonlyMap<number, readonly number[]>;
   presence: ReadonlyMap<number, UserStatusValue>;
+  /** When each contact was last online (ISO), from the status API and `status_update` frames. */
+  lastSeen: ReadonlyMap<number, string>;
   users: ReadonlyMap<number, User>;
+  /** Groups someone else removed the user from, by conversation id: their panes say so. */
+  removals: ReadonlyMap<number, Removal>;
   /** The latest message from someone else, for the screen-reader announcement. */
   lastIncoming: Message | undefined;
 }
@@ -50,12 +75,15 @@ export function initialState(me: User): ChatState {
     connection: "idle",
     backOnline: false,
     conversationsLoaded: false,
+    listPaging: { more: false, loading: false },
     conversations: new Map(),
     timelines: new Map(),
     pending: [],
     typing: new Map(),
     presence: new Map(),
+    lastSeen: new Map(),
     users: new Map([[me.id, me]]),
+    removals: new Map(),
     lastIncoming: undefined,
   };
 }

@@ -1,31 +1,52 @@
 import type { HttpApi } from "@chatapp/client";
 import type { User } from "@chatapp/protocol";
 import { type ChatState, withEntry } from "./chat-state.js";
+import { idsMentioned } from "./mentioned-ids.js";
 import type { Store } from "./store.js";
+
+/** Look-ups in flight at once: a reload of a big group asks for many names, not all at the same moment. */
+const PARALLEL = 6;
 
 /**
  * Names for user ids: conversations and messages carry only ids, so each id met is looked up
- * once (GET /api/users/:id) and kept for the session. A failed look-up is tried again the next
- * time the id is wanted.
+ * once (GET /api/users/:id) and kept for the session. The state is watched: any id that shows
+ * up in a timeline, a list preview or a member list (former members included: their messages
+ * and the system lines about them stay) is looked up without the screens asking. Ids wanted in
+ * the same turn are fetched together and land in the state in one update. A failed look-up is
+ * tried again the next time the id is wanted.
  */
 export class UserNames {
   private readonly inFlight = new Set<number>();
+  private readonly queue: number[] = [];
+  private readonly arrived: User[] = [];
+  private running = 0;
+  private flushScheduled = false;
 
   constructor(
     private readonly api: HttpApi,
     private readonly store: Store<ChatState>,
   ) {}
 
+  /** Looks up every unknown id the state mentions, now and after each change; returns the unsubscribe. */
+  watch(): () => void {
+    let seen: ChatState | undefined;
+    const scan = () => {
+      const state = this.store.get();
+      this.want(idsMentioned(state, seen));
+      seen = state;
+    };
+    scan();
+    return this.store.subscribe(scan);
+  }
+
   want(ids: Iterable<number>): void {
+    const users = this.store.get().users;
     for (const id of ids) {
-      if (this.store.get().users.has(id) || this.inFlight.has(id)) continue;
+      if (users.has(id) || this.inFlight.has(id)) continue;
       this.inFlight.add(id);
-      this.api.user(id).then(
-        (user) => this.remember([user]),
-        // Forgotten, so the next want() asks again.
-        () => this.inFlight.delete(id),
-      );
+      this.queue.push(id);
     }
+    this.pump();
   }
 
   /** Users learnt elsewhere (directory search results) need no look-up. */
@@ -40,5 +61,34 @@ export class UserNames {
       }
       return map === s.users ? s : { ...s, users: map };
     });
+  }
+
+  private pump(): void {
+    while (this.running < PARALLEL && this.queue.length > 0) {
+      const id = this.queue.shift() as number;
+      this.running++;
+      this.api
+        .user(id)
+        .then(
+          (user) => this.arrived.push(user),
+          // Forgotten, so the next want() asks again.
+          () => this.inFlight.delete(id),
+        )
+        .finally(() => {
+          this.running--;
+          this.pump();
+          this.scheduleFlush();
+        });
+    }
+  }
+
+  /** Answers that arrive close together go into the state in one update (one render). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      this.remember(this.arrived.splice(0));
+    }, 0);
   }
 }

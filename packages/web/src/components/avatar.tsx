@@ -1,11 +1,13 @@
+import type { PresenceShown } from "../chat/presence.js";
+
 /** Initials in a circle, and a presence dot for people (not groups). */
 export function Avatar({
   name,
-  online,
+  presence,
   size = "normal",
 }: {
   name: string;
-  online?: boolean | undefined;
+  presence?: PresenceShown | undefined;
   size?: "normal" | "small";
 }) {
   return (
@@ -13,15 +15,16 @@ export function Avatar({
       <span className="avatar-initials" aria-hidden="true" data-hue={hue(name)}>
         {initials(name)}
       </span>
-      {online !== undefined && <PresenceDot online={online} />}
+      {presence !== undefined && <PresenceDot presence={presence} />}
     </span>
   );
 }
 
-export function PresenceDot({ online }: { online: boolean }) {
+/** Green for online, grey for offline, hollow while unknown (our own connection is down). */
+export function PresenceDot({ presence }: { presence: PresenceShown }) {
   return (
-    <span className="presence" data-presence={online ? "online" : "offline"}>
-      <span className="visually-hidden">{online ? "online" : "offline"}</span>
+    <span className="presence" data-presence={presence}>
+      <span className="visually-hidden">{presence === "unknown" ? "presence unknown" : presence}</span>
     </span>
   );
 }

@@ -1,17 +1,23 @@
 import type { Conversation } from "@chatapp/protocol";
-import { useMemo } from "react";
+import { useMemo, useRef } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { byActivity, conversationTitle, displayName, otherMemberId } from "../chat/chat-state.js";
+import { usePresence } from "../chat/presence.js";
 import { whenLabel } from "../lib/dates.js";
 import { routeHash } from "../lib/hash-route.js";
 import { previewText } from "../lib/message-text.js";
 import { Avatar } from "./avatar.js";
+import { ListMore } from "./list-more.js";
 
-/** The user's conversations, most recently active first, with unread badges and presence. */
+/**
+ * The user's conversations, most recently active first, with unread badges and presence; older
+ * pages load as the list is scrolled to its end.
+ */
 export function ConversationList({ openId }: { openId: number | undefined }) {
   const conversations = useChatState((s) => s.conversations);
   const loaded = useChatState((s) => s.conversationsLoaded);
   const sorted = useMemo(() => byActivity(conversations.values()), [conversations]);
+  const navRef = useRef<HTMLElement>(null);
 
   if (sorted.length === 0) {
     return (
@@ -19,11 +25,12 @@ export function ConversationList({ openId }: { openId: number | undefined }) {
     );
   }
   return (
-    <nav aria-label="Conversation list" className="conversation-nav">
+    <nav aria-label="Conversation list" className="conversation-nav" ref={navRef}>
       <ul className="conversation-list">
         {sorted.map((c) => (
           <ConversationItem key={c.id} conversation={c} open={c.id === openId} />
         ))}
+        <ListMore scroller={navRef} />
       </ul>
     </nav>
   );
@@ -32,7 +39,7 @@ export function ConversationList({ openId }: { openId: number | undefined }) {
 function ConversationItem({ conversation, open }: { conversation: Conversation; open: boolean }) {
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
-  const presence = useChatState((s) => s.presence);
+  const presence = usePresence(conversation.kind === "group" ? undefined : otherMemberId(conversation, me)).shown;
   const typing = useChatState((s) => s.typing.get(conversation.id));
   const group = conversation.kind === "group";
   const title = conversationTitle(conversation, me, users);
@@ -49,7 +56,7 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         aria-current={open ? "page" : undefined}
         data-unread={unread > 0 || undefined}
       >
-        <Avatar name={title} online={other === undefined ? undefined : presence.get(other) === "online"} />
+        <Avatar name={title} presence={other === undefined ? undefined : presence} />
         <span className="conversation-text">
           <span className="conversation-title">{title}</span>
           <span className="conversation-preview">{preview}</span>

@@ -1,10 +1,13 @@
-import { useId, useState } from "react";
+import { type ReactNode, useId, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
+import { usePresence } from "../chat/presence.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { MembersPanel } from "./members-panel.js";
 import { MessageList } from "./message-list.js";
+import { NotAMember } from "./not-a-member.js";
+import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
 
 /** One open conversation: its header, messages, who is typing, and the composer. */
@@ -14,29 +17,24 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
   const presence = useChatState((s) => s.presence);
+  const connected = useChatState((s) => s.connection === "open");
   const [showMembers, setShowMembers] = useState(false);
   const titleId = useId();
   const panelId = useId();
+  const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
+  const otherPresence = usePresence(other).shown;
 
-  if (!conversation && loaded) {
-    return (
-      <div className="pane-empty">
-        <p>This conversation is not available. You may have left it.</p>
-        <a href="#/">Back to conversations</a>
-      </div>
-    );
-  }
+  if (!conversation && loaded) return <NotAMember conversationId={conversationId} />;
 
   const group = conversation?.kind === "group";
   const title = conversation ? conversationTitle(conversation, me, users) : "…";
-  const other = conversation && !group ? otherMemberId(conversation, me) : undefined;
-  const online = other === undefined ? undefined : presence.get(other) === "online";
-  let subtitle = "";
+  let subtitle: ReactNode = "";
   if (conversation && group) {
+    // Who is online is not known while our own connection is down: only the count is shown.
     const present = conversation.members.filter((m) => m.user_id === me || presence.get(m.user_id) === "online").length;
-    subtitle = `${conversation.member_count} members, ${present} online`;
-  } else if (online !== undefined) {
-    subtitle = online ? "online" : "offline";
+    subtitle = connected ? `${conversation.member_count} members, ${present} online` : `${conversation.member_count} members`;
+  } else if (other !== undefined) {
+    subtitle = <PresenceText userId={other} />;
   }
 
   return (
@@ -45,7 +43,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
         <a className="back" href="#/" aria-label="Back to conversations">
           ‹
         </a>
-        <Avatar name={title} online={online} />
+        <Avatar name={title} presence={other === undefined ? undefined : otherPresence} />
         <div className="pane-title">
           <h2 id={titleId}>{title}</h2>
           <p className="subtitle">{subtitle}</p>

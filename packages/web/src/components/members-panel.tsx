@@ -1,58 +1,63 @@
 import type { Conversation, Message } from "@chatapp/protocol";
+import { useRef } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { seenUpTo } from "../lib/delivery.js";
 import { navigate } from "../lib/hash-route.js";
-import { Avatar } from "./avatar.js";
+import { LeaveGroup } from "./leave-group.js";
+import { MemberRow } from "./member-row.js";
+import { RenameGroup } from "./rename-group.js";
 import { useAction } from "./use-action.js";
 import { UserPicker } from "./user-picker.js";
 
 const NO_MESSAGES: readonly Message[] = [];
 
-/** A group's members: presence, role, how far each has read; owners add and remove, anyone leaves. */
+/**
+ * A group's members: presence, role, how far each has read; owners rename the group, add and
+ * remove members; anyone leaves. Removing and leaving ask first; after a removal focus goes to
+ * the panel's heading, never to the next member's "Remove".
+ */
 export function MembersPanel({ id, conversation, onClose }: { id: string; conversation: Conversation; onClose: () => void }) {
   const chat = useChat();
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
-  const presence = useChatState((s) => s.presence);
   const messages = useChatState((s) => s.timelines.get(conversation.id)?.messages ?? NO_MESSAGES);
   const [error, act] = useAction();
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const owner = conversation.members.some((m) => m.user_id === me && m.role === "owner");
+  const title = conversation.title ?? "Group";
 
   return (
     <aside id={id} className="members-panel" aria-label="Group members">
       <header className="members-header">
-        <h3>Members ({conversation.member_count})</h3>
+        <h3 ref={headingRef} tabIndex={-1}>
+          Members ({conversation.member_count})
+        </h3>
         <button type="button" className="quiet icon" onClick={onClose} aria-label="Close members">
           ×
         </button>
       </header>
+      {owner && <RenameGroup title={title} onRename={(next) => chat.renameGroup(conversation.id, next)} />}
       <ul className="members">
         {conversation.members.map((m) => {
-          const name = displayName(users, m.user_id);
           const self = m.user_id === me;
           return (
-            <li key={m.user_id} className="member" data-user-id={m.user_id}>
-              <Avatar name={name} size="small" online={self ? true : presence.get(m.user_id) === "online"} />
-              <span className="member-text">
-                <span className="member-name">
-                  {name}
-                  {self && " (you)"}
-                  {m.role === "owner" && <span className="role"> · owner</span>}
-                </span>
-                <span className="read-position">{readPosition(conversation.last_seq - seenUpTo(m, messages))}</span>
-              </span>
-              {owner && !self && (
-                <button
-                  type="button"
-                  className="quiet"
-                  aria-label={`Remove ${name}`}
-                  onClick={() => act(() => chat.removeMember(conversation.id, m.user_id))}
-                >
-                  Remove
-                </button>
-              )}
-            </li>
+            <MemberRow
+              key={m.user_id}
+              member={m}
+              name={displayName(users, m.user_id)}
+              self={self}
+              readPosition={readPosition(conversation.last_seq - seenUpTo(m, messages))}
+              onRemove={
+                owner && !self
+                  ? () =>
+                      act(async () => {
+                        await chat.removeMember(conversation.id, m.user_id);
+                        headingRef.current?.focus();
+                      })
+                  : undefined
+              }
+            />
           );
         })}
       </ul>
@@ -68,18 +73,15 @@ export function MembersPanel({ id, conversation, onClose }: { id: string; conver
           {error}
         </p>
       )}
-      <button
-        type="button"
-        className="danger"
-        onClick={() =>
+      <LeaveGroup
+        title={title}
+        onLeave={() =>
           act(async () => {
             await chat.removeMember(conversation.id, me);
             navigate({});
           })
         }
-      >
-        Leave group
-      </button>
+      />
     </aside>
   );
 }

@@ -3,10 +3,12 @@ import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { Avatar } from "./avatar.js";
 import { ConversationList } from "./conversation-list.js";
+import "./people.css";
+import { QuickSwitcher } from "./quick-switcher.js";
 import { SearchResults } from "./search-results.js";
 import { SettingsButton } from "./settings-button.js";
 
-/** Who is logged in, new chat and group, message search, and the conversations. */
+/** Who is logged in, new chat and group, message search, the conversations, and the Ctrl+K switcher. */
 export function Sidebar(props: { openId: number | undefined; onNewChat: () => void; onNewGroup: () => void }) {
   const chat = useChat();
   const me = useChatState((s) => s.me);
@@ -51,6 +53,7 @@ export function Sidebar(props: { openId: number | undefined; onNewChat: () => vo
         />
       </search>
       {query.trim() === "" ? <ConversationList openId={props.openId} /> : <SearchResults query={query.trim()} />}
+      <QuickSwitcher />
     </aside>
   );
 }

@@ -5,7 +5,7 @@ import type { App } from "../app-types.js";
 import type { AuthLimits } from "../auth-limits.js";
 import { sendError } from "../errors.js";
 
-/** Registration, login and /api/me: translated to and from the accounts service. */
+/** Registration, login, token refresh and /api/me: translated to and from the accounts service. */
 export function authRoutes(app: App, deps: { accounts: Accounts; guard: preHandlerHookHandler; limits: AuthLimits }): void {
   const { accounts, limits } = deps;
   const preHandler = limits.perAddress;
@@ -34,6 +34,11 @@ export function authRoutes(app: App, deps: { accounts: Accounts; guard: preHandl
         if (!failed) await giveBack();
       }
     },
+  );
+
+  // A valid token in, a fresh one out: the web client refreshes before its token expires.
+  app.post("/api/auth/refresh", { preHandler: deps.guard, schema: { response: { 200: AuthResponse } } }, async (request) =>
+    accounts.refresh(request.userId),
   );
 
   app.get("/api/me", { preHandler: deps.guard, schema: { response: { 200: User } } }, async (request) =>
