@@ -9,8 +9,8 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Keeps one user's stored token fresh: at the session's `refreshAt` it trades the token for a
- * new one and stores it, which every other tab sees. Tabs take turns (a Web Lock) and one
- * whose turn comes after another's refresh keeps that token, so the tabs do not all refresh. A refused token ends the session
+ * new one and stores it, which every other tab sees. One tab at a time keeps it (a Web Lock
+ * held while it does), so the tabs do not all refresh. A refused token ends the session
  * through the SDK (its AuthError); a 403 (a token of another system) stops trying.
  */
 export class SessionKeeper {
@@ -24,12 +24,18 @@ export class SessionKeeper {
 
   /** Starts keeping; returns the stop. */
   start(): () => void {
-    this.schedule();
-    const unsubscribe = onStoredSessionChange(() => this.schedule());
+    let unsubscribe = () => {};
+    const keep = () => {
+      if (this.stopped) return;
+      this.schedule();
+      unsubscribe = onStoredSessionChange(() => this.schedule());
+    };
+    const release = oneTabKeeps(keep);
     return () => {
       this.stopped = true;
       clearTimeout(this.timer);
       unsubscribe();
+      release();
     };
   }
 
@@ -46,13 +52,10 @@ export class SessionKeeper {
 
   private async run(): Promise<void> {
     try {
-      await oneTabAtATime(async () => {
-        // Another tab may have refreshed while this one waited for its turn: then its token is kept.
-        const session = loadSession();
-        if (this.stopped || session?.user.id !== this.userId || (session.refreshAt ?? 0) > Date.now()) return;
-        const answer = await this.refresh();
-        if (!this.stopped && answer.user.id === this.userId) saveSession(answer);
-      });
+      const session = loadSession();
+      if (this.stopped || session?.user.id !== this.userId || (session.refreshAt ?? 0) > Date.now()) return;
+      const answer = await this.refresh();
+      if (!this.stopped && answer.user.id === this.userId) saveSession(answer);
       this.schedule();
     } catch (err) {
       if (this.stopped || (err instanceof ChatClientError && (err.status === 401 || err.status === 403))) return;
@@ -61,9 +64,30 @@ export class SessionKeeper {
   }
 }
 
-/** Runs `work` while no other tab of the site runs it (Web Locks), or at once where there are none. */
-async function oneTabAtATime(work: () => Promise<void>): Promise<void> {
+/**
+ * Runs `keep` in one tab of the site at a time: the tab holding a Web Lock for as long as it
+ * keeps the session. The others queue for the lock and take over when that tab closes or logs
+ * out. Taking turns per refresh would not do: a tab that gets the lock right after another's
+ * refresh may still read the old session, since localStorage reaches other tabs
+ * asynchronously, and refresh again. Without Web Locks every tab keeps. Returns the release.
+ */
+function oneTabKeeps(keep: () => void): () => void {
   const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (locks) await locks.request("chatapp.session-refresh", work);
-  else await work();
+  if (!locks) {
+    keep();
+    return () => {};
+  }
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const aborted = new AbortController();
+  locks
+    .request("chatapp.session-keeper", { signal: aborted.signal }, () => {
+      keep();
+      return held;
+    })
+    .catch(() => {}); // aborted while queued
+  return () => {
+    aborted.abort();
+    release();
+  };
 }
