@@ -17,6 +17,7 @@ import {
   withEntry,
   withNewMessage,
   withoutEntry,
+  withKnownCursors,
   withReceipt,
 } from "./chat-state.js";
 import { Outbox } from "./outbox.js";
@@ -287,7 +288,7 @@ export class ChatSession {
     if (this.stopped) return;
     const me = this.me;
     this.store.update((s) => {
-      const conversations = new Map(list.map((c) => [c.id, c]));
+      const conversations = new Map(list.map((c) => [c.id, withKnownCursors(c, s.conversations.get(c.id))]));
       // Messages that arrived during the request may be newer than the list: apply them on top
       // (a message the list already counted changes nothing).
       for (const message of arrived) {
@@ -320,7 +321,12 @@ export class ChatSession {
     this.store.update((s) => {
       const presence = new Map(s.presence);
       for (const m of conversation.members) if (m.user_id !== me) presence.set(m.user_id, m.status);
-      return { ...s, presence, conversations: withEntry(s.conversations, conversation.id, conversation) };
+      const known = s.conversations.get(conversation.id);
+      return {
+        ...s,
+        presence,
+        conversations: withEntry(s.conversations, conversation.id, withKnownCursors(conversation, known)),
+      };
     });
     this.names.want(conversation.members.map((m) => m.user_id));
     // On screen already (e.g. added back to a group while looking at it): load it now.
