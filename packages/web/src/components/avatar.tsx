@@ -3,14 +3,17 @@ export function Avatar({
   name,
   online,
   size = "normal",
+  hue: colour,
 }: {
   name: string;
   online?: boolean | undefined;
   size?: "normal" | "small";
+  /** A colour of its own (a group sender's, from their id), instead of one from the name. */
+  hue?: number;
 }) {
   return (
     <span className="avatar" data-size={size}>
-      <span className="avatar-initials" aria-hidden="true" data-hue={hue(name)}>
+      <span className="avatar-initials" aria-hidden="true" data-hue={colour ?? hue(name)}>
         {initials(name)}
       </span>
       {online !== undefined && <PresenceDot online={online} />}
