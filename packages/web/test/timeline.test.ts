@@ -37,6 +37,8 @@ describeInBrowser("message timeline in Chromium", () => {
     return body.user.id as number;
   };
   const id = (username: string) => ids.get(username) ?? Number.NaN;
+  const lastSeq = async (conversationId: number) =>
+    (await server.http(`/api/conversations/${conversationId}`, { userId: id("alice") })).body.last_seq as number;
   const readSeq = async (username: string, conversationId: number) =>
     (await server.http(`/api/conversations/${conversationId}`, { userId: id(username) })).body.read_seq as number;
 
@@ -137,17 +139,18 @@ describeInBrowser("message timeline in Chromium", () => {
     await openConversation(alice, "Bob Lee");
     await sendMany(server, id("alice"), direct, ["before the restart"]);
     await exactMessage(bob, "before the restart").waitFor();
+    await exactMessage(alice, "before the restart").locator('.tick[data-status="read"]').waitFor();
 
     // Alice's page asks for the conversation list on reconnecting. Its answer is computed at
-    // once but handed over only after Bob's read of the queued messages is stored (and its
-    // receipt sent): an answer older than the receipt, which it must not take back.
-    const { body: before } = await server.http(`/api/conversations/${direct}`, { userId: id("alice") });
-    const readByBob = async () => {
-      await expect.poll(() => readSeq("bob", direct), { timeout: 15_000 }).toBeGreaterThanOrEqual(before.last_seq + 2);
-    };
-    await alice.route(/\/api\/conversations\?/, async (route) => {
+    // once but handed over only after Bob's read of the queued messages has reached Alice (her
+    // ticks turned read): an answer older than the receipt, which must not take it back.
+    const read = (text: string) => exactMessage(alice, text).locator('.tick[data-status="read"]');
+    const list = /\/api\/conversations\?/;
+    await alice.route(list, async (route) => {
       const response = await route.fetch();
-      await readByBob().catch(() => undefined);
+      await read("queued while down 2")
+        .waitFor({ timeout: 20_000 })
+        .catch(() => undefined);
       await route.fulfill({ response });
     });
 
@@ -157,15 +160,17 @@ describeInBrowser("message timeline in Chromium", () => {
     await send(alice, "queued while down 1");
     await send(alice, "queued while down 2");
     await banner(alice).filter({ hasText: "2 messages will be sent" }).waitFor();
+    const listed = alice.waitForResponse(list, { timeout: 30_000 });
 
     server = await startServer(database, { env: { PORT: String(server.port) } });
     await exactMessage(bob, "queued while down 2").waitFor({ timeout: 20_000 });
-    await readByBob();
-    await alice.getByText("Back online").waitFor({ state: "detached" });
-    for (const text of ["queued while down 1", "queued while down 2"]) {
-      await exactMessage(alice, text).locator('.tick[data-status="read"]').waitFor();
-    }
-    await alice.unroute(/\/api\/conversations\?/);
+    // Bob reported the read after the resume (he is looking at the chat)...
+    await expect.poll(() => readSeq("bob", direct), { timeout: 15_000 }).toBe(await lastSeq(direct));
+    // ...and Alice's ticks stay read once the late list has been applied (two frames later).
+    await listed;
+    await alice.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))");
+    for (const text of ["queued while down 1", "queued while down 2"]) expect(await read(text).count()).toBe(1);
+    await alice.unroute(list);
   }, 60_000);
 
   it("shows message actions without moving anything: hover toolbar on desktop, a menu at phone width", async () => {
@@ -173,7 +178,16 @@ describeInBrowser("message timeline in Chromium", () => {
     await send(alice, "hover me");
     const own = exactMessage(alice, "hover me");
     await own.locator(".tick").waitFor();
-    const boxes = async () => alice.getByRole("list", { name: "Messages" }).getByRole("listitem").evaluateAll(boxesOf);
+    const boxes = async () =>
+      alice
+        .getByRole("list", { name: "Messages" })
+        .getByRole("listitem")
+        .evaluateAll((items) =>
+          items.map((item) => {
+            const r = item.getBoundingClientRect();
+            return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
+          }),
+        );
     const before = await boxes();
     await own.hover();
     const toolbar = own.getByRole("toolbar", { name: "Message actions" });
@@ -185,7 +199,9 @@ describeInBrowser("message timeline in Chromium", () => {
     await own.focus();
     await toolbar.getByRole("button", { name: "Delete message" }).waitFor();
     await alice.keyboard.press("Tab");
-    expect(await toolbar.getByRole("button", { name: "Edit message" }).evaluate((b) => b === document.activeElement)).toBe(true);
+    expect(await toolbar.getByRole("button", { name: "Edit message" }).evaluate((b) => b === b.ownerDocument.activeElement)).toBe(
+      true,
+    );
 
     // At phone width: no Edit or Delete on screen until the menu of that message is opened.
     const phone = await open({ width: 390, height: 844 });
@@ -294,13 +310,6 @@ async function inView(scrollerLocator: Locator, target: Locator): Promise<boolea
   const top = Math.max(outer.y, inner.y);
   const bottom = Math.min(outer.y + outer.height, inner.y + inner.height);
   return bottom - top >= inner.height / 2;
-}
-
-function boxesOf(items: Element[]): number[][] {
-  return items.map((item) => {
-    const r = item.getBoundingClientRect();
-    return [Math.round(r.x), Math.round(r.y), Math.round(r.width), Math.round(r.height)];
-  });
 }
 
 async function visibleCount(locator: Locator): Promise<number> {
