@@ -4,7 +4,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { EMPTY_TIMELINE, hasOlder, type PendingMessage } from "../chat/chat-state.js";
 import { readersBySeq } from "../lib/delivery.js";
-import { newFromOthers, type TimelineRow, timelineRows } from "../lib/timeline-rows.js";
+import { firstUnreadSeq, newFromOthers, type TimelineRow, timelineRows } from "../lib/timeline-rows.js";
 import { JumpToLatest } from "./jump-to-latest.js";
 import { PendingItem } from "./pending-item.js";
 import { TimelineRowView } from "./timeline-row.js";
@@ -21,8 +21,8 @@ const LOAD_OLDER_PX = 600;
 const LAY_OUT_ALL_UP_TO = 200;
 /** Rows laid out beyond each edge of the screen, so a quick scroll shows no blank. */
 const OVERSCAN = 12;
-/** The unread divider and a search result land this far below the top edge. */
-const TARGET_MARGIN_PX = 24;
+/** The unread divider and a search result land this far below the top edge (a day separator fits above). */
+const TARGET_MARGIN_PX = 44;
 const NO_PENDING: readonly PendingMessage[] = [];
 
 /** Where the view is held: a row's key, and how far the screen's top edge is below that row's top. */
@@ -65,9 +65,10 @@ export function MessageList(props: {
     if (opening === undefined && conversation) setOpening(dividerAt(conversation));
   }, [opening, conversation]);
   const unreadAfter = opening ?? undefined;
+  const firstUnread = unreadAfter === undefined ? undefined : firstUnreadSeq(timeline.messages, unreadAfter, me);
   const rows = useMemo(
-    () => timelineRows(timeline.messages, timeline.loaded && !older, unreadAfter),
-    [timeline.messages, timeline.loaded, older, unreadAfter],
+    () => timelineRows(timeline.messages, timeline.loaded && !older, firstUnread),
+    [timeline.messages, timeline.loaded, older, firstUnread],
   );
   const readers = useMemo(
     () => (conversation?.kind === "group" ? readersBySeq(conversation.members, me, timeline.messages) : undefined),
@@ -156,6 +157,11 @@ export function MessageList(props: {
     const start = index >= 0 ? virtualizer.measurementsCache[index]?.start : undefined;
     const top = (list.current?.offsetTop ?? 0) + (start ?? 0);
     if (held && start !== undefined && Math.abs(el.scrollTop - (top + held.offset)) >= 1) el.scrollTop = top + held.offset;
+    // Held where the end is on screen anyway (a short conversation): follow the end from here.
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < STICKY_PX) {
+      following.current = true;
+      setAwaySince(undefined);
+    }
   });
 
   // Sending something: follow the bottom to see it go.

@@ -1,6 +1,6 @@
 import type { Message } from "@chatapp/protocol";
 import { describe, expect, it } from "vitest";
-import { newFromOthers, timelineRows } from "./timeline-rows.js";
+import { firstUnreadSeq, newFromOthers, timelineRows } from "./timeline-rows.js";
 
 const at = (day: number, minute: number) => new Date(2026, 10, day, 10, minute).toISOString();
 const message = (seq: number, sender: number, timestamp: string, extra: Partial<Message> = {}): Message => ({
@@ -31,7 +31,13 @@ describe("timeline rows", () => {
   });
 
   it("puts the unread divider above the first unread message, which heads a run", () => {
-    expect(shape(timelineRows(messages, false, 5))).toEqual(["day", "1*", "2", "3*", "4*", "day", "5*", "unread", "6*"]);
+    expect(shape(timelineRows(messages, false, 6))).toEqual(["day", "1*", "2", "3*", "4*", "day", "5*", "unread", "6*"]);
+  });
+
+  it("puts the divider at the first message from someone else after the read position", () => {
+    expect(firstUnreadSeq(messages, 0, 2)).toBe(4);
+    expect(firstUnreadSeq(messages, 4, 2)).toBe(5);
+    expect(firstUnreadSeq(messages, 6, 2)).toBeUndefined();
   });
 
   it("counts others' messages after a seq for the jump-to-latest button", () => {

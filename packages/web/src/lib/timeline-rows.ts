@@ -13,11 +13,11 @@ export type TimelineRow =
 
 /**
  * The rows for a conversation's loaded messages: "start of the conversation" when nothing
- * older exists, a separator wherever the day changes, the unread divider above the first
- * message after `unreadAfter`, and each message with whether it heads a run (a new sender, a
- * system line before, a new day, or a pause of more than RUN_GAP_MS).
+ * older exists, a separator wherever the day changes, the unread divider above message
+ * `firstUnread`, and each message with whether it heads a run (a new sender, a system line
+ * before, a new day, or a pause of more than RUN_GAP_MS).
  */
-export function timelineRows(messages: readonly Message[], atStart: boolean, unreadAfter: number | undefined): TimelineRow[] {
+export function timelineRows(messages: readonly Message[], atStart: boolean, firstUnread: number | undefined): TimelineRow[] {
   const rows: TimelineRow[] = [];
   if (atStart) rows.push({ kind: "start", key: "start" });
   let day = "";
@@ -29,7 +29,7 @@ export function timelineRows(messages: readonly Message[], atStart: boolean, unr
       previous = undefined;
       rows.push({ kind: "day", key: `day-${key}`, timestamp: message.timestamp });
     }
-    const unread = unreadAfter !== undefined && message.seq === unreadAfter + 1;
+    const unread = message.seq === firstUnread;
     if (unread) rows.push({ kind: "unread", key: "unread" });
     rows.push({ kind: "message", key: `m-${message.seq}`, message, firstOfRun: unread || headsRun(previous, message) });
     previous = message;
@@ -41,6 +41,11 @@ function headsRun(previous: Message | undefined, message: Message): boolean {
   if (previous === undefined || previous.kind === "system" || message.kind === "system") return true;
   if (previous.sender_id !== message.sender_id) return true;
   return Date.parse(message.timestamp) - Date.parse(previous.timestamp) > RUN_GAP_MS;
+}
+
+/** The first message after `readSeq` that someone else wrote: where the unread divider goes. */
+export function firstUnreadSeq(messages: readonly Message[], readSeq: number, me: number): number | undefined {
+  return messages.find((m) => m.seq > readSeq && m.sender_id !== me && m.kind !== "system")?.seq;
 }
 
 /** Others' messages after `seq`: the count on the jump-to-latest button. */
