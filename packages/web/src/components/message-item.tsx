@@ -24,14 +24,19 @@ interface Props {
   /** Group members whose read position is this message. */
   readers: number[] | undefined;
   highlighted: boolean;
-  place: RowPlace;
+  /** Where the list places the row: plain values (not one object), so that memo skips rows that stay put. */
+  index: number;
+  start: number;
+  rowRef: RowPlace["ref"];
 }
 
 /**
  * One message: own on the right, others' on the left (in a group, under the sender's name and
  * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own.
  */
-export const MessageItem = memo(function MessageItem({ message, conversation, firstOfRun, readers, highlighted, place }: Props) {
+export const MessageItem = memo(function MessageItem(props: Props) {
+  const { message, conversation, firstOfRun, readers, highlighted } = props;
+  const place = { index: props.index, start: props.start, ref: props.rowRef };
   const chat = useChat();
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);

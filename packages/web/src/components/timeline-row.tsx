@@ -40,7 +40,9 @@ export function TimelineRowView(props: {
           firstOfRun={row.firstOfRun}
           readers={props.readers}
           highlighted={props.highlighted}
-          place={place}
+          index={place.index}
+          start={place.start}
+          rowRef={place.ref}
         />
       );
   }
