@@ -95,6 +95,16 @@ try {
   const loadMs = Date.now() - loadStart;
   const loaded = await scroller(page).evaluate((el) => el.querySelectorAll(".messages .message").length);
 
+  // The page's own work while scrolling (main thread busy time), which other load on the machine
+  // changes far less than it changes frame times.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Performance.enable");
+  const work = async () => {
+    const { metrics } = await cdp.send("Performance.getMetrics");
+    const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+    return { task: get("TaskDuration"), script: get("ScriptDuration"), layout: get("LayoutDuration") };
+  };
+  const workBefore = await work();
   // tsx keeps function names with a helper, `__name`, that the page does not have.
   await page.evaluate("globalThis.__name = (f) => f");
   const result = await scroller(page).evaluate(
@@ -133,6 +143,9 @@ try {
     { step: STEP, frames: FRAMES },
   );
 
+  const workAfter = await work();
+  const perFrameMs = (key: keyof typeof workBefore) =>
+    Number(((1000 * (workAfter[key] - workBefore[key])) / result.frames).toFixed(2));
   const sorted = [...result.deltas].sort((a, b) => a - b);
   const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   const figures = {
@@ -148,6 +161,9 @@ try {
     framesOver33ms: sorted.filter((d) => d > 33.4).length,
     framesOver50ms: sorted.filter((d) => d > 50).length,
     mostRowsInPage: result.maxRows,
+    busyMsPerFrame: perFrameMs("task"),
+    scriptMsPerFrame: perFrameMs("script"),
+    layoutMsPerFrame: perFrameMs("layout"),
   };
   console.log(JSON.stringify(figures, null, 2));
 } finally {
