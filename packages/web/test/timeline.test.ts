@@ -211,6 +211,12 @@ describeInBrowser("message timeline in Chromium", () => {
     await phoneOwn.waitFor();
     await phoneOwn.hover();
     expect(await visibleCount(phone.getByRole("button", { name: /^(Edit|Delete) message$/ }))).toBe(0);
+    // A long press (the context-menu gesture) opens them; Escape closes them again.
+    const phoneEdit = phoneOwn.getByRole("button", { name: "Edit message" });
+    await phoneOwn.locator(".bubble").dispatchEvent("contextmenu");
+    await phoneEdit.waitFor();
+    await phone.keyboard.press("Escape");
+    await phoneEdit.waitFor({ state: "hidden" });
     await phoneOwn.getByRole("button", { name: "Message actions" }).click();
     await phoneOwn.getByRole("button", { name: "Delete message" }).click();
     await phoneOwn.getByRole("button", { name: "Delete", exact: true }).click();
