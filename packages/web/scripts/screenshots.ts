@@ -5,19 +5,15 @@
  * into docs/screenshots/.
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ChatClient } from "@chatapp/client";
-import pino from "pino";
 import type { Page } from "playwright-core";
-import { createApp } from "../../server/src/app.js";
-import { loadConfig } from "../../server/src/config.js";
-import { conversationLink, logIn, message, openConversation, PASSWORD, paneTitle } from "../test/app-driver.js";
+import { conversationLink, logIn, message, openConversation, paneTitle } from "../test/app-driver.js";
 import { launchChromium } from "../test/chromium.js";
-import { backdate, directConversation, type HttpAsUser, sendMany } from "../test/seed.js";
+import { backdate, directConversation, sendMany } from "../test/seed.js";
 import { ensureWebBuilt } from "../test/web-build.js";
+import { startScriptServer } from "./script-server.js";
 
 const OUT = resolve(import.meta.dirname, "../../../docs/screenshots");
 const DESKTOP = { width: 800, height: 600 };
@@ -26,32 +22,7 @@ const WIDE = { width: 960, height: 600 };
 const PHONE = { width: 390, height: 720 };
 
 ensureWebBuilt();
-const dir = mkdtempSync(join(tmpdir(), "chatapp-screenshots-"));
-const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", JWT_SECRET: randomBytes(32).toString("hex"), LOG_FORMAT: "json" });
-config.database = { dialect: "sqlite", path: join(dir, "chat.db") };
-const app = await createApp(config, { logger: pino({ level: "silent" }) });
-const port = await app.listen();
-const url = `http://127.0.0.1:${port}`;
-
-const api: HttpAsUser = {
-  async http(path, init = {}) {
-    const { userId, json, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    if (userId !== undefined) headers.set("authorization", `Bearer ${await app.tokens.sign(userId)}`);
-    if (json !== undefined) headers.set("content-type", "application/json");
-    const res = await fetch(url + path, { ...rest, headers, body: json === undefined ? null : JSON.stringify(json) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  },
-};
-
-async function register(username: string, displayName: string): Promise<number> {
-  const { body } = await api.http("/api/auth/register", {
-    method: "POST",
-    json: { username, password: PASSWORD, display_name: displayName },
-  });
-  return body.user.id;
-}
+const { app, port, url, api, register, sqlitePath, close } = await startScriptServer("screenshots");
 
 /** A user who is online (a Node SDK client), to show presence, typing and read ticks. */
 async function online(userId: number): Promise<ChatClient> {
@@ -89,7 +60,7 @@ try {
   const withBob = await directConversation(api, bob, alice);
   await sendMany(api, bob, withBob, ["Did you get the photos from Saturday?"]);
   await sendMany(api, alice, withBob, ["Yes! The one at the lighthouse is my favourite."]);
-  backdate(join(dir, "chat.db"), withBob, [1, 2], 1);
+  backdate(sqlitePath, withBob, [1, 2], 1);
   await sendMany(api, bob, withBob, ["Here is the route for Sunday's ride: https://example.com/rides/coast-loop"]);
   await sendMany(api, alice, withBob, ["Looks great. How long is it?"]);
   await sendMany(api, bob, withBob, ["62 km, mostly flat,\none climb at the end 😅"]);
@@ -163,6 +134,5 @@ try {
   bobClient.close();
   carolClient.close();
 } finally {
-  await app.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }

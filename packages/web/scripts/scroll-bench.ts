@@ -8,19 +8,13 @@
  * (requestAnimationFrame). Prints the median, p95 and long frames, and
  * how many rows were in the page at most (the virtualised list keeps only those near the screen).
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pino from "pino";
-import { createApp } from "../../server/src/app.js";
-import { loadConfig } from "../../server/src/config.js";
 import { NO_LIMITS } from "../../server/test/helpers/server.js";
-import { logIn, openConversation, PASSWORD, scroller } from "../test/app-driver.js";
+import { logIn, openConversation, scroller } from "../test/app-driver.js";
 import { launchChromium } from "../test/chromium.js";
-import { directConversation, type HttpAsUser, sendMany } from "../test/seed.js";
+import { directConversation, sendMany } from "../test/seed.js";
 import { ensureWebBuilt } from "../test/web-build.js";
+import { startScriptServer } from "./script-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -37,32 +31,7 @@ const FRAMES = Number(values.frames);
 const LANES = 16;
 
 ensureWebBuilt();
-const dir = mkdtempSync(join(tmpdir(), "chatapp-scroll-bench-"));
-const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", JWT_SECRET: randomBytes(32).toString("hex"), ...NO_LIMITS });
-config.database = { dialect: "sqlite", path: join(dir, "chat.db") };
-const app = await createApp(config, { logger: pino({ level: "silent" }) });
-const port = await app.listen();
-const url = `http://127.0.0.1:${port}`;
-
-const api: HttpAsUser = {
-  async http(path, init = {}) {
-    const { userId, json, ...rest } = init;
-    const headers = new Headers(rest.headers);
-    if (userId !== undefined) headers.set("authorization", `Bearer ${await app.tokens.sign(userId)}`);
-    if (json !== undefined) headers.set("content-type", "application/json");
-    const res = await fetch(url + path, { ...rest, headers, body: json === undefined ? null : JSON.stringify(json) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  },
-};
-
-async function register(username: string, displayName: string): Promise<number> {
-  const { body } = await api.http("/api/auth/register", {
-    method: "POST",
-    json: { username, password: PASSWORD, display_name: displayName },
-  });
-  return body.user.id;
-}
+const { url, api, register, close } = await startScriptServer("scroll-bench", NO_LIMITS);
 
 const browser = await launchChromium();
 try {
@@ -168,6 +137,5 @@ try {
   console.log(JSON.stringify(figures, null, 2));
 } finally {
   await browser.close();
-  await app.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
