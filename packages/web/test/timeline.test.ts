@@ -265,13 +265,13 @@ describeInBrowser("message timeline in Chromium", () => {
     expect(await hue(a)).toBe(await hue(exactMessage(alice, "day 1 a")));
   }, 30_000);
 
-  it("keeps a 600-message conversation light: only what is near the screen is in the page", async () => {
+  it("keeps a 600-message conversation light, and still finds an old message and pages to the start", async () => {
     const { body: group } = await server.http("/api/conversations", {
       method: "POST",
       userId: id("bob"),
       json: { kind: "group", title: "Long read", member_ids: [id("alice")] },
     });
-    const contents = Array.from({ length: 600 }, (_, i) => `long ${i + 1}`);
+    const contents = Array.from({ length: 600 }, (_, i) => (i === 29 ? "long 30 walrus" : `long ${i + 1}`));
     await Promise.all(
       Array.from({ length: 10 }, (_, lane) =>
         sendMany(
@@ -290,7 +290,16 @@ describeInBrowser("message timeline in Chromium", () => {
       json: { seq: body.last_seq },
     });
     await openConversation(alice, "Long read");
-    await alice.locator(".message").last().waitFor();
+    await exactMessage(alice, "long 600").waitFor();
+
+    // A search result far above what is loaded: loaded back to, and brought into view.
+    await alice.getByLabel("Search messages").fill("walrus");
+    await alice.getByRole("link", { name: /long 30 walrus/ }).click();
+    const found = exactMessage(alice, "long 30 walrus");
+    await found.and(alice.locator("[data-highlighted]")).waitFor();
+    await expect.poll(() => inView(scroller(alice), found)).toBe(true);
+    await alice.getByLabel("Search messages").fill("");
+
     // Scroll to the top until everything is loaded.
     await expect
       .poll(
