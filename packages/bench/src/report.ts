@@ -184,8 +184,8 @@ ${[...storms].map(([t, r]) => `| ${t} | ${r.clients.toLocaleString("en-US")} | $
 
 `;
 
-// The web client's figures come from another script (npm run perf -w @chatapp/web) and are
-// written by hand under "## Web client": a server report keeps them as they are.
+// The web client's figures come from its own scripts, in Chromium (npm run perf and
+// npm run bench:scroll -w @chatapp/web), under "## Web client": a server report keeps them.
 const out = resolve(root, "docs/benchmarks.md");
 const previous = existsSync(out) ? readFileSync(out, "utf8") : "";
 const web = previous.indexOf("\n## Web client");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChatApp, createApp, loadConfig } from "@chatapp/server";
 import pino from "pino";
+import { PASSWORD } from "../test/app-driver.js";
 import type { HttpAsUser } from "../test/seed.js";
 
 export interface LocalServer {
@@ -14,6 +15,8 @@ export interface LocalServer {
   dbPath: string;
   /** The HTTP API as any user (the server signs the token). */
   api: HttpAsUser;
+  /** Registers an account with the tests' password; its user id. */
+  register(username: string, displayName: string): Promise<number>;
   /** Stops the server and deletes its database. */
   close(): Promise<void>;
 }
@@ -53,6 +56,13 @@ export async function startLocalServer(prefix: string, env: Record<string, strin
     url,
     dbPath,
     api,
+    async register(username, displayName) {
+      const { body } = await api.http("/api/auth/register", {
+        method: "POST",
+        json: { username, password: PASSWORD, display_name: displayName },
+      });
+      return body.user.id;
+    },
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ChatClient } from "@chatapp/client";
 import type { Page } from "playwright-core";
-import { conversationLink, logIn, message, openConversation, PASSWORD, paneTitle } from "../test/app-driver.js";
+import { conversationLink, logIn, message, openConversation, paneTitle } from "../test/app-driver.js";
 import { launchChromium } from "../test/chromium.js";
 import { backdate, directConversation, sendMany } from "../test/seed.js";
 import { ensureWebBuilt } from "../test/web-build.js";
@@ -23,15 +23,7 @@ const PHONE = { width: 390, height: 720 };
 
 ensureWebBuilt();
 const server = await startLocalServer("chatapp-screenshots-");
-const { app, api, port, url } = server;
-
-async function register(username: string, displayName: string): Promise<number> {
-  const { body } = await api.http("/api/auth/register", {
-    method: "POST",
-    json: { username, password: PASSWORD, display_name: displayName },
-  });
-  return body.user.id;
-}
+const { app, api, port, url, register } = server;
 
 /** A user who is online (a Node SDK client), to show presence, typing and read ticks. */
 async function online(userId: number): Promise<ChatClient> {

@@ -174,6 +174,12 @@ describeInBrowser("web client in Chromium", () => {
       history.slice(0, 60).map((_, i) => firstSeq + i),
       2,
     );
+    // Alice has read them (on another device): the conversation opens at its end.
+    await server.http(`/api/conversations/${conversationId}/read`, {
+      method: "POST",
+      userId: aliceId,
+      json: { seq: firstSeq + 119 },
+    });
 
     await openConversation(alice, "Bob");
     await alice.reload();

@@ -12,10 +12,12 @@ import { SessionKeeper } from "../auth/session-keeper.js";
 import { loadSession, type Session } from "../auth/session-storage.js";
 import {
   type ChatState,
+  countsAsUnread,
   initialState,
   otherMemberId,
   withChangedMessage,
   withEntry,
+  withKnownCursors,
   withNewMessage,
   withoutEntry,
   withReceipt,
@@ -127,7 +129,7 @@ export class ChatSession {
 
   // --- what the screens do -------------------------------------------------------------
 
-  /** The conversation on screen (or none): its history loads, its messages count as read. */
+  /** The conversation on screen (or none): its history loads; the message list reports what is read. */
   view(conversationId: number | undefined): void {
     this.viewing = conversationId;
     if (conversationId === undefined) return;
@@ -137,12 +139,25 @@ export class ChatSession {
     if (conversation && conversation.members.length < conversation.member_count) void this.refreshConversation(conversationId);
     const timeline = this.store.get().timelines.get(conversationId);
     if (!timeline?.loaded) void this.timelines.loadLatest(conversationId);
-    if (this.isOnScreen(conversationId)) this.markRead(conversationId);
   }
 
-  /** The page became visible again: what arrived meanwhile in the open conversation is read now. */
-  visibilityChanged(): void {
-    if (this.viewing !== undefined && this.isOnScreen(this.viewing)) this.markRead(this.viewing);
+  /**
+   * The open conversation's messages up to `seq` have been on screen: the read cursor moves
+   * there (never past what was seen), and the unread count to what is left below it. Only
+   * others' messages need a read: one's own were seen as they were written.
+   */
+  markSeen(conversationId: number, seq: number): void {
+    const c = this.store.get().conversations.get(conversationId);
+    if (!c || !this.isOnScreen(conversationId) || seq <= c.read_seq) return;
+    const me = this.me;
+    const messages = this.store.get().timelines.get(conversationId)?.messages ?? [];
+    if (!messages.some((m) => m.seq > c.read_seq && m.seq <= seq && m.sender_id !== me)) return;
+    this.client.markRead(conversationId, seq);
+    this.patchConversation(conversationId, (conversation) => {
+      const readSeq = Math.max(conversation.read_seq, seq);
+      const left = messages.filter((m) => m.seq > readSeq && countsAsUnread(m, me)).length;
+      return { ...conversation, read_seq: readSeq, unread_count: Math.min(conversation.unread_count, left) };
+    });
   }
 
   send(conversationId: number, content: string): void {
@@ -237,7 +252,6 @@ export class ChatSession {
     // A conversation we have not seen (someone wrote first, or added us), or one whose members
     // or title just changed: fetch it. While the list loads, the list brings it.
     if ((!known || message.kind === "system") && this.arrivedWhileListing === undefined) void this.refreshConversation(id);
-    if (this.isOnScreen(id)) this.markRead(id);
   }
 
   private onMessageChanged(message: Message): void {
@@ -308,7 +322,9 @@ export class ChatSession {
     if (this.stopped) return;
     const me = this.me;
     this.store.update((s) => {
-      const { conversations, paging } = withFirstPage(s.conversations, list, LIST_PAGE, s.listPaging);
+      // A list computed before a receipt can arrive after it: cursors never go back.
+      const page = list.map((c) => withKnownCursors(c, s.conversations.get(c.id)));
+      const { conversations, paging } = withFirstPage(s.conversations, page, LIST_PAGE, s.listPaging);
       // Messages that arrived during the request may be newer than the list: apply them on top
       // (a message the list already counted changes nothing).
       for (const message of arrived) {
@@ -352,7 +368,11 @@ export class ChatSession {
     this.store.update((s) => ({
       ...s,
       presence: withMembersPresence(s.presence, [conversation], me),
-      conversations: withEntry(s.conversations, conversation.id, conversation),
+      conversations: withEntry(
+        s.conversations,
+        conversation.id,
+        withKnownCursors(conversation, s.conversations.get(conversation.id)),
+      ),
     }));
     this.names.want(conversation.members.map((m) => m.user_id));
     // On screen already (e.g. added back to a group while looking at it): load it now.
@@ -366,20 +386,6 @@ export class ChatSession {
       conversations: withoutEntry(s.conversations, id),
       timelines: withoutEntry(s.timelines, id),
       pending: s.pending.filter((p) => p.conversationId !== id),
-    }));
-  }
-
-  /** Reads up to the last message when others wrote something not read yet. */
-  private markRead(id: number): void {
-    const c = this.store.get().conversations.get(id);
-    if (!c || c.last_seq === 0) return;
-    const othersUnread = c.unread_count > 0 || (c.last_message !== null && c.last_message.sender_id !== this.me);
-    if (c.read_seq >= c.last_seq || !othersUnread) return;
-    this.client.markRead(id, c.last_seq);
-    this.patchConversation(id, (conversation) => ({
-      ...conversation,
-      read_seq: Math.max(conversation.read_seq, c.last_seq),
-      unread_count: 0,
     }));
   }
 

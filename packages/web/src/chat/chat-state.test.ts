@@ -1,6 +1,6 @@
 import type { Conversation, Message } from "@chatapp/protocol";
 import { describe, expect, it } from "vitest";
-import { byActivity, mergeMessages, withNewMessage, withReceipt } from "./chat-state.js";
+import { byActivity, mergeMessages, withKnownCursors, withNewMessage, withReceipt } from "./chat-state.js";
 
 const message = (seq: number, extra: Partial<Message> = {}): Message => ({
   id: 100 + seq,
@@ -64,5 +64,25 @@ describe("chat state", () => {
     const a = conversation({ id: 1, last_activity: "2026-11-23T10:00:00.000Z" });
     const b = conversation({ id: 2, last_activity: "2026-11-23T11:00:00.000Z" });
     expect(byActivity([a, b]).map((c) => c.id)).toEqual([2, 1]);
+  });
+
+  it("keeps cursors that a late answer would take back", () => {
+    const known = withReceipt(
+      conversation({ last_seq: 4 }),
+      { type: "receipt", conversation_id: 7, user_id: 2, delivered_seq: 4, read_seq: 4 },
+      1,
+    );
+    const stale = conversation({ last_seq: 4, unread_count: 0 });
+    const merged = withKnownCursors(stale, known);
+    expect(merged.members.find((m) => m.user_id === 2)).toMatchObject({ delivered_seq: 4, read_seq: 4 });
+    // Newer news from the server wins.
+    const fresh = conversation({
+      last_seq: 6,
+      members: [{ user_id: 2, role: "member", status: "online", delivered_seq: 6, read_seq: 5 }],
+    });
+    expect(withKnownCursors(fresh, known).members[0]).toMatchObject({ delivered_seq: 6, read_seq: 5 });
+    // One's own read position too: nothing is unread past it.
+    const unread = conversation({ last_seq: 4, read_seq: 2, unread_count: 2 });
+    expect(withKnownCursors(unread, conversation({ last_seq: 4, read_seq: 4 }))).toMatchObject({ read_seq: 4, unread_count: 0 });
   });
 });

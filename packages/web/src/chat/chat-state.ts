@@ -1,5 +1,5 @@
 import type { ConnectionState } from "@chatapp/client";
-import type { Conversation, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
+import type { Conversation, ConversationMember, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
 import type { Removal } from "./removals.js";
 
 /** The loaded part of one conversation's history. */
@@ -153,23 +153,43 @@ export function withChangedMessage(conversation: Conversation, message: Message)
 
 /** A member's cursors moved (their delivery, their reads). */
 export function withReceipt(conversation: Conversation, receipt: ReceiptFrame, me: number): Conversation {
-  const members = conversation.members.map((m) =>
-    m.user_id === receipt.user_id
-      ? {
-          ...m,
-          delivered_seq: Math.max(m.delivered_seq, receipt.delivered_seq),
-          read_seq: Math.max(m.read_seq, receipt.read_seq),
-        }
-      : m,
-  );
+  const members = conversation.members.map((m) => (m.user_id === receipt.user_id ? atLeast(m, receipt) : m));
   if (receipt.user_id !== me) return { ...conversation, members };
-  const readSeq = Math.max(conversation.read_seq, receipt.read_seq);
+  return withOwnRead({ ...conversation, members }, receipt.read_seq);
+}
+
+/**
+ * A conversation the server just described, kept no further behind than what is known here.
+ * Cursors only move forward, but an answer computed before a receipt can arrive after it (the
+ * list asked for on reconnect, while the other side reads what was sent meanwhile): taking it
+ * as it is would turn read ticks back to delivered until the next receipt.
+ */
+export function withKnownCursors(fresh: Conversation, known: Conversation | undefined): Conversation {
+  if (!known) return fresh;
+  const before = new Map(known.members.map((m) => [m.user_id, m]));
+  const members = fresh.members.map((m) => {
+    const old = before.get(m.user_id);
+    return old ? atLeast(m, old) : m;
+  });
+  return withOwnRead({ ...fresh, members }, known.read_seq);
+}
+
+type Cursors = Pick<ConversationMember, "delivered_seq" | "read_seq">;
+
+/** A member's cursors, moved up to `other`'s where those are further (cursors never go back). */
+function atLeast(member: ConversationMember, other: Cursors): ConversationMember {
+  if (other.delivered_seq <= member.delivered_seq && other.read_seq <= member.read_seq) return member;
   return {
-    ...conversation,
-    members,
-    read_seq: readSeq,
-    unread_count: readSeq >= conversation.last_seq ? 0 : conversation.unread_count,
+    ...member,
+    delivered_seq: Math.max(member.delivered_seq, other.delivered_seq),
+    read_seq: Math.max(member.read_seq, other.read_seq),
   };
+}
+
+/** One's own read position moved up to `readSeq`: read to the end, nothing is unread. */
+function withOwnRead(conversation: Conversation, readSeq: number): Conversation {
+  const read = Math.max(conversation.read_seq, readSeq);
+  return { ...conversation, read_seq: read, unread_count: read >= conversation.last_seq ? 0 : conversation.unread_count };
 }
 
 /** Most recently active first, as the server lists them. */

@@ -4,6 +4,8 @@ import { type ChatState, EMPTY_TIMELINE, hasOlder, mergeMessages, type Timeline,
 import type { Store } from "./store.js";
 
 const PAGE = 50;
+/** Read messages shown above the first unread one when a conversation opens there. */
+const CONTEXT = 10;
 /** The server's largest page: a jump to an old search result loads at most this much per request. */
 const MAX_PAGE = 1000;
 
@@ -26,13 +28,19 @@ export class TimelineLoader {
     this.patch(conversationId, (t) => ({ ...t, messages: mergeMessages(t.messages, messages) }), false);
   }
 
-  /** The latest page: on first open, and after a reconnect (to pick up edits and deletes made meanwhile). */
+  /**
+   * The latest page: on first open, and after a reconnect (to pick up edits and deletes made
+   * meanwhile). It reaches back to the first unread message (and a few before it), where the
+   * conversation opens, as far as one request of the server's largest page goes.
+   */
   async loadLatest(conversationId: number): Promise<void> {
     if (this.loadingLatest.has(conversationId)) return;
     this.loadingLatest.add(conversationId);
     this.patch(conversationId, (t) => ({ ...t, error: undefined }), true);
+    const conversation = this.store.get().conversations.get(conversationId);
+    const unread = conversation && conversation.unread_count > 0 ? conversation.last_seq - conversation.read_seq : 0;
     try {
-      const page = await this.client.history(conversationId, { limit: PAGE });
+      const page = await this.client.history(conversationId, { limit: Math.min(MAX_PAGE, Math.max(PAGE, unread + CONTEXT)) });
       this.patch(conversationId, (t) => ({ ...t, loaded: true, messages: mergeMessages(t.messages, page.messages) }), true);
     } catch (err) {
       this.patch(conversationId, (t) => ({ ...t, error: describe(err) }), true);

@@ -5,14 +5,17 @@ export function Avatar({
   name,
   presence,
   size = "normal",
+  hue: colour,
 }: {
   name: string;
   presence?: PresenceShown | undefined;
   size?: "normal" | "small";
+  /** A colour of its own (a group sender's, from their id), instead of one from the name. */
+  hue?: number;
 }) {
   return (
     <span className="avatar" data-size={size}>
-      <span className="avatar-initials" aria-hidden="true" data-hue={hue(name)}>
+      <span className="avatar-initials" aria-hidden="true" data-hue={colour ?? hue(name)}>
         {initials(name)}
       </span>
       {presence !== undefined && <PresenceDot presence={presence} />}

@@ -21,11 +21,6 @@ export function ChatLayout() {
   const [dialog, setDialog] = useState<"direct" | "group">();
 
   useEffect(() => chat.view(conversationId), [chat, conversationId]);
-  useEffect(() => {
-    const onVisibility = () => chat.visibilityChanged();
-    document.addEventListener("visibilitychange", onVisibility);
-    return () => document.removeEventListener("visibilitychange", onVisibility);
-  }, [chat]);
 
   return (
     <div className="layout" data-view={conversationId === undefined ? "list" : "conversation"}>

@@ -1,34 +1,53 @@
 import type { Conversation, Message } from "@chatapp/protocol";
-import { memo, useState } from "react";
+import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
-import { timeLabel } from "../lib/dates.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
+import { senderHue } from "../lib/sender-hue.js";
+import { Avatar } from "./avatar.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkifiedText } from "./linkified-text.js";
+import { MessageActions } from "./message-actions.js";
 import { MessageEditor } from "./message-editor.js";
+import { MessageTime } from "./message-time.js";
 import { useAction } from "./use-action.js";
+import { type RowPlace, rowProps } from "./virtual-row.js";
 
 export const messageDomId = (conversationId: number, seq: number) => `message-${conversationId}-${seq}`;
 
 interface Props {
   message: Message;
   conversation: Conversation | undefined;
+  /** Heads a run of one sender's messages: in a group, their name and avatar show here. */
   firstOfRun: boolean;
   /** Group members whose read position is this message. */
   readers: number[] | undefined;
   highlighted: boolean;
+  /** Where the list places the row: plain values (not one object), so that memo skips rows that stay put. */
+  index: number;
+  start: number;
+  rowRef: RowPlace["ref"];
 }
 
-/** One message: own on the right, others' on the left; ticks on one's own direct messages; edit and delete. */
-export const MessageItem = memo(function MessageItem({ message, conversation, firstOfRun, readers, highlighted }: Props) {
+/**
+ * One message: own on the right, others' on the left (in a group, under the sender's name and
+ * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own.
+ */
+export const MessageItem = memo(function MessageItem(props: Props) {
+  const { message, conversation, firstOfRun, readers, highlighted } = props;
+  const place = { index: props.index, start: props.start, ref: props.rowRef };
   const chat = useChat();
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
   const [error, act] = useAction();
+  const openMenu = useCallback((open: boolean) => {
+    setMenuOpen(open);
+    if (!open) setConfirmingDelete(false);
+  }, []);
   const id = messageDomId(message.conversation_id, message.seq);
   const nameOf = (user: number) => (user === me ? "You" : displayName(users, user));
 
@@ -36,9 +55,8 @@ export const MessageItem = memo(function MessageItem({ message, conversation, fi
 
   if (message.kind === "system") {
     return (
-      <li id={id} className="system-message" data-seq={message.seq}>
-        {systemText(message, (user) => displayName(users, user), me)} ·{" "}
-        <time dateTime={message.timestamp}>{timeLabel(message.timestamp)}</time>
+      <li id={id} className="virtual-row system-message" data-seq={message.seq} {...rowProps(place)}>
+        {systemText(message, (user) => displayName(users, user), me)} · <MessageTime iso={message.timestamp} />
         {seenBy}
       </li>
     );
@@ -47,76 +65,104 @@ export const MessageItem = memo(function MessageItem({ message, conversation, fi
   const group = conversation?.kind === "group";
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
+  const actionable = own && !message.deleted && !editing;
+  const hue = senderHue(message.sender_id);
 
   return (
     <li
       id={id}
-      className="message"
+      className="virtual-row message"
       data-own={own || undefined}
       data-seq={message.seq}
       data-highlighted={highlighted || undefined}
       data-first={firstOfRun || undefined}
-    >
-      <div className="bubble">
-        {group && !own && firstOfRun ? (
-          <span className="sender">{nameOf(message.sender_id)}</span>
-        ) : (
-          <span className="visually-hidden">{nameOf(message.sender_id)}: </span>
-        )}
-        {message.deleted ? (
-          <p className="text deleted">Message deleted</p>
-        ) : editing ? (
-          <MessageEditor
-            initial={message.content}
-            onCancel={() => setEditing(false)}
-            onSave={(content) =>
-              act(async () => {
-                await chat.edit(message.id, content);
-                setEditing(false);
-              })
+      // One's own message takes focus, which shows its actions to keyboard users.
+      tabIndex={actionable ? 0 : undefined}
+      onContextMenu={
+        actionable
+          ? (event) => {
+              event.preventDefault();
+              openMenu(true);
             }
-          />
-        ) : (
-          <p className="text">
-            <LinkifiedText text={message.content} />
+          : undefined
+      }
+      {...rowProps(place)}
+    >
+      {group && !own && (
+        <span className="message-avatar">{firstOfRun && <Avatar name={nameOf(message.sender_id)} size="small" hue={hue} />}</span>
+      )}
+      <div className="message-body">
+        <div className="bubble">
+          {group && !own && firstOfRun ? (
+            <span className="sender" data-hue={hue}>
+              {nameOf(message.sender_id)}
+            </span>
+          ) : (
+            <span className="visually-hidden">{nameOf(message.sender_id)}: </span>
+          )}
+          {message.deleted ? (
+            <p className="text deleted">Message deleted</p>
+          ) : editing ? (
+            <MessageEditor
+              initial={message.content}
+              onCancel={() => setEditing(false)}
+              onSave={(content) =>
+                act(async () => {
+                  await chat.edit(message.id, content);
+                  setEditing(false);
+                })
+              }
+            />
+          ) : (
+            <p className="text">
+              <LinkifiedText text={message.content} />
+            </p>
+          )}
+          <span className="meta">
+            {message.edited_at && !message.deleted && <span className="edited">edited</span>}
+            <MessageTime iso={message.timestamp} />
+            {status && <DeliveryTick status={status} />}
+          </span>
+        </div>
+        {actionable && (
+          <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
+            {confirmingDelete ? (
+              <>
+                <span className="confirm-text">Delete this message?</span>
+                <button type="button" className="danger" onClick={() => act(() => chat.remove(message.id))}>
+                  Delete
+                </button>
+                <button type="button" onClick={() => openMenu(false)}>
+                  Keep
+                </button>
+              </>
+            ) : (
+              <>
+                <button
+                  type="button"
+                  className="quiet"
+                  onClick={() => {
+                    openMenu(false);
+                    setEditing(true);
+                  }}
+                  aria-label="Edit message"
+                >
+                  Edit
+                </button>
+                <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
+                  Delete
+                </button>
+              </>
+            )}
+          </MessageActions>
+        )}
+        {error && (
+          <p className="error" role="alert">
+            {error}
           </p>
         )}
-        <span className="meta">
-          {message.edited_at && !message.deleted && <span className="edited">edited</span>}
-          <time dateTime={message.timestamp}>{timeLabel(message.timestamp)}</time>
-          {status && <DeliveryTick status={status} />}
-        </span>
+        {seenBy}
       </div>
-      {own && !message.deleted && !editing && (
-        <div className="message-actions">
-          {confirmingDelete ? (
-            <>
-              <span className="confirm-text">Delete this message?</span>
-              <button type="button" className="danger" onClick={() => act(() => chat.remove(message.id))}>
-                Delete
-              </button>
-              <button type="button" onClick={() => setConfirmingDelete(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" className="quiet" onClick={() => setEditing(true)} aria-label="Edit message">
-                Edit
-              </button>
-              <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
-                Delete
-              </button>
-            </>
-          )}
-        </div>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {seenBy}
     </li>
   );
 });

@@ -4,6 +4,7 @@ const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-di
 const weekday = new Intl.DateTimeFormat(undefined, { weekday: "long" });
 const shortDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
 const longDate = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "long", year: "numeric" });
+const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
 
 const DAY_MS = 86_400_000;
 
@@ -24,6 +25,11 @@ export function dayLabel(iso: string, now = new Date()): string {
 
 export function timeLabel(iso: string): string {
   return time.format(new Date(iso));
+}
+
+/** The whole date and time, e.g. "Thursday, 3 December 2026 at 07:02": a timestamp's tooltip. */
+export function fullDateTime(iso: string): string {
+  return fullDate.format(new Date(iso));
 }
 
 /** In the conversation list: the time for today, else a short date. */

@@ -29,4 +29,25 @@ describe("delivery status", () => {
     ];
     expect([...readersBySeq([member], 1, messages)]).toEqual([[5, [2]]]);
   });
+
+  it("does not count a newcomer's starting cursor as a read", () => {
+    const dave = { user_id: 4, role: "member" as const, status: "offline" as const, delivered_seq: 6, read_seq: 6 };
+    const added = (user_ids: number[], user_count?: number) => [
+      { seq: 6, sender_id: 1 },
+      {
+        seq: 7,
+        sender_id: 1,
+        kind: "system" as const,
+        system: { event: "member_joined" as const, actor_id: 1, user_ids, user_count },
+      },
+      { seq: 8, sender_id: 2 },
+    ];
+    expect([...readersBySeq([dave], 1, added([4]))]).toEqual([]);
+    // Added among more people than the system message names.
+    expect([...readersBySeq([dave], 1, added([5], 30))]).toEqual([]);
+    // Someone else's addition right after a real read of seq 6 leaves that read alone.
+    expect([...readersBySeq([dave], 1, added([5]))]).toEqual([[6, [4]]]);
+    // Once they read on, they are placed where they read.
+    expect([...readersBySeq([{ ...dave, read_seq: 8 }], 1, added([4]))]).toEqual([[8, [4]]]);
+  });
 });

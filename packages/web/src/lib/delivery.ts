@@ -28,20 +28,37 @@ export function seenUpTo(member: ConversationMember, messages: readonly Pick<Mes
   return member.read_seq;
 }
 
+type Seen = Pick<Message, "seq" | "sender_id" | "kind" | "system">;
+
+/**
+ * Whether a member's read cursor is the start the server gave them when they were added, and
+ * not a read. Newcomers start just below the "added" system message (so nothing older counts
+ * as unread for them); until they read that far, they have seen nothing in this conversation.
+ * A system message that names only some of the users it added (it lists at most 20) counts
+ * for all of them.
+ */
+export function isJoinCursor(member: Pick<ConversationMember, "user_id" | "read_seq">, messages: readonly Seen[]): boolean {
+  const next = messages.find((m) => m.seq === member.read_seq + 1);
+  if (next?.kind !== "system" || next.system?.event !== "member_joined") return false;
+  const named = next.system.user_ids ?? [];
+  return named.includes(member.user_id) || (next.system.user_count ?? named.length) > named.length;
+}
+
 /**
  * Per-member read positions in a group: for each seq, the other members who have seen up to
- * there. The message list shows them under that message ("Seen by …").
+ * there. The message list shows them under that message ("Seen by …"). A member added later
+ * who has not read since is nowhere: the older messages were never shown to them.
  */
 export function readersBySeq(
   members: readonly ConversationMember[],
   me: number,
-  messages: readonly Pick<Message, "seq" | "sender_id">[],
+  messages: readonly Seen[],
 ): Map<number, number[]> {
   const bySeq = new Map<number, number[]>();
   for (const member of members) {
     if (member.user_id === me) continue;
     const seq = seenUpTo(member, messages);
-    if (seq === 0) continue;
+    if (seq === 0 || (seq === member.read_seq && isJoinCursor(member, messages))) continue;
     const list = bySeq.get(seq) ?? [];
     list.push(member.user_id);
     bySeq.set(seq, list);

@@ -1,0 +1,50 @@
+import { type ReactNode, useEffect, useRef } from "react";
+
+/**
+ * One's own message's actions, laid over the message so that showing them moves nothing.
+ * On a desktop they show on hover and when the message or a button has keyboard focus; on a
+ * touch screen or at phone width they stay hidden until opened, by the "⋯" button or a long
+ * press (the browser's context menu gesture), and close on Escape or a tap elsewhere.
+ */
+export function MessageActions(props: { open: boolean; onOpenChange: (open: boolean) => void; children: ReactNode }) {
+  const { open, onOpenChange } = props;
+  const toolbar = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: Event) => {
+      if (
+        event instanceof KeyboardEvent ? event.key === "Escape" : !toolbar.current?.parentElement?.contains(event.target as Node)
+      ) {
+        onOpenChange(false);
+      }
+    };
+    document.addEventListener("keydown", close);
+    document.addEventListener("pointerdown", close);
+    return () => {
+      document.removeEventListener("keydown", close);
+      document.removeEventListener("pointerdown", close);
+    };
+  }, [open, onOpenChange]);
+
+  return (
+    <>
+      <button
+        type="button"
+        className="message-more"
+        aria-label="Message actions"
+        aria-expanded={open}
+        onClick={() => {
+          onOpenChange(!open);
+          // Keyboard and screen-reader users land on the first action.
+          if (!open) requestAnimationFrame(() => toolbar.current?.querySelector("button")?.focus());
+        }}
+      >
+        ⋯
+      </button>
+      <div ref={toolbar} className="message-toolbar" role="toolbar" aria-label="Message actions" data-open={open || undefined}>
+        {props.children}
+      </div>
+    </>
+  );
+}
