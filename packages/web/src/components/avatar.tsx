@@ -10,8 +10,8 @@ export function Avatar({
   name: string;
   presence?: PresenceShown | undefined;
   size?: "normal" | "small";
-  /** A colour of its own (a group sender's, from their id), instead of one from the name. */
-  hue?: number;
+  /** A person's colour, from their id (lib/sender-hue.ts): the same in every place they appear. Groups take one from the name. */
+  hue?: number | undefined;
 }) {
   return (
     <span className="avatar" data-size={size}>

@@ -6,6 +6,7 @@ import { usePresence } from "../chat/presence.js";
 import { whenLabel } from "../lib/dates.js";
 import { routeHash } from "../lib/hash-route.js";
 import { previewText } from "../lib/message-text.js";
+import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { ListMore } from "./list-more.js";
 
@@ -56,7 +57,11 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         aria-current={open ? "page" : undefined}
         data-unread={unread > 0 || undefined}
       >
-        <Avatar name={title} presence={other === undefined ? undefined : presence} />
+        <Avatar
+          name={title}
+          presence={other === undefined ? undefined : presence}
+          hue={other === undefined ? undefined : senderHue(other)}
+        />
         <span className="conversation-text">
           <span className="conversation-title">{title}</span>
           <span className="conversation-preview">{preview}</span>

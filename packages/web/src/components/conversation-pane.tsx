@@ -2,6 +2,7 @@ import { type ReactNode, useId, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
 import { usePresence } from "../chat/presence.js";
+import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { MembersPanel } from "./members-panel.js";
@@ -43,7 +44,11 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
         <a className="back" href="#/" aria-label="Back to conversations">
           ‹
         </a>
-        <Avatar name={title} presence={other === undefined ? undefined : otherPresence} />
+        <Avatar
+          name={title}
+          presence={other === undefined ? undefined : otherPresence}
+          hue={other === undefined ? undefined : senderHue(other)}
+        />
         <div className="pane-title">
           <h2 id={titleId}>{title}</h2>
           <p className="subtitle">{subtitle}</p>

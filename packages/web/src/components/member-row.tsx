@@ -1,6 +1,7 @@
 import type { ConversationMember } from "@chatapp/protocol";
 import { useEffect, useId, useRef, useState } from "react";
 import { usePresence } from "../chat/presence.js";
+import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { PresenceText } from "./presence-text.js";
 
@@ -29,7 +30,7 @@ export function MemberRow(props: {
 
   return (
     <li className="member" data-user-id={member.user_id}>
-      <Avatar name={name} size="small" presence={presence} />
+      <Avatar name={name} size="small" presence={presence} hue={senderHue(member.user_id)} />
       <span className="member-text">
         <span className="member-name">
           {name}

@@ -1,6 +1,7 @@
 import { useId, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { ConversationList } from "./conversation-list.js";
 import "./people.css";
@@ -20,7 +21,7 @@ export function Sidebar(props: { openId: number | undefined; onNewChat: () => vo
   return (
     <aside className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
-        <Avatar name={myName} size="small" />
+        <Avatar name={myName} size="small" hue={senderHue(me.id)} />
         <span className="me" title={me.username ? `@${me.username}` : undefined}>
           {myName}
         </span>
