@@ -70,6 +70,16 @@ try {
   const withCarol = await directConversation(api, carol, alice);
   await sendMany(api, carol, withCarol, ["Can you send me the cabin address?"]);
 
+  // Alice read Erin's first two messages; the rest wait under the unread divider.
+  const withErin = await directConversation(api, erin, alice);
+  await sendMany(api, erin, withErin, ["Are you coming to the climbing gym on Thursday?", "I can lend you shoes."]);
+  await sendMany(api, alice, withErin, ["Yes, 7 pm works. Size 39, thanks!"]);
+  await sendMany(api, erin, withErin, [
+    "Great, I'll book us a slot.",
+    "They opened the new bouldering wall 🧗",
+    "Also: Bob says he'll come along if he finishes work early.",
+  ]);
+
   // Bob and Carol are online; Bob has read all but Alice's last message; Carol and Erin read the group.
   const bobClient = await online(bob);
   const carolClient = await online(carol);
@@ -80,6 +90,7 @@ try {
   await read(erin, group.id, 4);
   await read(alice, group.id, 5);
   await read(alice, withDave, 2);
+  await read(alice, withErin, 3);
   await pause(300);
 
   mkdirSync(OUT, { recursive: true });
@@ -95,8 +106,8 @@ try {
     if (existsSync(PNGQUANT)) spawnSync(PNGQUANT, ["--force", "--skip-if-larger", "--quality=65-90", "--output", path, path]);
     console.log(`${path} (${Math.round(statSync(path).size / 1024)} KB)`);
   };
-  const open = async (viewport: { width: number; height: number }) => {
-    const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const open = async (viewport: { width: number; height: number }, colorScheme: "light" | "dark" = "light") => {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme });
     const page = await context.newPage();
     await page.goto(`${url}/`);
     return page;
@@ -122,6 +133,18 @@ try {
     .first()
     .waitFor();
   await shoot(desktop, "group");
+
+  await desktop.setViewportSize(DESKTOP);
+  await openConversation(desktop, "Erin Walsh");
+  await desktop.getByText("Unread messages").waitFor();
+  await shoot(desktop, "unread");
+
+  // Dark mode, as a system set to dark shows it (Settings can also pin it).
+  const dark = await open(WIDE, "dark");
+  await logIn(dark, "alice");
+  await openConversation(dark, "Weekend trip");
+  await message(dark, "I'll drive").waitFor();
+  await shoot(dark, "chat-dark");
 
   const phone = await open(PHONE);
   await logIn(phone, "alice");
