@@ -79,5 +79,7 @@ describe("TypeScript in the READMEs", () => {
     // extraction broke, not that there is nothing to check.
     expect(all.filter((s) => s.document === "packages/client/README.md").length).toBeGreaterThanOrEqual(2);
     expect(typeCheck(all)).toEqual([]);
-  });
+    // Type-checking the SDK and the protocol's schemas takes about 10 s of CPU alone, and
+    // several times that while other suites share the two cores: the deadline is generous.
+  }, 120_000);
 });
