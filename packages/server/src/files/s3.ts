@@ -59,6 +59,10 @@ export class S3Store implements FileStore {
           ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
           : undefined,
       maxAttempts: this.options.maxAttempts,
+      // Checksums only where S3 requires them: the SDK's newer default (CRC32 headers on
+      // every upload) is refused by some S3-compatible servers (older MinIO, Ceph, others).
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: {
         connectionTimeout: this.options.connectionTimeoutMs,
         requestTimeout: this.options.requestTimeoutMs,
