@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources: tests need no build.
   resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source", "module", "node", "development|production"], externalConditions: ["source"] } },
+  // No "module" condition: packages resolve as Node resolves them when the server runs. (The
+  // AWS SDK's "module" build is for bundlers: its extensionless imports fail in Node.)
+  ssr: { resolve: { conditions: ["source", "node", "development|production"], externalConditions: ["source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "packages/*/src/**/*.test.ts"],
     environment: "node",

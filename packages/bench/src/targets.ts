@@ -91,7 +91,10 @@ export async function startTarget(name: TargetName): Promise<Target> {
       case "chatapp-cluster": {
         // Three nodes on one MariaDB database and Redis, started together as a deployment would.
         cleanups.push(dropMysqlDatabase);
-        const nodeEnv = { ...env, DATABASE_URL: `${MYSQL}/${dbName}`, REDIS_URL: REDIS };
+        // One uploads folder for the three (a cluster refuses each node's own).
+        const dir = mkdtempSync(join(tmpdir(), "chatapp-bench-"));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const nodeEnv = { ...env, DATABASE_URL: `${MYSQL}/${dbName}`, REDIS_URL: REDIS, UPLOAD_DIR: join(dir, "uploads") };
         processes = await Promise.all(Array.from({ length: CLUSTER_NODES }, () => spawnTarget(name, server, nodeEnv)));
         break;
       }

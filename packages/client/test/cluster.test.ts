@@ -48,6 +48,8 @@ describeWithRedis("cluster", () => {
           JWT_SECRET: TEST_SECRET,
           DATABASE_URL: `mysql://${c.user}@${c.host}:${c.port}/${c.database}`,
           REDIS_URL,
+          // Files every node can read (a cluster refuses a node's own ./data/uploads).
+          UPLOAD_DIR: join(dir, "uploads"),
           NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
           NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
           LOG_LEVEL: "info",
@@ -221,6 +223,7 @@ describeWithRedis("cluster: Redis outage", () => {
           JWT_SECRET: TEST_SECRET,
           DATABASE_URL: `mysql://${c.user}@${c.host}:${c.port}/${c.database}`,
           REDIS_URL: `redis://127.0.0.1:${relay.port}`,
+          UPLOAD_DIR: join(dir, "uploads"),
         };
         const nodes = await Promise.all([1, 2].map(() => startServerProcess(env, dir)));
         const servers = nodes.map((n) => ({

@@ -34,7 +34,14 @@ describe("loadConfig", () => {
       REDIS_URL: "x",
       ALLOWED_ORIGINS: "not an origin",
     });
-    expect(found.map((p) => p.split(":")[0])).toEqual(["PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "ALLOWED_ORIGINS"]);
+    expect(found.map((p) => p.split(":")[0])).toEqual([
+      "PORT",
+      "LOG_LEVEL",
+      "DATABASE_URL",
+      "REDIS_URL",
+      "ALLOWED_ORIGINS",
+      "UPLOAD_DIR, S3_BUCKET",
+    ]);
   });
 
   it("refuses ports out of range", () => {
@@ -83,9 +90,10 @@ describe("loadConfig", () => {
   it("takes REDIS_URL with a shared database, and refuses it with SQLite", () => {
     const mysql = "mysql://root@127.0.0.1:3306/chat";
     const secret = "s".repeat(32);
-    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql, JWT_SECRET: secret }).redisUrl).toBe(
-      "redis://127.0.0.1:6379",
-    );
+    expect(
+      loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql, JWT_SECRET: secret, UPLOAD_DIR: "/srv/up" })
+        .redisUrl,
+    ).toBe("redis://127.0.0.1:6379");
     expect(problems({ REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: mysql })[0]).toMatch(
       /^REDIS_URL: the nodes of a cluster must share JWT_SECRET/,
     );
@@ -161,6 +169,95 @@ describe("loadConfig", () => {
       "HTTP_REQUEST_TIMEOUT_MS",
       "WS_SEND_BUFFER_BYTES",
     ]);
+  });
+
+  it("keeps files in ./data/uploads, up to 25 MiB each, by default", () => {
+    expect(loadConfig({}).files).toEqual({
+      maxBytes: 26_214_400,
+      uploadDir: resolve("data/uploads"),
+      uploadDirSet: false,
+      s3: undefined,
+    });
+    expect(loadConfig({ UPLOAD_DIR: "/srv/uploads", UPLOAD_MAX_BYTES: "1048576" }).files).toMatchObject({
+      maxBytes: 1_048_576,
+      uploadDir: "/srv/uploads",
+      uploadDirSet: true,
+    });
+  });
+
+  it("refuses an upload limit that is not a positive whole number of at most 5 GiB", () => {
+    for (const raw of ["0", "-1", "1.5", "25MiB", "5368709121", "99999999999999999999"]) {
+      expect(problems({ UPLOAD_MAX_BYTES: raw })).toEqual([
+        `UPLOAD_MAX_BYTES: must be a whole number from 1 to 5368709120 (got "${raw}")`,
+      ]);
+    }
+    expect(loadConfig({ UPLOAD_MAX_BYTES: "5368709120" }).files.maxBytes).toBe(5 * 1024 ** 3);
+  });
+
+  it("selects S3 with S3_BUCKET, path-style when an endpoint is given", () => {
+    expect(loadConfig({ S3_BUCKET: "chat-files" }).files.s3).toEqual({
+      bucket: "chat-files",
+      endpoint: undefined,
+      region: "us-east-1",
+      accessKeyId: undefined,
+      secretAccessKey: undefined,
+      forcePathStyle: false,
+    });
+    const minio = loadConfig({
+      S3_BUCKET: "chat-files",
+      S3_ENDPOINT: "http://minio:9000/",
+      S3_REGION: "eu-west-3",
+      S3_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      S3_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG",
+    }).files.s3;
+    expect(minio).toEqual({
+      bucket: "chat-files",
+      endpoint: "http://minio:9000",
+      region: "eu-west-3",
+      accessKeyId: "AKIDEXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG",
+      forcePathStyle: true,
+    });
+    expect(
+      loadConfig({ S3_BUCKET: "b.example", S3_ENDPOINT: "https://s3.example", S3_FORCE_PATH_STYLE: "false" }).files.s3
+        ?.forcePathStyle,
+    ).toBe(false);
+    expect(loadConfig({ S3_BUCKET: "chat-files", S3_FORCE_PATH_STYLE: "true" }).files.s3?.forcePathStyle).toBe(true);
+  });
+
+  it("names bad S3 settings, never showing the secret", () => {
+    const secret = "wJalrXUtnFEMI-super-secret";
+    const found = problems({
+      S3_BUCKET: "No_Such Bucket",
+      S3_ENDPOINT: "ftp://user:pw@host",
+      S3_REGION: "us east",
+      S3_SECRET_ACCESS_KEY: secret,
+      S3_FORCE_PATH_STYLE: "maybe",
+    });
+    expect(found.map((p) => p.split(":")[0])).toEqual([
+      "S3_FORCE_PATH_STYLE",
+      "S3_BUCKET",
+      "S3_ENDPOINT",
+      "S3_REGION",
+      "S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY",
+    ]);
+    expect(found.join("\n")).not.toContain(secret);
+    expect(found.join("\n")).not.toContain(":pw@");
+    // S3 settings without a bucket would be silently ignored: named instead.
+    expect(problems({ S3_ENDPOINT: "http://minio:9000" })).toEqual([
+      "S3_ENDPOINT: has no effect without S3_BUCKET; set S3_BUCKET or remove it",
+    ]);
+  });
+
+  it("refuses a cluster with files on a node's own disk", () => {
+    const cluster = { REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: "mysql://root@db/chat", JWT_SECRET: "s".repeat(32) };
+    expect(problems(cluster)).toEqual([
+      "UPLOAD_DIR, S3_BUCKET: a cluster (REDIS_URL) needs files every node can read: set S3_BUCKET, or UPLOAD_DIR to a folder shared by every node",
+    ]);
+    expect(loadConfig({ ...cluster, UPLOAD_DIR: "/mnt/shared/uploads" }).files.uploadDir).toBe("/mnt/shared/uploads");
+    expect(loadConfig({ ...cluster, S3_BUCKET: "chat-files" }).files.s3?.bucket).toBe("chat-files");
+    // A single node keeps the default.
+    expect(loadConfig({ DATABASE_URL: "mysql://root@db/chat" }).files.uploadDirSet).toBe(false);
   });
 
   it("accepts an allowed origins list", () => {

@@ -101,7 +101,38 @@ export interface Config {
     /** Least time between two status_update announcements of one user (the last state always follows). */
     presenceIntervalMs: number;
   };
+  /** Uploaded files: how large one may be, and where the bytes are kept. */
+  files: FilesConfig;
 }
+
+/**
+ * Where uploaded files live: an S3-compatible bucket when `S3_BUCKET` is set, otherwise a
+ * folder on local disk (`UPLOAD_DIR`).
+ */
+export interface FilesConfig {
+  /** Largest file accepted, in bytes (`UPLOAD_MAX_BYTES`). */
+  maxBytes: number;
+  /** The local-disk folder, resolved; unused with S3. */
+  uploadDir: string;
+  /** True when UPLOAD_DIR was given (a cluster needs that or S3). */
+  uploadDirSet: boolean;
+  s3: S3Config | undefined;
+}
+
+export interface S3Config {
+  bucket: string;
+  /** An S3-compatible server's address (MinIO, Ceph, R2…); AWS's own when not set. */
+  endpoint: string | undefined;
+  region: string;
+  /** Both or neither: without them the SDK's own chain (environment, profile, instance role) is used. */
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  /** `https://host/bucket/key` rather than `https://bucket.host/key`. */
+  forcePathStyle: boolean;
+}
+
+/** The most `UPLOAD_MAX_BYTES` may be: 5 GiB, the largest single S3 PutObject. */
+export const UPLOAD_MAX_BYTES_LIMIT = 5 * 1024 * 1024 * 1024;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -283,6 +314,8 @@ export function loadConfig(env: Env): Config {
     }
   }
 
+  const files = parseFiles(get, int, problems, redisUrl);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -313,6 +346,65 @@ export function loadConfig(env: Env): Config {
     commitTimeoutMs: 10_000,
     maxGroupMembers,
     limits,
+    files,
+  };
+}
+
+function parseFiles(
+  get: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+  redisUrl: string | undefined,
+): FilesConfig {
+  const maxBytes = int("UPLOAD_MAX_BYTES", 25 * 1024 * 1024, 1, UPLOAD_MAX_BYTES_LIMIT);
+  const uploadDirRaw = get("UPLOAD_DIR");
+  const uploadDir = resolve(uploadDirRaw ?? "./data/uploads");
+  const bucket = get("S3_BUCKET");
+  const endpoint = get("S3_ENDPOINT");
+  const region = get("S3_REGION") ?? "us-east-1";
+  const accessKeyId = get("S3_ACCESS_KEY_ID");
+  const secretAccessKey = get("S3_SECRET_ACCESS_KEY");
+  const pathStyleRaw = get("S3_FORCE_PATH_STYLE")?.toLowerCase();
+  let forcePathStyle = endpoint !== undefined;
+  if (pathStyleRaw === "true" || pathStyleRaw === "1") forcePathStyle = true;
+  else if (pathStyleRaw === "false" || pathStyleRaw === "0") forcePathStyle = false;
+  else if (pathStyleRaw !== undefined) {
+    problems.push(`S3_FORCE_PATH_STYLE: must be true or false (got "${get("S3_FORCE_PATH_STYLE")}")`);
+  }
+
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    problems.push(`S3_BUCKET: must be a bucket name of 3 to 63 lower-case letters, digits, "." and "-" (got "${bucket}")`);
+  }
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/?#@]+\/?$/.test(endpoint)) {
+    // No path, query or credentials: keys go in S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY.
+    problems.push(`S3_ENDPOINT: must be an http(s) address like https://s3.example.com:9000 (got "${redactUrl(endpoint)}")`);
+  }
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(region)) {
+    problems.push(`S3_REGION: must be a region name like us-east-1 (got "${region}")`);
+  }
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    // Never the secret's value, in this message or any other.
+    problems.push("S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both or neither");
+  }
+  if (bucket === undefined) {
+    for (const name of ["S3_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_FORCE_PATH_STYLE"]) {
+      if (get(name) !== undefined) problems.push(`${name}: has no effect without S3_BUCKET; set S3_BUCKET or remove it`);
+    }
+  }
+  if (redisUrl !== undefined && bucket === undefined && uploadDirRaw === undefined) {
+    // Each node's own ./data/uploads would hold only the files uploaded through it.
+    problems.push(
+      "UPLOAD_DIR, S3_BUCKET: a cluster (REDIS_URL) needs files every node can read: set S3_BUCKET, or UPLOAD_DIR to a folder shared by every node",
+    );
+  }
+  return {
+    maxBytes,
+    uploadDir,
+    uploadDirSet: uploadDirRaw !== undefined,
+    s3:
+      bucket === undefined
+        ? undefined
+        : { bucket, endpoint: endpoint?.replace(/\/$/, ""), region, accessKeyId, secretAccessKey, forcePathStyle },
   };
 }
 

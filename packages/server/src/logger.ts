@@ -11,7 +11,18 @@ export function loggerOptions(level: Config["logLevel"] | "silent"): pino.Logger
   return {
     level,
     redact: {
-      paths: ["token", "*.token", "authorization", "*.authorization", "headers.authorization", "req.headers.authorization"],
+      paths: [
+        "token",
+        "*.token",
+        "authorization",
+        "*.authorization",
+        "headers.authorization",
+        "req.headers.authorization",
+        // The S3 store's key, should a configuration (or its `files` or `s3` part) be logged.
+        "secretAccessKey",
+        "*.secretAccessKey",
+        "*.*.secretAccessKey",
+      ],
       censor: "[redacted]",
     },
     hooks: { streamWrite: redactSecrets },

@@ -54,7 +54,9 @@ describeWithRedis("login limit under a burst, counted in Redis", () => {
       it("checks at most the limit across the nodes", async () => {
         // DATABASE_URL only passes the config check (a cluster needs a shared database): the
         // suite's own database replaces it.
-        const suite = await startSuite(dialect, { env: { ...env, REDIS_URL, DATABASE_URL: "postgres://u@127.0.0.1/x" } });
+        const suite = await startSuite(dialect, {
+          env: { ...env, REDIS_URL, DATABASE_URL: "postgres://u@127.0.0.1/x", UPLOAD_DIR: "./data/uploads" },
+        });
         const second = await suite.server.restart();
         try {
           await burstOfWrongLogins([suite.server, second]);
