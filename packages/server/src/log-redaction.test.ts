@@ -20,6 +20,8 @@ describe("redactSecrets", () => {
     const line = `${"a".repeat(200_000)}@ ${"&x".repeat(50_000)}`;
     const started = performance.now();
     redactSecrets(line);
-    expect(performance.now() - started).toBeLessThan(200);
+    // Linear takes a few ms; the backtracking this guards against takes minutes on this line.
+    // The bound sits far from both, so a loaded machine does not fail it (200 ms once did).
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
