@@ -98,6 +98,9 @@ describe("link previews: SSRF guard (allowPrivate=false)", () => {
       `http://0177.0.0.1:${p}/`,
       `http://127.000.000.001:${p}/`,
       `http://127.255.255.254:${p}/`,
+      `http://127.0.0.1.:${p}/`,
+      `http://%31%32%37.0.0.1:${p}/`,
+      `http://①②⑦.0.0.1:${p}/`,
       `http://[::ffff:127.0.0.1]:${p}/`,
       `http://[::ffff:7f00:1]:${p}/`,
       `http://[0:0:0:0:0:ffff:127.0.0.1]:${p}/`,
@@ -175,11 +178,18 @@ describe("link previews: SSRF guard (allowPrivate=false)", () => {
     // page arrives although `news.example.com` does not exist in DNS: the socket used the
     // checked answer, with no second lookup.
     const server = await startServer((_p, res) => html(res, page("Through the checked address")));
+    const resolve = resolvingTo("127.0.0.1");
+    let lookups = 0;
+    const counting = ((...args: Parameters<LookupFunction>) => {
+      lookups++;
+      return resolve(...args);
+    }) as LookupFunction;
     const fetched = await fetchPage(`http://news.example.com:${server.port}/a`, {
-      lookup: resolvingTo("127.0.0.1"),
+      lookup: counting,
       allowAddresses: ["127.0.0.1"],
     });
     expect(fetched.html).toContain("Through the checked address");
+    expect(lookups).toBe(1);
     expect(server.requests.map((r) => r.headers.host)).toEqual([`news.example.com:${server.port}`]);
   });
 
