@@ -153,6 +153,18 @@ describe("loadConfig", () => {
     expect(problems({ PROVISION_RECIPIENTS: "yes please" })[0]).toMatch(/^PROVISION_RECIPIENTS:/);
   });
 
+  it("reads LINK_PREVIEWS (on) and LINK_PREVIEW_ALLOW_PRIVATE (off) as booleans", () => {
+    expect(loadConfig({}).linkPreviews).toEqual({ enabled: true, allowPrivate: false });
+    expect(loadConfig({ LINK_PREVIEWS: "false", LINK_PREVIEW_ALLOW_PRIVATE: "TRUE" }).linkPreviews).toEqual({
+      enabled: false,
+      allowPrivate: true,
+    });
+    expect(problems({ LINK_PREVIEWS: "off", LINK_PREVIEW_ALLOW_PRIVATE: "yes" }).map((p) => p.split(":")[0])).toEqual([
+      "LINK_PREVIEWS",
+      "LINK_PREVIEW_ALLOW_PRIVATE",
+    ]);
+  });
+
   it("reads the HTTP timeout, the HTTP connections per address and the sockets' send buffer", () => {
     expect(loadConfig({}).http).toEqual({ requestTimeoutMs: 30_000, connectionsPerIp: 256 });
     expect(loadConfig({}).ws.sendBufferBytes).toBe(65_536);

@@ -78,6 +78,12 @@ export interface Config {
   commitTimeoutMs: number;
   /** Most members of a group, its creator included. */
   maxGroupMembers: number;
+  /**
+   * Link previews (contract §4): `enabled` is LINK_PREVIEWS; `allowPrivate` is
+   * LINK_PREVIEW_ALLOW_PRIVATE, which also fetches loopback and private addresses (intranets,
+   * tests): off, the fetcher refuses them (previews/fetch-page.ts, docs/security.md).
+   */
+  linkPreviews: { enabled: boolean; allowPrivate: boolean };
   /** Abuse limits; a rate of 0 (or a count of 0) turns one off. */
   limits: {
     /** Messages a user may send per second (socket and HTTP alike), and how many may be saved up. */
@@ -298,11 +304,19 @@ export function loadConfig(env: Env): Config {
     problems.push(`NODE_TIMEOUT_MS: must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), or live nodes would be swept`);
   }
 
-  const provisionRaw = (get("PROVISION_RECIPIENTS") ?? "false").toLowerCase();
-  if (!["true", "false", "1", "0"].includes(provisionRaw)) {
-    problems.push(`PROVISION_RECIPIENTS: must be true or false (got "${get("PROVISION_RECIPIENTS")}")`);
-  }
-  const provisionRecipients = provisionRaw === "true" || provisionRaw === "1";
+  const bool = (name: string, fallback: boolean) => {
+    const raw = (get(name) ?? String(fallback)).toLowerCase();
+    if (!["true", "false", "1", "0"].includes(raw)) {
+      problems.push(`${name}: must be true or false (got "${get(name)}")`);
+      return fallback;
+    }
+    return raw === "true" || raw === "1";
+  };
+  const provisionRecipients = bool("PROVISION_RECIPIENTS", false);
+  const linkPreviews = {
+    enabled: bool("LINK_PREVIEWS", true),
+    allowPrivate: bool("LINK_PREVIEW_ALLOW_PRIVATE", false),
+  };
 
   const allowedOrigins = (get("ALLOWED_ORIGINS") ?? "")
     .split(",")
@@ -345,6 +359,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: 10_000,
     commitTimeoutMs: 10_000,
     maxGroupMembers,
+    linkPreviews,
     limits,
     files,
   };

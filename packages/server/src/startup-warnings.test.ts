@@ -17,6 +17,13 @@ describe("start-up warnings", () => {
     }
   });
 
+  it("warns that LINK_PREVIEW_ALLOW_PRIVATE=true lets users reach the server's own network", () => {
+    const [warning] = startupWarnings(loadConfig({ ...base, LINK_PREVIEW_ALLOW_PRIVATE: "true" }));
+    expect(warning).toMatch(/LINK_PREVIEW_ALLOW_PRIVATE=true/);
+    expect(warning).toMatch(/tests or a closed intranet/);
+    expect(startupWarnings(loadConfig({ ...base, LINK_PREVIEW_ALLOW_PRIVATE: "true", LINK_PREVIEWS: "false" }))).toEqual([]);
+  });
+
   it("warns when JWT_SECRET is random for this process", () => {
     expect(startupWarnings(loadConfig({})).join("\n")).toMatch(/JWT_SECRET is not set/);
   });

@@ -15,6 +15,12 @@ export function startupWarnings(config: Config): string[] {
         "balancer) or to their addresses (e.g. 10.0.0.0/8).",
     );
   }
+  if (config.linkPreviews.enabled && config.linkPreviews.allowPrivate) {
+    warnings.push(
+      "LINK_PREVIEW_ALLOW_PRIVATE=true: link previews also fetch loopback and private addresses, so any user can make " +
+        "this server request pages on its own network (and show their titles). Use it for tests or a closed intranet only.",
+    );
+  }
   return warnings;
 }
 
