@@ -3,5 +3,6 @@ export * from "./errors.js";
 export * from "./http.js";
 export * from "./ids.js";
 export * from "./limits.js";
+export * from "./link-previews.js";
 export * from "./server-frames.js";
 export * from "./text.js";

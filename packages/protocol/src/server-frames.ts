@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
+import { LinkPreview } from "./link-previews.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
 
@@ -53,6 +54,8 @@ export const Message = Type.Object({
   edited_at: Type.Optional(Timestamp),
   /** The sender deleted it: it keeps its place, its content is empty. */
   deleted: Type.Optional(Type.Literal(true)),
+  /** Pages the message links to, once the server has read them (a `message_updated` brings them). */
+  link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
 });
 export type Message = Static<typeof Message>;
 

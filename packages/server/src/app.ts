@@ -98,6 +98,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         sole: config.redisUrl === undefined,
         announceIntervalMs: config.limits.presenceIntervalMs,
       },
+      linkPreviews: config.linkPreviews,
     },
   );
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });

@@ -68,6 +68,8 @@ export async function startServer(database: TestDatabase, options: ServerOptions
     HOST: "127.0.0.1",
     JWT_SECRET: TEST_SECRET,
     LOG_FORMAT: "json",
+    // No fetches of the pages test messages link to, unless a suite asks (link-previews tests).
+    LINK_PREVIEWS: "false",
     ...NO_LIMITS,
     ...options.env,
   });

@@ -6,6 +6,7 @@ import type { MessageRow } from "../store/schema.js";
 import type { ActionBudgets } from "./action-budgets.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
+import type { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
 import { validateContent } from "./messaging.js";
 
@@ -22,6 +23,8 @@ export class MessageEdits {
     private readonly cache: ConversationCache,
     private readonly broker: Broker,
     private readonly budgets: ActionBudgets,
+    /** Link previews of the edited text, when they are on. */
+    private readonly previews?: LinkPreviewUpdates,
   ) {}
 
   async edit(userId: number, messageId: number, content: string): Promise<Message> {
@@ -30,10 +33,12 @@ export class MessageEdits {
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) throw new ChatError("conflict", "the message was deleted");
       this.budgets.action(userId);
-      const updated = await this.messages.update(messageId, { content, edited_at: Date.now() });
+      // The old text's previews go with it; the new text's come in a second message_updated.
+      const updated = await this.messages.update(messageId, { content, edited_at: Date.now(), link_previews: null });
       if (!updated) throw new ChatError("conflict", "the message was deleted");
       const message = await this.view(updated, info);
       this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...message }) });
+      this.previews?.request({ id: updated.id, conversationId: updated.conversation_id, content, editedAt: updated.edited_at });
       return message;
     } catch (err) {
       throw asChatError(err);
@@ -45,7 +50,7 @@ export class MessageEdits {
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) return this.view(row, info);
       this.budgets.action(userId);
-      const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now() });
+      const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now(), link_previews: null });
       // Deleted meanwhile by another request, which told the members: show it as it is now.
       if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);
       const frame: MessageDeletedFrame = {

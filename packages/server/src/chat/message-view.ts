@@ -1,4 +1,4 @@
-import type { Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
+import type { LinkPreview, Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 
@@ -13,6 +13,7 @@ export interface MessageFields {
   system?: SystemInfo | null;
   editedAt?: number | null;
   deletedAt?: number | null;
+  linkPreviews?: LinkPreview[] | null;
 }
 
 export const fieldsOf = (row: MessageRow): MessageFields => ({
@@ -26,6 +27,7 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
   editedAt: row.edited_at,
   deletedAt: row.deleted_at,
+  linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
 });
 
 /**
@@ -49,9 +51,11 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
     wire.system = m.system;
   }
   if (m.editedAt) wire.edited_at = iso(m.editedAt);
+  if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
   if (m.deletedAt) {
     wire.deleted = true;
     wire.content = "";
+    delete wire.link_previews;
   }
   return wire;
 }

@@ -78,7 +78,12 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
-    private readonly options: { provisionRecipients: boolean; limiter?: RateLimiter<number> } = { provisionRecipients: false },
+    private readonly options: {
+      provisionRecipients: boolean;
+      limiter?: RateLimiter<number>;
+      /** Told of each new user message once it is published (link previews start there). */
+      onDelivered?: (message: StoredMessage<Delivery>) => void;
+    } = { provisionRecipients: false },
   ) {
     // The writer is this service's own: it calls back into it after each commit.
     this.writer = new MessageWriter<Delivery>(store, { ...writerOptions, onCommit: (results) => this.committed(results) });
@@ -89,7 +94,9 @@ export class Messaging {
     for (const m of results) {
       const wire = toWireMessage(m, m.meta.receiverId, "sent");
       m.meta.origin?.ack?.(wire, m.duplicate);
-      if (!m.duplicate) this.publish(m, wire);
+      if (m.duplicate) continue;
+      this.publish(m, wire);
+      if (!m.system) this.options.onDelivered?.(m);
     }
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Broker } from "../broker/broker.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
+import { LinkPreviews } from "../previews/link-previews.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
 import { MessagesRepo } from "../store/messages-repo.js";
@@ -13,6 +14,7 @@ import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
+import { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
@@ -56,6 +58,8 @@ export function createChatServices(
     budgets?: Partial<ActionBudgetOptions>;
     /** This node in a cluster; a single node gets a fresh id and the default timings. */
     presence?: Partial<PresenceOptions>;
+    /** LINK_PREVIEWS and LINK_PREVIEW_ALLOW_PRIVATE; off when not given. */
+    linkPreviews?: { enabled: boolean; allowPrivate: boolean };
   } = {},
 ): ChatServices {
   const users = new UsersRepo(store);
@@ -82,9 +86,22 @@ export function createChatServices(
     commitTimeoutMs: options.commitTimeoutMs,
     onBatch: (size: number) => metrics.batch(size),
   };
+  const previews = options.linkPreviews?.enabled
+    ? new LinkPreviewUpdates(
+        new LinkPreviews({ allowPrivate: options.linkPreviews.allowPrivate }),
+        messages,
+        conversationsRepo,
+        conversations,
+        broker,
+        (err) => onError(err, "link previews failed"),
+      )
+    : undefined;
   const messaging = new Messaging(store, writerOptions, conversations, directory, broker, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
+    onDelivered: previews
+      ? (m) => previews.request({ id: m.id, conversationId: m.conversationId, content: m.content, editedAt: null })
+      : undefined,
   });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(
@@ -112,7 +129,7 @@ export function createChatServices(
     options.maxGroupMembers ?? 1000,
     budgets,
   );
-  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets);
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
   const search = new Search(new SearchRepo(store), conversationsRepo);
   return {
     users,
@@ -131,6 +148,7 @@ export function createChatServices(
     async drain() {
       await messaging.drain();
       await receipts.drain();
+      await previews?.close();
     },
   };
 }

@@ -1,18 +1,13 @@
+import { type LinkPreview, MAX_LINK_PREVIEWS } from "@chatapp/protocol";
 import { TtlCache } from "../lib/ttl-cache.js";
 import { extractUrls } from "./extract-urls.js";
 import { type FetchPageOptions, fetchPage } from "./fetch-page.js";
 import { type PagePreview, parsePreview } from "./parse-preview.js";
 
 /** One entry of a message's `link_previews` (contract §4): `url` as written in the message. */
-export interface LinkPreview {
-  url: string;
-  title: string;
-  description?: string;
-  image_url?: string;
-  site_name?: string;
-}
+export type { LinkPreview };
 
-export const MAX_PREVIEWS_PER_MESSAGE = 3;
+export const MAX_PREVIEWS_PER_MESSAGE = MAX_LINK_PREVIEWS;
 
 export interface LinkPreviewsOptions {
   /** LINK_PREVIEW_ALLOW_PRIVATE. */

@@ -127,7 +127,7 @@ export async function insertBatch(
       const id = idOf.get(`${row.conversation_id}:${row.seq}`);
       if (id === undefined) throw new Error("inserted message not found");
       const i = fresh[k] as number;
-      results[i] = { row: { ...row, id, edited_at: null, deleted_at: null }, duplicate: false };
+      results[i] = { row: { ...row, id, edited_at: null, deleted_at: null, link_previews: null }, duplicate: false };
     });
   }
   for (const [i, first] of repeatOf) {
@@ -170,7 +170,7 @@ async function findByClientIds(
   return rows;
 }
 
-type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at">;
+type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews">;
 
 /** Inserts rows and returns their ids keyed "conversation:seq". */
 async function insertRows(

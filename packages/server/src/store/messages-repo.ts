@@ -94,7 +94,7 @@ export class MessagesRepo {
    */
   async update(
     id: number,
-    change: { content: string; edited_at?: number; deleted_at?: number },
+    change: { content: string; edited_at?: number; deleted_at?: number; link_previews?: null },
   ): Promise<MessageRow | undefined> {
     const result = await this.store.db
       .updateTable("messages")
@@ -102,6 +102,24 @@ export class MessagesRepo {
       .where("id", "=", id)
       .where("deleted_at", "is", null)
       .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    return this.byId(id);
+  }
+
+  /**
+   * Stores a message's link previews, unless it was edited or deleted since they were asked
+   * for (those previews belong to text that is gone). Returns the row as stored, or undefined
+   * when it changed.
+   */
+  async setLinkPreviews(id: number, previews: string, askedAt: { editedAt: number | null }): Promise<MessageRow | undefined> {
+    // Every edit sets edited_at: the same edited_at is the same text.
+    let query = this.store.db
+      .updateTable("messages")
+      .set({ link_previews: previews })
+      .where("id", "=", id)
+      .where("deleted_at", "is", null);
+    query = askedAt.editedAt === null ? query.where("edited_at", "is", null) : query.where("edited_at", "=", askedAt.editedAt);
+    const result = await query.executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) return undefined;
     return this.byId(id);
   }

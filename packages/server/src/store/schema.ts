@@ -86,6 +86,8 @@ export interface MessagesTable {
   kind: Generated<"user" | "system">;
   /** JSON of SystemInfo for system messages. */
   system_event: string | null;
+  /** JSON of the message's link previews (contract §4); NULL while there are none. */
+  link_previews: Generated<string | null>;
 }
 
 export type UserRow = Selectable<UsersTable>;
