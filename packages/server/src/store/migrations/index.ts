@@ -5,6 +5,7 @@ import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
 import { nodePresenceMigration } from "./004-node-presence.js";
 import { localUserIdsMigration } from "./005-local-user-ids.js";
+import { uploadsMigration } from "./006-uploads.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -17,5 +18,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "003-sqlite-batch-fts": sqliteBatchFtsMigration(dialect),
     "004-node-presence": nodePresenceMigration(dialect),
     "005-local-user-ids": localUserIdsMigration(dialect),
+    "006-uploads": uploadsMigration(dialect),
   };
 }
