@@ -5,3 +5,4 @@ export * from "./ids.js";
 export * from "./limits.js";
 export * from "./server-frames.js";
 export * from "./text.js";
+export * from "./uploads.js";
