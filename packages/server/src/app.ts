@@ -111,6 +111,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinute: config.uploads.perMinute,
     quotaBytes: config.uploads.quotaBytes,
   });
+  // Deleting a message deletes its attachments (contract §3).
+  chat.edits.onDelete((messageId) => uploads.removeForMessage(messageId));
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });

@@ -306,7 +306,7 @@ describeEachDialect("uploads", (dialect) => {
     // Sending with attachments comes with §2; the columns it sets are set here directly.
     await suite()
       .server.app.store.db.updateTable("uploads")
-      .set({ message_id: ack.message_id ?? ack.id, conversation_id: ack.conversation_id })
+      .set({ message_id: ack.id, conversation_id: ack.conversation_id })
       .where("id", "=", res.body.id)
       .execute();
     expect((await download(url, res.body.url, tokenA)).status).toBe(200);
@@ -316,6 +316,22 @@ describeEachDialect("uploads", (dialect) => {
     // A sent upload is not swept.
     await suite().server.app.uploads.sweep(Date.now() + 48 * 3600 * 1000);
     expect((await download(url, res.body.url, tokenB)).status).toBe(200);
+
+    // (R) Deleting the message deletes its attachments: 404 for everyone, bytes removed.
+    const messageId = ack.id;
+    const other = await upload(url, tokenA, "kept", "other.txt");
+    const deleted = await suite().server.http(`/api/messages/${messageId}`, { method: "DELETE", userId: A });
+    expect(deleted.status).toBe(200);
+    for (const [path, token] of [
+      [res.body.url, tokenA],
+      [res.body.url, tokenB],
+      [res.body.thumbnail_url, tokenA],
+    ]) {
+      expect((await download(url, path, token)).status).toBe(404);
+    }
+    expect(filesUnder(dir)).not.toContain(`uploads/${res.body.id}`);
+    expect(filesUnder(dir)).not.toContain(`thumbnails/${res.body.id}`);
+    expect((await download(url, other.body.url, tokenA)).status).toBe(200);
   });
 
   it("sweeps unsent uploads older than 24 hours, rows and bytes", async () => {

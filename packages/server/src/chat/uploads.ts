@@ -262,6 +262,15 @@ export class Uploads {
     return (await this.conversations.forMember(row.conversation_id, userId)) !== undefined;
   }
 
+  /**
+   * A message was deleted: its attachments go with it, rows first (every download answers 404
+   * from then on, the uploader's included), then their bytes.
+   */
+  async removeForMessage(messageId: number): Promise<void> {
+    const ids = await this.repo.removeForMessage(messageId);
+    for (const id of ids) await this.removeBytes(id);
+  }
+
   /** Removes up to `sweepBatch` unsent uploads older than the time to live; returns how many. */
   sweep(now = Date.now()): Promise<number> {
     this.sweeping ??= (async () => {

@@ -68,6 +68,15 @@ export class UploadsRepo {
       .execute();
   }
 
+  /** Removes the uploads sent with a message; returns their ids (for their bytes). */
+  async removeForMessage(messageId: number): Promise<number[]> {
+    const { db } = this.store;
+    const rows = await db.selectFrom("uploads").select("id").where("message_id", "=", messageId).execute();
+    if (rows.length === 0) return [];
+    await db.deleteFrom("uploads").where("message_id", "=", messageId).execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Removes an upload's row; with `unsentOnly`, only while it has not been sent. True when a row went. */
   async remove(id: number, options: { unsentOnly?: boolean } = {}): Promise<boolean> {
     let query = this.store.db.deleteFrom("uploads").where("id", "=", id);
