@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeEachDialect, eventually, useSuite } from "@chatapp/testkit";
@@ -213,6 +214,52 @@ describeEachDialect("uploads", (dialect) => {
     }
     expect(after.length).toBe(before.length + 1);
     await eventually(() => filesUnder(dir).join() === after.join(), 5000, "nothing left of the refused uploads");
+  });
+
+  it("keeps nothing of an upload whose client goes away halfway", async () => {
+    const before = filesUnder(dir);
+    const boundary = "----cut-off";
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+    const req = httpRequest(`${url}/api/uploads`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${tokenA}`,
+        "content-type": `multipart/form-data; boundary=${boundary}`,
+        "content-length": String(head.length + 512 * 1024 + 100),
+      },
+    });
+    req.on("error", () => {});
+    req.write(head);
+    req.write(Buffer.alloc(256 * 1024, 3));
+    // Let the server start storing it, then cut the connection.
+    await eventually(() => filesUnder(dir).some((f) => f.includes(".tmp-")), 5000, "the upload to start");
+    req.destroy();
+    await eventually(() => filesUnder(dir).join() === before.join(), 5000, "nothing left of the cut upload");
+    await eventually(
+      async () =>
+        (await suite().server.app.store.db.selectFrom("uploads").select("id").where("ready", "=", 0).execute()).length === 0,
+      5000,
+      "no row left of the cut upload",
+    );
+  });
+
+  it("refuses a malformed form with 400 invalid_request: no boundary, or a form that never ends", async () => {
+    const noBoundary = await fetch(`${url}/api/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokenA}`, "content-type": "multipart/form-data" },
+      body: "x",
+    });
+    expect(noBoundary.status).toBe(400);
+    expect(((await noBoundary.json()) as any).error.code).toBe("invalid_request");
+    const before = filesUnder(dir);
+    const unfinished = await fetch(`${url}/api/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokenA}`, "content-type": "multipart/form-data; boundary=xyz" },
+      body: `--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nsome text and then nothing`,
+    });
+    expect(unfinished.status).toBe(400);
+    expect(((await unfinished.json()) as any).error.code).toBe("invalid_request");
+    expect(filesUnder(dir)).toEqual(before);
   });
 
   it("(R) reduces names to their last path component without control characters, at most 255 bytes", async () => {

@@ -1,4 +1,4 @@
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
 import type { Attachment } from "@chatapp/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import sharp from "sharp";
@@ -117,6 +117,18 @@ class Inspector extends Transform {
   }
 }
 
+/**
+ * Why storing failed, as the client should hear it: a refusal of ours (too large) or of the
+ * form parser (with its status) as it is; any other failure of the body means the form did not
+ * arrive whole (400); a failure of the store itself is passed on.
+ */
+function bodyFailure(bodyError: unknown, storeError: unknown): unknown {
+  const err = bodyError ?? storeError;
+  if (err instanceof ChatError || typeof (err as { statusCode?: unknown }).statusCode === "number") return err;
+  if (bodyError === undefined) return storeError;
+  return new ChatError("invalid_request", `the file did not arrive whole: ${(bodyError as Error).message ?? String(bodyError)}`);
+}
+
 /** Text a browser could take for markup (HTML, SVG, XML) even when told it is text. */
 function looksLikeMarkup(head: Buffer): boolean {
   return /^\uFEFF?\s*</.test(head.toString("utf8"));
@@ -153,6 +165,12 @@ export class Uploads {
    * when it fails (too large, empty, the client went away).
    */
   async upload(uploaderId: number, body: Readable, clientName: string | undefined): Promise<Attachment> {
+    // Before anything is awaited: the body may fail (a malformed form, the client gone) while
+    // the row is written, and that must be seen, not waited on.
+    let bodyError: unknown;
+    body.on("error", (err) => {
+      bodyError ??= err;
+    });
     if (!this.budget.take(uploaderId)) {
       body.resume();
       throw ChatError.rateLimited("too many uploads", this.budget.retryAfterMs(uploaderId));
@@ -175,8 +193,15 @@ export class Uploads {
     const inspector = new Inspector(limit, tooLarge);
     let stored = false;
     try {
-      body.on("error", (err) => inspector.destroy(err));
-      await this.files.put(fileKey(id), body.pipe(inspector), OCTET_STREAM);
+      // pipeline() also fails at once when the body failed already.
+      pipeline(body, inspector, (err) => {
+        if (err) inspector.destroy(err);
+      });
+      try {
+        await this.files.put(fileKey(id), inspector, OCTET_STREAM);
+      } catch (err) {
+        throw bodyFailure(bodyError ?? (body.errored ? body.errored : undefined), err);
+      }
       stored = true;
       if (inspector.size === 0) throw new ChatError("invalid_request", "the file is empty");
       let contentType = await this.sniff(inspector);

@@ -50,7 +50,11 @@ export async function uploadsRoutes(app: App, deps: { uploads: Uploads; authenti
         if (!request.isMultipart()) throw new ChatError("invalid_request", "send the file as multipart/form-data");
         // What the client has not sent yet is not read after a refusal: the connection closes.
         reply.header("connection", "close");
-        const part = await request.file();
+        const part = await request.file().catch((err: unknown) => {
+          // busboy's own refusals (no boundary, a malformed part) carry no status: the form is bad.
+          if (typeof (err as { statusCode?: unknown }).statusCode === "number") throw err;
+          throw new ChatError("invalid_request", `not a valid multipart form: ${(err as Error).message}`);
+        });
         if (!part) throw new ChatError("invalid_request", "no file part: send the file in a part named file");
         if (part.fieldname !== "file") {
           part.file.resume();
