@@ -1,5 +1,6 @@
 import {
   type AnyServerFrame,
+  type Attachment,
   type Conversation,
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
@@ -21,7 +22,7 @@ import { Connection, type ConnectionState, type WebSocketConstructor } from "./c
 import { ConversationStream } from "./conversation-stream.js";
 import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
-import { HttpApi } from "./http-api.js";
+import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { SendQueue } from "./send-queue.js";
 
@@ -237,6 +238,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** The user's conversations, most recently active first. */
   conversations(options: { limit?: number } = {}): Promise<Conversation[]> {
     return this.api.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
+  }
+
+  /**
+   * Uploads a file and resolves with its attachment (see `HttpApi.upload`: progress, cancel).
+   * Works without an open socket: it goes over HTTP with the client's token.
+   */
+  upload(file: Blob | Uint8Array, options: UploadOptions = {}): Promise<Attachment> {
+    return this.api.upload(file, options);
   }
 
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */

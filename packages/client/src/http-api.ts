@@ -1,4 +1,13 @@
-import type { AuthResponse, Conversation, ErrorBody, Message, SearchResponse, User, UserStatus } from "@chatapp/protocol";
+import type {
+  Attachment,
+  AuthResponse,
+  Conversation,
+  ErrorBody,
+  Message,
+  SearchResponse,
+  User,
+  UserStatus,
+} from "@chatapp/protocol";
 import { AuthError, ChatClientError } from "./errors.js";
 
 /**
@@ -7,6 +16,9 @@ import { AuthError, ChatClientError } from "./errors.js";
  * refused even after asking for a fresh one is an AuthError (also told to `onAuthError`).
  */
 export class HttpApi {
+  /** Whether `fetch` was given (then uploads use it too, never XMLHttpRequest). */
+  private readonly customFetch: boolean;
+
   /**
    * @param token the current token (the one the socket connected with)
    * @param refresh asks the token provider for a new one, after a 401
@@ -15,10 +27,15 @@ export class HttpApi {
     private readonly base: string,
     private readonly token: () => Promise<string>,
     private readonly refresh: () => Promise<string>,
-    private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+    fetchImpl?: typeof fetch,
     private readonly timeoutMs = 15_000,
     private readonly onAuthError: (err: AuthError) => void = () => {},
-  ) {}
+  ) {
+    this.customFetch = fetchImpl !== undefined;
+    this.fetchImpl = fetchImpl ?? globalThis.fetch.bind(globalThis);
+  }
+
+  private readonly fetchImpl: typeof fetch;
 
   /**
    * A fresh token for the current one while it is still valid (POST /api/auth/refresh), so a
@@ -100,6 +117,79 @@ export class HttpApi {
     return this.get(`/api/search?${new URLSearchParams({ q, limit: String(limit) })}`);
   }
 
+  /**
+   * Uploads a file (`POST /api/uploads`) and resolves with its attachment, to send with a
+   * message. `name` defaults to the Blob's own name (a File's) or "file". `onProgress` hears
+   * bytes sent: as they go where XMLHttpRequest exists (browsers), otherwise (Node, or a custom
+   * `fetch`) once at the start and once at the end. `signal` cancels (the promise rejects with
+   * `cancelled`). Errors as every call: `too_large` (413), `rate_limited`, `invalid_request`.
+   */
+  async upload(file: Blob | Uint8Array, options: UploadOptions = {}): Promise<Attachment> {
+    const blob = file instanceof Blob ? file : new Blob([file as Uint8Array<ArrayBuffer>]);
+    const name = options.name ?? (typeof (file as { name?: unknown }).name === "string" ? (file as File).name : "file");
+    const attempt = async (token: string) => {
+      const form = new FormData();
+      form.append("file", blob, name);
+      return this.sendUpload(form, blob.size, token, options);
+    };
+    let answer = await attempt(await this.token());
+    if (answer.status === 401) answer = await attempt(await this.refresh());
+    const parsed = parseBody(answer.status, answer.text);
+    if (answer.status >= 200 && answer.status < 300) return parsed as Attachment;
+    if (answer.status === 401) {
+      const err = new AuthError();
+      this.onAuthError(err);
+      throw err;
+    }
+    throw errorOfBody(answer.status, parsed);
+  }
+
+  private async sendUpload(
+    form: FormData,
+    total: number,
+    token: string,
+    options: UploadOptions,
+  ): Promise<{ status: number; text: string }> {
+    const timeoutMs = options.timeoutMs ?? UPLOAD_TIMEOUT_MS;
+    const progress = options.onProgress;
+    const XHR = (globalThis as { XMLHttpRequest?: new () => XhrLike }).XMLHttpRequest;
+    if (XHR && !this.customFetch) {
+      return new Promise((resolve, reject) => {
+        const xhr = new XHR();
+        xhr.open("POST", `${this.base}/api/uploads`);
+        xhr.setRequestHeader("authorization", `Bearer ${token}`);
+        xhr.timeout = timeoutMs;
+        xhr.upload.onprogress = (e: { loaded: number }) => progress?.({ loaded: Math.min(e.loaded, total), total });
+        xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+        xhr.onerror = () => reject(new ChatClientError("network", "upload failed: network error"));
+        xhr.ontimeout = () => reject(new ChatClientError("timeout", `upload took longer than ${timeoutMs} ms`));
+        xhr.onabort = () => reject(new ChatClientError("cancelled", "upload cancelled"));
+        options.signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+        if (options.signal?.aborted) {
+          reject(new ChatClientError("cancelled", "upload cancelled"));
+          return;
+        }
+        xhr.send(form);
+      });
+    }
+    progress?.({ loaded: 0, total });
+    const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
+    try {
+      const res = await this.fetchImpl(`${this.base}/api/uploads`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+        signal: AbortSignal.any(signals),
+      });
+      const text = await res.text();
+      if (res.ok) progress?.({ loaded: total, total });
+      return { status: res.status, text };
+    } catch (err) {
+      if (options.signal?.aborted) throw new ChatClientError("cancelled", "upload cancelled");
+      throw new ChatClientError("network", `upload failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   async get<T>(path: string): Promise<T> {
     return this.request<T>("GET", path);
   }
@@ -121,6 +211,41 @@ export class HttpApi {
   private send(method: string, path: string, body: unknown, token: string): Promise<Response> {
     return fetchJson(this.fetchImpl, this.base + path, method, body, token, this.timeoutMs);
   }
+}
+
+/** What uploads use of XMLHttpRequest (browsers), named here so Node builds need no DOM types. */
+interface XhrLike {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  send(body: FormData): void;
+  abort(): void;
+  timeout: number;
+  readonly status: number;
+  readonly responseText: string;
+  readonly upload: { onprogress: ((e: { loaded: number }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  ontimeout: (() => void) | null;
+  onabort: (() => void) | null;
+}
+
+/** Longest an upload may take by default (a 25 MiB file on a slow link). */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+export interface UploadProgress {
+  /** Bytes sent so far, and of how many (the file's size). */
+  loaded: number;
+  total: number;
+}
+
+export interface UploadOptions {
+  /** The file's name (default: a File's own name, else "file"); the server keeps its last path component. */
+  name?: string;
+  onProgress?: (progress: UploadProgress) => void;
+  /** Cancels the upload. */
+  signal?: AbortSignal;
+  /** Default 10 minutes. */
+  timeoutMs?: number;
 }
 
 export interface Credentials {
@@ -180,16 +305,29 @@ async function fetchJson(
 
 /** The answer's JSON body (undefined when empty); one that is not JSON is `unavailable`. */
 async function bodyOf(res: Response): Promise<unknown> {
+  let text: string;
   try {
-    const text = await res.text();
-    return text ? (JSON.parse(text) as unknown) : undefined;
+    text = await res.text();
   } catch {
     throw new ChatClientError("unavailable", `unexpected answer from the server (HTTP ${res.status})`, res.status);
+  }
+  return parseBody(res.status, text);
+}
+
+function parseBody(status: number, text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    throw new ChatClientError("unavailable", `unexpected answer from the server (HTTP ${status})`, status);
   }
 }
 
 /** The server's error body as a ChatClientError. */
 function errorOf(res: Response, parsed: unknown): ChatClientError {
+  return errorOfBody(res.status, parsed);
+}
+
+function errorOfBody(status: number, parsed: unknown): ChatClientError {
   const error = (parsed as ErrorBody | undefined)?.error;
-  return new ChatClientError(error?.code ?? "unavailable", error?.message ?? `HTTP ${res.status}`, res.status);
+  return new ChatClientError(error?.code ?? "unavailable", error?.message ?? `HTTP ${status}`, status);
 }

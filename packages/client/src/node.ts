@@ -13,4 +13,4 @@ export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export type { ChatClientEvents, ChatClientOptions, SendAck, Target } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
-export { authenticate, type Credentials, HttpApi } from "./http-api.js";
+export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";

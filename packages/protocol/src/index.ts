@@ -6,3 +6,4 @@ export * from "./limits.js";
 export * from "./link-previews.js";
 export * from "./server-frames.js";
 export * from "./text.js";
+export * from "./uploads.js";

@@ -9,7 +9,9 @@ import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
+import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
+import { openFileStore } from "./files/index.js";
 import { Gateway } from "./gateway/gateway.js";
 import { requireUser } from "./http/auth-guard.js";
 import { authLimits } from "./http/auth-limits.js";
@@ -27,6 +29,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { searchRoutes } from "./http/routes/search.js";
+import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
 import { webUiRoutes } from "./http/routes/web-ui.js";
 import { registerWebSocketRoute } from "./http/routes/ws.js";
@@ -37,6 +40,7 @@ import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { UploadsRepo } from "./store/uploads-repo.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface ChatApp {
@@ -45,6 +49,8 @@ export interface ChatApp {
   store: Store;
   broker: Broker;
   chat: ChatServices;
+  /** Uploaded files (contract §3). */
+  uploads: Uploads;
   gateway: Gateway;
   tokens: TokenService;
   /** Starts listening; resolves with the port. */
@@ -101,6 +107,17 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       linkPreviews: config.linkPreviews,
     },
   );
+  // Local disk under UPLOAD_DIR, or the S3 bucket when S3_BUCKET is set.
+  const files = openFileStore(config.files);
+  const uploads = new Uploads(new UploadsRepo(store), files, chat.conversations, {
+    maxBytes: config.uploads.maxBytes,
+    perMinute: config.uploads.perMinute,
+    quotaBytes: config.uploads.quotaBytes,
+  });
+  // Deleting a message deletes its attachments (contract §3).
+  chat.edits.onDelete((messageId) => uploads.removeForMessage(messageId));
+  const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
+  uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
 
   const app = Fastify({
@@ -162,6 +179,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   conversationsRoutes(app, { chat, guard });
   messagesRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
+  await uploadsRoutes(app, { uploads, authenticate });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
@@ -171,6 +189,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     store,
     broker,
     chat,
+    uploads,
     gateway,
     tokens,
     async listen() {
@@ -185,6 +204,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        await uploads.stop();
+        files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));
         await broker.close();
         // A hung database must not hold the process: the pool gets a few seconds to close.

@@ -84,6 +84,17 @@ export interface Config {
    * tests): off, the fetcher refuses them (previews/fetch-page.ts, docs/security.md).
    */
   linkPreviews: { enabled: boolean; allowPrivate: boolean };
+  /** Uploaded files (contract §3): where they are kept on local disk, and their limits. */
+  uploads: {
+    /** UPLOAD_DIR: the folder of the local-disk store. */
+    dir: string;
+    /** UPLOAD_MAX_BYTES: the largest file accepted. */
+    maxBytes: number;
+    /** RATE_UPLOADS_PER_MINUTE: uploads a user may start per minute (0: no limit). */
+    perMinute: number;
+    /** UPLOAD_QUOTA_BYTES: bytes one user may keep stored (0: no quota). */
+    quotaBytes: number;
+  };
   /** Abuse limits; a rate of 0 (or a count of 0) turns one off. */
   limits: {
     /** Messages a user may send per second (socket and HTTP alike), and how many may be saved up. */
@@ -181,6 +192,11 @@ export function loadConfig(env: Env): Config {
   const port = int("PORT", 8081, 0, 65535);
   const host = get("HOST") ?? "0.0.0.0";
   const maxGroupMembers = int("GROUP_MAX_MEMBERS", 1000, 2, 100_000);
+  // UPLOAD_DIR and UPLOAD_MAX_BYTES are read once, with the file store's settings (parseFiles).
+  const uploadBudgets = {
+    perMinute: int("RATE_UPLOADS_PER_MINUTE", 30, 0, 1_000_000),
+    quotaBytes: int("UPLOAD_QUOTA_BYTES", 0, 0, 2 ** 50),
+  };
   const limits = {
     messagesPerSecond: int("RATE_MESSAGES_PER_SECOND", 10, 0, 1_000_000),
     messagesBurst: int("RATE_MESSAGES_BURST", 30, 1, 1_000_000),
@@ -360,6 +376,7 @@ export function loadConfig(env: Env): Config {
     commitTimeoutMs: 10_000,
     maxGroupMembers,
     linkPreviews,
+    uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
   };

@@ -36,6 +36,7 @@ export const NO_LIMITS: Record<string, string> = {
   RATE_GROUPS_PER_HOUR: "0",
   RATE_MEMBER_ADDS_PER_HOUR: "0",
   PRESENCE_ANNOUNCE_INTERVAL_MS: "0",
+  RATE_UPLOADS_PER_MINUTE: "0",
 };
 
 export interface TestServer {

@@ -17,6 +17,8 @@ import { validateContent } from "./messaging.js";
  * delete is paid from the user's action budget (it reaches every member).
  */
 export class MessageEdits {
+  private readonly deleteHooks: ((messageId: number) => Promise<void>)[] = [];
+
   constructor(
     private readonly messages: MessagesRepo,
     private readonly conversationsRepo: ConversationsRepo,
@@ -26,6 +28,11 @@ export class MessageEdits {
     /** Link previews of the edited text, when they are on. */
     private readonly previews?: LinkPreviewUpdates,
   ) {}
+
+  /** Runs `hook` after each message deletion, before the deletion is answered (attachments go with it). */
+  onDelete(hook: (messageId: number) => Promise<void>): void {
+    this.deleteHooks.push(hook);
+  }
 
   async edit(userId: number, messageId: number, content: string): Promise<Message> {
     try {
@@ -48,7 +55,11 @@ export class MessageEdits {
   async delete(userId: number, messageId: number): Promise<Message> {
     try {
       const { row, info } = await this.own(userId, messageId);
-      if (row.deleted_at !== null) return this.view(row, info);
+      if (row.deleted_at !== null) {
+        // A repeat also finishes what a failed hook left (it removes only what is still there).
+        for (const hook of this.deleteHooks) await hook(messageId);
+        return this.view(row, info);
+      }
       this.budgets.action(userId);
       const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now(), link_previews: null });
       // Deleted meanwhile by another request, which told the members: show it as it is now.
@@ -60,6 +71,7 @@ export class MessageEdits {
         seq: row.seq,
       };
       this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
+      for (const hook of this.deleteHooks) await hook(messageId);
       return this.view(updated, info);
     } catch (err) {
       throw asChatError(err);

@@ -28,6 +28,8 @@ export interface FileStore {
   delete(key: string): Promise<void>;
   /** Resolves true when the store answers (for /ready). */
   ping(): Promise<boolean>;
+  /** Lets go of pooled connections at shutdown (S3); nothing to do for local disk. */
+  close(): void;
 }
 
 /** Keys are ours, never a client's: refuse anything that could step outside the store. */

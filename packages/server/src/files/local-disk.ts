@@ -64,6 +64,8 @@ export class LocalDiskStore implements FileStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  close(): void {}
+
   async ping(): Promise<boolean> {
     try {
       await mkdir(this.root, { recursive: true });

@@ -14,6 +14,7 @@ export interface Database {
   conversations: ConversationsTable;
   members: MembersTable;
   messages: MessagesTable;
+  uploads: UploadsTable;
 }
 
 export interface UsersTable {
@@ -90,6 +91,26 @@ export interface MessagesTable {
   link_previews: Generated<string | null>;
 }
 
+/** An uploaded file (migration 006); its bytes are in the file store under `uploads/<id>`. */
+export interface UploadsTable {
+  id: Generated<number>;
+  uploader_id: number;
+  name: string;
+  content_type: string;
+  size: Generated<number>;
+  width: number | null;
+  height: number | null;
+  /** 1 when `thumbnails/<id>` holds a thumbnail. */
+  has_thumbnail: Generated<number>;
+  /** 0 while the bytes are being stored; only ready uploads are served or sent. */
+  ready: Generated<number>;
+  created_at: number;
+  /** Set when sent, with the conversation it was sent in. */
+  message_id: number | null;
+  conversation_id: number | null;
+}
+
+export type UploadRow = Selectable<UploadsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;

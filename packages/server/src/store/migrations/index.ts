@@ -5,6 +5,7 @@ import { groupsAndSearchMigration } from "./002-groups-and-search.js";
 import { sqliteBatchFtsMigration } from "./003-sqlite-batch-fts.js";
 import { nodePresenceMigration } from "./004-node-presence.js";
 import { localUserIdsMigration } from "./005-local-user-ids.js";
+import { uploadsMigration } from "./006-uploads.js";
 import { linkPreviewsMigration } from "./007-link-previews.js";
 
 /**
@@ -18,6 +19,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "003-sqlite-batch-fts": sqliteBatchFtsMigration(dialect),
     "004-node-presence": nodePresenceMigration(dialect),
     "005-local-user-ids": localUserIdsMigration(dialect),
+    "006-uploads": uploadsMigration(dialect),
     "007-link-previews": linkPreviewsMigration(),
   };
 }
