@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -84,9 +86,21 @@ describeInBrowser("web client chrome in Chromium", () => {
     return found;
   };
 
+  /** A page that messages link to, on this machine (the server may fetch it: LINK_PREVIEW_ALLOW_PRIVATE). */
+  let pages: Server;
+  const pageUrl = (path: string) => `http://127.0.0.1:${(pages.address() as AddressInfo).port}${path}`;
+
   beforeAll(async () => {
+    pages = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        '<html><head><meta property="og:site_name" content="Coast Rides"><meta property="og:title" content="Sunday coast loop">' +
+          '<meta property="og:description" content="62 km, mostly flat, one climb at the end."><meta property="og:image" content="/map.png"></head></html>',
+      );
+    });
+    await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     database = await createTestDatabase("sqlite");
-    server = await startServer(database);
+    server = await startServer(database, { env: { LINK_PREVIEWS: "true", LINK_PREVIEW_ALLOW_PRIVATE: "true" } });
     browser = await launchChromium();
   });
 
@@ -95,6 +109,7 @@ describeInBrowser("web client chrome in Chromium", () => {
     await browser?.close();
     await server?.stop();
     await database?.drop();
+    await new Promise((resolve) => pages?.close(resolve));
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
   });
@@ -133,6 +148,24 @@ describeInBrowser("web client chrome in Chromium", () => {
     await openConversation(bob, "Alice");
     expect(await link.getAttribute("href")).toBe("https://www.example.org/agenda");
     expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+  }, 30_000);
+
+  it("a link's preview shows as a card under the text, loading nothing from the linked site", async () => {
+    const url = pageUrl("/rides/coast-loop");
+    await send(alice, `route for Sunday: ${url}`);
+    await openConversation(bob, "Alice");
+    // It arrives with message_updated once the server has read the page.
+    const card = message(bob, "route for Sunday").getByRole("link", { name: /Sunday coast loop/ });
+    await card.waitFor();
+    expect(await card.getAttribute("href")).toBe(url);
+    expect(await card.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await card.textContent()).toContain("Coast Rides");
+    expect(await card.textContent()).toContain("62 km, mostly flat");
+    await message(alice, "route for Sunday")
+      .getByRole("link", { name: /Sunday coast loop/ })
+      .waitFor();
+    // The card's colours pass in both themes (the afterAll checks no request left the app).
+    expect(await axeBothThemes(bob, "link preview")).toEqual([]);
   }, 30_000);
 
   it("keyboard: Enter sends, Shift+Enter adds a line, Up-arrow in an empty composer edits the last message", async () => {

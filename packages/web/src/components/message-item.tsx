@@ -7,6 +7,7 @@ import { listNames, systemText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { DeliveryTick } from "./delivery-tick.js";
+import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageActions } from "./message-actions.js";
 import { MessageEditor } from "./message-editor.js";
@@ -114,9 +115,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               }
             />
           ) : (
-            <p className="text">
-              <LinkifiedText text={message.content} />
-            </p>
+            <>
+              <p className="text">
+                <LinkifiedText text={message.content} />
+              </p>
+              {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
+            </>
           )}
           <span className="meta">
             {message.edited_at && !message.deleted && <span className="edited">edited</span>}
