@@ -1,7 +1,7 @@
 /**
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
- * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reconnect-storm. Targets for
+ * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reconnect-storm, upload. Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -13,6 +13,7 @@ import { type ConnectionsResult, runConnections } from "./scenarios/connections.
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
+import { parseSize, runUpload, type UploadResult } from "./scenarios/upload.js";
 import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
 
 const { values, positionals } = parseArgs({
@@ -27,15 +28,17 @@ const { values, positionals } = parseArgs({
     seconds: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
     json: { type: "boolean", default: false },
-    count: { type: "string", default: "19900" },
+    // Defaults per scenario: connections 19900 sockets, 200 at once; upload 100 files, 4 at once.
+    count: { type: "string" },
     members: { type: "string", default: "10,100,1000" },
     clients: { type: "string", default: "2000" },
-    concurrency: { type: "string", default: "200" },
+    concurrency: { type: "string" },
+    size: { type: "string", default: "1MiB" },
   },
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reconnect-storm"];
+const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reconnect-storm", "upload"];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -43,6 +46,20 @@ function usage(message: string): never {
   process.exit(2);
 }
 if (!scenario || !SCENARIOS.includes(scenario)) usage(`unknown scenario ${scenario ?? "(none)"}`);
+const wholeNumber = (name: string, raw: string) => {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) usage(`--${name} must be a whole number from 1 (got ${JSON.stringify(raw)})`);
+  return n;
+};
+const count = wholeNumber("count", values.count ?? (scenario === "upload" ? "100" : "19900"));
+const concurrency = wholeNumber("concurrency", values.concurrency ?? (scenario === "upload" ? "4" : "200"));
+const size = (() => {
+  try {
+    return parseSize(String(values.size));
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+})();
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const options = {
@@ -54,13 +71,16 @@ const options = {
   progress,
 };
 
-type Result = DmResult | ConnectionsResult | FanoutResult[] | StormResult;
+type Result = DmResult | ConnectionsResult | FanoutResult[] | StormResult | UploadResult;
 
 async function measure(target: Target): Promise<Result> {
   try {
     if (scenario === "reconnect-storm") {
       if (["relay", "naive"].includes(target.name)) usage("reconnect-storm measures ChatApp (the peers have no resume)");
       return await runReconnectStorm(target, { clients: Number(values.clients), progress });
+    }
+    if (scenario === "upload") {
+      return await runUpload(target, { count, size, concurrency, progress });
     }
     if (scenario === "group-fanout") {
       const out: FanoutResult[] = [];
@@ -73,8 +93,8 @@ async function measure(target: Target): Promise<Result> {
     }
     if (scenario === "connections") {
       return await runConnections(target, {
-        count: Number(values.count),
-        concurrency: Number(values.concurrency),
+        count,
+        concurrency,
         waitForReady: !["relay", "naive"].includes(target.name),
         progress,
       });
@@ -90,9 +110,13 @@ if (values.url) {
   if (!values.secret) usage("--url needs --secret (or JWT_SECRET)");
   results.push({ target: values.url, result: await measure(remoteTarget(values.url, values.secret)) });
 } else {
-  const names = values.start === "all" ? [...TARGETS] : [values.start];
+  // The peers have no uploads: `all` measures ChatApp's targets only, and naming a peer is refused before anything starts.
+  const peers = ["relay", "naive"];
+  const all = scenario === "upload" ? TARGETS.filter((t) => !peers.includes(t)) : [...TARGETS];
+  const names = values.start === "all" ? all : [values.start];
   for (const name of names) {
     if (!name || !(TARGETS as readonly string[]).includes(name)) usage(`--start takes ${TARGETS.join(", ")} or all`);
+    if (scenario === "upload" && peers.includes(name)) usage("upload measures ChatApp (the peers have no uploads)");
     progress(`starting ${name}`);
     results.push({ target: name, result: await measure(await startTarget(name as TargetName)) });
   }
@@ -101,6 +125,7 @@ if (values.url) {
 const isDm = (r: Result): r is DmResult => !Array.isArray(r) && "latencyMs" in r;
 const isFanout = (r: Result): r is FanoutResult[] => Array.isArray(r);
 const isStorm = (r: Result): r is StormResult => !Array.isArray(r) && "backSeconds" in r;
+const isUpload = (r: Result): r is UploadResult => !Array.isArray(r) && "megabytesPerSecond" in r;
 const relayResult = results.find((r) => r.target === "relay")?.result;
 const relay = relayResult && isDm(relayResult) ? relayResult.rate : undefined;
 if (values.json) {
@@ -112,6 +137,15 @@ if (values.json) {
     if (!isStorm(r)) continue;
     console.log(
       `${target.padEnd(15)} ${String(r.clients).padStart(8)} ${r.connectSeconds.toFixed(2).padStart(11)} ${r.backSeconds.toFixed(2).padStart(24)} ${String(r.reconnects).padStart(20)}`,
+    );
+  }
+} else if (scenario === "upload") {
+  console.log(`upload: ${count} files of ${size} random bytes, ${concurrency} in flight`);
+  console.log("target           uploaded  failed   seconds     MB/s   p50 ms   p99 ms   RSS before   median   peak");
+  for (const { target, result: r } of results) {
+    if (!isUpload(r)) continue;
+    console.log(
+      `${target.padEnd(15)} ${String(r.uploaded).padStart(9)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${r.megabytesPerSecond.toFixed(1).padStart(8)} ${String(r.latencyMs.p50).padStart(8)} ${String(r.latencyMs.p99).padStart(8)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssMedianMiB} MiB`.padStart(8)} ${`${r.rssPeakMiB} MiB`.padStart(6)}`,
     );
   }
 } else if (scenario === "group-fanout") {
@@ -129,10 +163,10 @@ if (values.json) {
     }
   }
 } else if (scenario === "connections") {
-  console.log(`connections: ${values.count} idle sockets, ${values.concurrency} opening at once`);
+  console.log(`connections: ${count} idle sockets, ${concurrency} opening at once`);
   console.log("target           opened  failed   seconds   RSS before   RSS after   KiB/conn");
   for (const { target, result } of results) {
-    if (isDm(result) || isFanout(result) || isStorm(result)) continue;
+    if (isDm(result) || isFanout(result) || isStorm(result) || isUpload(result)) continue;
     const r = result;
     console.log(
       `${target.padEnd(15)} ${String(r.opened).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssAfterMiB} MiB`.padStart(11)} ${String(r.kibPerConnection).padStart(10)}`,
@@ -154,9 +188,11 @@ if (values.json) {
 const failed = (r: Result) =>
   isStorm(r)
     ? false
-    : isFanout(r)
-      ? r.some((x) => x.lost > 0)
-      : isDm(r)
-        ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0
-        : r.failed > 0;
+    : isUpload(r)
+      ? r.failed > 0
+      : isFanout(r)
+        ? r.some((x) => x.lost > 0)
+        : isDm(r)
+          ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0
+          : r.failed > 0;
 if (results.some(({ result }) => failed(result))) process.exitCode = 1;

@@ -12,6 +12,7 @@ import { type ConnectionsResult, runConnections } from "./scenarios/connections.
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
+import { runUpload, type UploadResult } from "./scenarios/upload.js";
 import { startTarget, TARGETS, type TargetName } from "./targets.js";
 
 const root = resolve(import.meta.dirname, "../../..");
@@ -78,6 +79,21 @@ for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
   const target = await startTarget(name);
   try {
     storms.set(name, await runReconnectStorm(target, { clients: STORM_CLIENTS, progress }));
+  } finally {
+    await target.stop();
+  }
+}
+// The peers have no uploads: only ChatApp's single-node targets are measured.
+const UPLOADS = 100;
+const UPLOAD_BYTES = 1024 * 1024;
+const UPLOAD_CONCURRENCY = 4;
+const uploads = new Map<TargetName, UploadResult>();
+for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
+  progress(`starting ${name}`);
+  const target = await startTarget(name);
+  try {
+    const upload = { count: UPLOADS, size: UPLOAD_BYTES, concurrency: UPLOAD_CONCURRENCY, progress };
+    uploads.set(name, await runUpload(target, upload));
   } finally {
     await target.stop();
   }
@@ -182,6 +198,8 @@ them are open again with their resume done (each client reconnects with its own 
 |---|---:|---:|---:|
 ${[...storms].map(([t, r]) => `| ${t} | ${r.clients.toLocaleString("en-US")} | ${r.connectSeconds.toFixed(1)} | ${r.backSeconds.toFixed(1)} |`).join("\n")}
 
+${uploadSection(uploads, `${new Date().toISOString().slice(0, 10)}, in the run above`)}
+
 `;
 
 // The web client's figures come from its own scripts, in Chromium (npm run perf and
@@ -192,6 +210,33 @@ const web = previous.indexOf("\n## Web client");
 writeFileSync(out, web < 0 ? md : `${md.trimEnd()}\n${previous.slice(web)}`);
 writeFileSync(resolve(root, "docs/benchmarks-throughput.svg"), barChart([...throughput].map(([t, r]) => [t, r.rate])));
 progress("wrote docs/benchmarks.md and docs/benchmarks-throughput.svg");
+
+/**
+ * The upload scenario's section (also kept by hand in docs/benchmarks.md when only it was run:
+ * `when` says which run made the figures).
+ */
+function uploadSection(results: Map<TargetName, UploadResult>, when: string): string {
+  const size = UPLOAD_BYTES / 1024 ** 2;
+  return `## Uploads
+
+\`npm run bench -- upload --start <target> --count ${UPLOADS} --size ${size}MiB --concurrency ${UPLOAD_CONCURRENCY}\` (${when}) — ${UPLOADS}
+files of ${size} MiB of random bytes (nothing to compress, nothing read as an image) sent to \`POST /api/uploads\` as
+multipart forms through Node's \`fetch\`, ${UPLOAD_CONCURRENCY} in flight, each answer checked to be 201 with the file's size; the
+files go to the local-disk store in a temporary folder. MB/s is payload megabytes (10⁶ bytes) stored per second over the
+whole run; latency is each upload's, from the request to its answer; the server's resident memory is read from
+\`/proc/<pid>/status\` every 20 ms while the uploads run. The peers (\`relay\`, \`naive\`) have no uploads and are
+not measured.
+
+| target | uploads | MB/s | p50 ms | p99 ms | server RSS before | median while uploading | peak |
+|---|---:|---:|---:|---:|---:|---:|---:|
+${[...results]
+  .map(
+    ([t, r]) =>
+      `| ${t} | ${r.uploaded}${r.failed ? ` (${r.failed} failed)` : ""} | ${r.megabytesPerSecond.toFixed(1)} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.rssBeforeMiB} MiB | ${r.rssMedianMiB} MiB | ${r.rssPeakMiB} MiB |`,
+  )
+  .join("\n")}
+`;
+}
 
 /** A horizontal bar chart of delivered messages per second. */
 function barChart(bars: [string, number][]): string {

@@ -56,6 +56,7 @@ export async function startTarget(name: TargetName): Promise<Target> {
     RATE_ACTIONS_PER_MINUTE: "0",
     RATE_GROUPS_PER_HOUR: "0",
     RATE_MEMBER_ADDS_PER_HOUR: "0",
+    RATE_UPLOADS_PER_MINUTE: "0",
   };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;
@@ -78,14 +79,19 @@ export async function startTarget(name: TargetName): Promise<Target> {
       case "chatapp-sqlite": {
         const dir = mkdtempSync(join(tmpdir(), "chatapp-bench-"));
         cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-        processes = [await spawnTarget(name, server, { ...env, DATABASE_URL: `sqlite:${dir}/bench.db` })];
+        const files = { UPLOAD_DIR: join(dir, "uploads") };
+        processes = [await spawnTarget(name, server, { ...env, ...files, DATABASE_URL: `sqlite:${dir}/bench.db` })];
         break;
       }
       case "chatapp-mysql":
       case "naive": {
         cleanups.push(dropMysqlDatabase);
         const entry = name === "naive" ? resolve(root, "packages/bench/src/peers/naive.ts") : server;
-        processes = [await spawnTarget(name, entry, { ...env, DATABASE_URL: `${MYSQL}/${dbName}` })];
+        // Uploaded files go to a folder of the run's own, never ./data of whoever runs it.
+        const dir = mkdtempSync(join(tmpdir(), "chatapp-bench-"));
+        cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+        const files = { UPLOAD_DIR: join(dir, "uploads") };
+        processes = [await spawnTarget(name, entry, { ...env, ...files, DATABASE_URL: `${MYSQL}/${dbName}` })];
         break;
       }
       case "chatapp-cluster": {
