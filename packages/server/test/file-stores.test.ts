@@ -94,7 +94,7 @@ const engines: Engine[] = [
       admin.destroy();
       // Multipart uploads the store aborted. s3rver 3.7 keeps parts under
       // <bucket>/._S3rver_uploads/<id>/ and answers AbortMultipartUpload (DELETE ?uploadId=)
-      // with 405 (not implemented there), so an aborted upload's parts count as gone once
+      // with 405, as it has no such operation, so an aborted upload's parts count as gone once
       // the store has asked for it; AWS S3, MinIO and the like delete them.
       const aborted = new Set<string>();
       (server as unknown as { httpServer: Server }).httpServer.on("request", (req: IncomingMessage) => {
