@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { ConfirmAnswers } from "./confirm-answers.js";
 
 /**
  * "Leave group", asked first: leaving ends the messages from the group and its history on
@@ -6,15 +7,13 @@ import { useEffect, useId, useRef, useState } from "react";
  */
 export function LeaveGroup({ title, onLeave }: { title: string; onLeave: () => Promise<void> }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const stayRef = useRef<HTMLButtonElement>(null);
   const leaveRef = useRef<HTMLButtonElement>(null);
   const asked = useRef(false);
   const questionId = useId();
 
   useEffect(() => {
-    if (confirming) stayRef.current?.focus();
-    else if (asked.current) leaveRef.current?.focus();
+    // Back from the question ("Stay"): focus returns to the button that asked it.
+    if (!confirming && asked.current) leaveRef.current?.focus();
     asked.current = confirming;
   }, [confirming]);
 
@@ -31,25 +30,13 @@ export function LeaveGroup({ title, onLeave }: { title: string; onLeave: () => P
         Leave “{title}”? You will no longer receive its messages.
       </p>
       <div className="actions">
-        <button
-          type="button"
-          className="danger"
-          disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onLeave();
-            } finally {
-              setBusy(false);
-            }
-          }}
-        >
-          Leave
-        </button>
-        {/* Focus lands here: the question is read with it. */}
-        <button type="button" ref={stayRef} aria-describedby={questionId} onClick={() => setConfirming(false)}>
-          Stay
-        </button>
+        <ConfirmAnswers
+          questionId={questionId}
+          confirmLabel="Leave"
+          safeLabel="Stay"
+          onConfirm={onLeave}
+          onCancel={() => setConfirming(false)}
+        />
       </div>
     </div>
   );

@@ -1,8 +1,9 @@
 import type { ConversationMember } from "@chatapp/protocol";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { usePresence } from "../chat/presence.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
+import { ConfirmAnswers } from "./confirm-answers.js";
 import { PresenceText } from "./presence-text.js";
 
 /**
@@ -19,14 +20,8 @@ export function MemberRow(props: {
 }) {
   const { member, name, self, onRemove } = props;
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const keepRef = useRef<HTMLButtonElement>(null);
   const presence = usePresence(member.user_id).shown;
   const questionId = useId();
-
-  useEffect(() => {
-    if (confirming) keepRef.current?.focus();
-  }, [confirming]);
 
   return (
     <li className="member" data-user-id={member.user_id}>
@@ -46,27 +41,20 @@ export function MemberRow(props: {
             <span className="confirm-text" id={questionId}>
               Remove {name}?
             </span>
-            <button
-              type="button"
-              className="danger"
-              disabled={busy}
-              aria-label={`Yes, remove ${name}`}
-              onClick={async () => {
-                setBusy(true);
+            <ConfirmAnswers
+              questionId={questionId}
+              confirmLabel="Remove"
+              confirmAriaLabel={`Yes, remove ${name}`}
+              safeLabel="Keep"
+              onConfirm={async () => {
                 try {
                   await onRemove();
                 } finally {
-                  setBusy(false);
                   setConfirming(false);
                 }
               }}
-            >
-              Remove
-            </button>
-            {/* Focus lands here: the question is read with it. */}
-            <button type="button" ref={keepRef} aria-describedby={questionId} onClick={() => setConfirming(false)}>
-              Keep
-            </button>
+              onCancel={() => setConfirming(false)}
+            />
           </span>
         ) : (
           <button type="button" className="quiet" aria-label={`Remove ${name}`} onClick={() => setConfirming(true)}>
