@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChatApp, createApp, loadConfig } from "@chatapp/server";
 import pino from "pino";
-import { PASSWORD } from "../test/app-driver.js";
-import type { HttpAsUser } from "../test/seed.js";
+import { type HttpAsUser, registerOverApi } from "../test/seed.js";
 
 export interface LocalServer {
   app: ChatApp;
@@ -56,13 +55,7 @@ export async function startLocalServer(prefix: string, env: Record<string, strin
     url,
     dbPath,
     api,
-    async register(username, displayName) {
-      const { body } = await api.http("/api/auth/register", {
-        method: "POST",
-        json: { username, password: PASSWORD, display_name: displayName },
-      });
-      return body.user.id;
-    },
+    register: (username, displayName) => registerOverApi(api, username, displayName),
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { conversationLink, logIn, message, openConversation, PASSWORD, paneTitle } from "./app-driver.js";
+import { conversationLink, logIn, message, openConversation, paneTitle } from "./app-driver.js";
 import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { directConversation, sendMany } from "./seed.js";
+import { directConversation, registerOverApi, sendMany } from "./seed.js";
 
 /**
  * People, groups, presence and the session in a real Chromium against a real server: names
@@ -25,12 +25,7 @@ describeInBrowser("people, groups, presence and the session", () => {
 
   /** A local account made over the API; its id is kept under the username. */
   async function account(username: string, displayName: string): Promise<number> {
-    const { status, body } = await server.http("/api/auth/register", {
-      method: "POST",
-      json: { username, password: PASSWORD, display_name: displayName },
-    });
-    if (status !== 201) throw new Error(`register ${username}: ${status}`);
-    ids[username] = (body as { user: { id: number } }).user.id;
+    ids[username] = await registerOverApi(server, username, displayName);
     return idOf(username);
   }
 

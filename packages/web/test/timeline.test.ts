@@ -1,9 +1,9 @@
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { banner, exactMessage, logIn, message, openConversation, PASSWORD, scroller, send } from "./app-driver.js";
+import { banner, exactMessage, logIn, message, openConversation, scroller, send } from "./app-driver.js";
 import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { backdate, directConversation, sendMany } from "./seed.js";
+import { backdate, directConversation, registerOverApi, sendMany } from "./seed.js";
 
 /**
  * The message timeline in a real Chromium against a real server: long unread chats, read
@@ -27,13 +27,9 @@ describeInBrowser("message timeline in Chromium", () => {
 
   /** An account made over the API: quicker than the form, and the person need never log in. */
   const account = async (username: string, displayName: string) => {
-    const { status, body } = await server.http("/api/auth/register", {
-      method: "POST",
-      json: { username, password: PASSWORD, display_name: displayName },
-    });
-    if (status !== 201) throw new Error(`register ${username}: ${status}`);
-    ids.set(username, body.user.id);
-    return body.user.id as number;
+    const userId = await registerOverApi(server, username, displayName);
+    ids.set(username, userId);
+    return userId;
   };
   const id = (username: string) => ids.get(username) ?? Number.NaN;
   const lastSeq = async (conversationId: number) =>
