@@ -6,6 +6,8 @@ import { Text } from "./text.js";
 /** Length bounds are checked by the server itself so that it can answer `too_large`. */
 const Content = Type.String();
 const ClientId = Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars });
+/** Upload ids (`POST /api/uploads`) the message carries: 1–10, each once. */
+export const AttachmentIds = Type.Array(Id, { minItems: 1, maxItems: LIMITS.maxAttachments, uniqueItems: true });
 
 /** (seed) The original untyped frame: a direct message to `receiver_id`. */
 export const SeedSendFrame = Type.Object({
@@ -21,12 +23,14 @@ export const SendFrame = Type.Union([
     receiver_id: Id,
     content: Content,
     client_id: Type.Optional(ClientId),
+    attachments: Type.Optional(AttachmentIds),
   }),
   Type.Object({
     type: Type.Literal("send"),
     conversation_id: Id,
     content: Content,
     client_id: Type.Optional(ClientId),
+    attachments: Type.Optional(AttachmentIds),
   }),
 ]);
 export type SendFrame = Static<typeof SendFrame>;

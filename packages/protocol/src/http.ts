@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
+import { AttachmentIds } from "./client-frames.js";
 import { Message, UserStatusValue } from "./server-frames.js";
 import { Text } from "./text.js";
 
@@ -138,6 +139,7 @@ export const MemberParams = Type.Object({ id: Id, userId: Id });
 export const SendMessageBody = Type.Object({
   content: Text(),
   client_id: Type.Optional(Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars })),
+  attachments: Type.Optional(AttachmentIds),
 });
 export const ReadBody = Type.Object({ seq: Seq });
 export const ReadResponse = Type.Object({ conversation_id: Id, read_seq: Seq });

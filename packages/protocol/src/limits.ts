@@ -9,4 +9,6 @@ export const LIMITS = {
   /** History page size: default and maximum. */
   defaultHistoryLimit: 50,
   maxHistoryLimit: 1000,
+  /** Most uploads one message carries (contract §2). */
+  maxAttachments: 10,
 } as const;

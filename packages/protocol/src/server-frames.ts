@@ -1,7 +1,9 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
+import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
+import { Attachment } from "./uploads.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
 
@@ -56,6 +58,8 @@ export const Message = Type.Object({
   deleted: Type.Optional(Type.Literal(true)),
   /** Pages the message links to, once the server has read them (a `message_updated` brings them). */
   link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
+  /** Files sent with it (`attachments` of the send), in the order the sender gave. */
+  attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
 });
 export type Message = Static<typeof Message>;
 
