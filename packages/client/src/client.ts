@@ -53,6 +53,13 @@ export interface ChatClientOptions {
   cursors?: Record<number, number>;
 }
 
+export interface SendOptions {
+  /** Resending with the same id stores the message once (made up when not given). */
+  clientId?: string;
+  /** Files to send with it: what `upload()` resolved with, or their ids (1-10, each once). */
+  attachments?: readonly (Attachment | number)[];
+}
+
 export interface SendAck {
   clientId: string;
   id: number;
@@ -186,14 +193,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * `not_found`, `too_large`, `invalid_frame`; the sends after it still go out), on
    * `timeout`, or when the client is closed.
    */
-  send(target: Target, content: string, options: { clientId?: string } = {}): Promise<SendAck> {
+  send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
     if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
     const clientId = options.clientId ?? newClientId();
+    const attachments = options.attachments?.map((a) => (typeof a === "number" ? a : a.id));
     const frame = JSON.stringify({
       type: "send",
       ...("receiverId" in target ? { receiver_id: target.receiverId } : { conversation_id: target.conversationId }),
       content,
       client_id: clientId,
+      ...(attachments && attachments.length > 0 ? { attachments } : {}),
     });
     // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
     if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {

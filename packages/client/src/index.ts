@@ -8,6 +8,7 @@ export {
   type ChatClientEvents,
   type ChatClientOptions,
   type SendAck,
+  type SendOptions,
   type Target,
 } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
