@@ -347,15 +347,9 @@ describeEachDialect("uploads", (dialect) => {
 
   it("(R) once sent, the conversation's current members read it and nobody else", async () => {
     const alice = await suite().connect(A);
-    alice.send({ type: "send", receiver_id: B, content: "look", client_id: "up-1" });
-    const ack = await alice.next((f) => f.type === "ack");
     const res = await upload(url, tokenA, await png(30, 30), "sent.png");
-    // Sending with attachments comes with §2; the columns it sets are set here directly.
-    await suite()
-      .server.app.store.db.updateTable("uploads")
-      .set({ message_id: ack.id, conversation_id: ack.conversation_id })
-      .where("id", "=", res.body.id)
-      .execute();
+    alice.send({ type: "send", receiver_id: B, content: "look", client_id: "up-1", attachments: [res.body.id] });
+    const ack = await alice.next((f) => f.type === "ack");
     expect((await download(url, res.body.url, tokenA)).status).toBe(200);
     expect((await download(url, res.body.url, tokenB)).status).toBe(200);
     expect((await download(url, res.body.thumbnail_url, tokenB)).status).toBe(200);

@@ -7,7 +7,7 @@ import { sanitizeFileName } from "../lib/file-name.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { Semaphore } from "../lib/semaphore.js";
 import type { UploadRow } from "../store/schema.js";
-import type { UploadFacts, UploadsRepo } from "../store/uploads-repo.js";
+import { attachmentOf, type UploadsRepo } from "../store/uploads-repo.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 
@@ -350,15 +350,4 @@ export class Uploads {
       // The sweeper removes what is left (the row is unsent, and not ready).
     }
   }
-}
-
-/** The wire shape of an upload (contract §3): paths on this server; width/height/thumbnail only for images. */
-export function attachmentOf(u: UploadFacts & { id: number }): Attachment {
-  const out: Attachment = { id: u.id, url: `/api/uploads/${u.id}`, name: u.name, content_type: u.contentType, size: u.size };
-  if (u.width !== null && u.height !== null) {
-    out.width = u.width;
-    out.height = u.height;
-  }
-  if (u.hasThumbnail) out.thumbnail_url = `/api/uploads/${u.id}/thumbnail`;
-  return out;
 }

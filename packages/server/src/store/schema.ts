@@ -89,6 +89,8 @@ export interface MessagesTable {
   system_event: string | null;
   /** JSON of the message's link previews (contract §4); NULL while there are none. */
   link_previews: Generated<string | null>;
+  /** JSON of the attachments sent with it (contract §3), as the upload API answered them; NULL when none. */
+  attachments: Generated<string | null>;
 }
 
 /** An uploaded file (migration 006); its bytes are in the file store under `uploads/<id>`. */
