@@ -60,7 +60,10 @@ const contentLength = (s: string) => (s.length <= LIMITS.maxContentChars ? s.len
  */
 export function validateContent(content: string, withFiles = false): void {
   if (content.trim() === "" && !(withFiles && content === "")) {
-    throw new ChatError("invalid_request", withFiles ? "content must be empty, or more than white space" : "content must not be empty");
+    throw new ChatError(
+      "invalid_request",
+      withFiles ? "content must be empty, or more than white space" : "content must not be empty",
+    );
   }
   if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
   // The edges refuse it already (decode-frame.ts, http/validation.ts); kept here for any other caller.

@@ -104,6 +104,8 @@ export interface UploadsTable {
   height: number | null;
   /** 1 when `thumbnails/<id>` holds a thumbnail. */
   has_thumbnail: Generated<number>;
+  /** 1 when `stripped/<id>` holds the image without its metadata, served instead of the original. */
+  has_stripped: Generated<number>;
   /** 0 while the bytes are being stored; only ready uploads are served or sent. */
   ready: Generated<number>;
   created_at: number;

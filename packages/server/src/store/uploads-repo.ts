@@ -10,6 +10,8 @@ export interface UploadFacts {
   width: number | null;
   height: number | null;
   hasThumbnail: boolean;
+  /** An image whose metadata was stripped into a copy that is served in its place. */
+  hasStripped?: boolean;
 }
 
 /** The uploads table (migration 006). */
@@ -37,6 +39,7 @@ export class UploadsRepo {
         width: facts.width,
         height: facts.height,
         has_thumbnail: facts.hasThumbnail ? 1 : 0,
+        has_stripped: facts.hasStripped ? 1 : 0,
         ready: 1,
       })
       .where("id", "=", id)

@@ -8,6 +8,7 @@ import { localUserIdsMigration } from "./005-local-user-ids.js";
 import { uploadsMigration } from "./006-uploads.js";
 import { linkPreviewsMigration } from "./007-link-previews.js";
 import { attachmentsMigration } from "./008-attachments.js";
+import { strippedImagesMigration } from "./009-stripped-images.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -23,5 +24,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "006-uploads": uploadsMigration(dialect),
     "007-link-previews": linkPreviewsMigration(),
     "008-attachments": attachmentsMigration(),
+    "009-stripped-images": strippedImagesMigration(),
   };
 }
