@@ -3,6 +3,7 @@ import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
+import type { PinnedFrame, UnpinnedFrame } from "./pins.js";
 import { Attachment } from "./uploads.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
@@ -60,6 +61,8 @@ export const Message = Type.Object({
   link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
   /** Files sent with it (`attachments` of the send), in the order the sender gave. */
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
+  /** Members it mentions (the send's `mentions` and `@username` in its text), the sender left out. */
+  mentions: Type.Optional(Type.Array(Id)),
 });
 export type Message = Static<typeof Message>;
 
@@ -135,6 +138,8 @@ export const ReadyFrame = Type.Object({
       last_seq: Seq,
       delivered_seq: Seq,
       read_seq: Seq,
+      /** Messages above `read_seq` that mention this user (as in the conversation list). */
+      mention_count: Seq,
     }),
   ),
 });
@@ -192,6 +197,8 @@ export type ConversationUpdatedFrame = Static<typeof ConversationUpdatedFrame>;
 /** Every frame a client may receive, by `type`. */
 export type AnyServerFrame =
   | ServerFrame
+  | PinnedFrame
+  | UnpinnedFrame
   | MessageUpdatedFrame
   | MessageDeletedFrame
   | MemberJoinedFrame
