@@ -15,6 +15,7 @@ export interface MessageFields {
   deletedAt?: number | null;
   linkPreviews?: LinkPreview[] | null;
   attachments?: Attachment[] | null;
+  mentions?: number[] | null;
 }
 
 export const fieldsOf = (row: MessageRow): MessageFields => ({
@@ -30,6 +31,7 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   deletedAt: row.deleted_at,
   linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
   attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+  mentions: row.mentions === null ? null : (JSON.parse(row.mentions) as number[]),
 });
 
 /**
@@ -55,12 +57,14 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   if (m.editedAt) wire.edited_at = iso(m.editedAt);
   if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
   if (m.attachments && m.attachments.length > 0) wire.attachments = m.attachments;
+  if (m.mentions && m.mentions.length > 0) wire.mentions = m.mentions;
   if (m.deletedAt) {
     // Its files are gone with it (their downloads answer 404).
     wire.deleted = true;
     wire.content = "";
     delete wire.link_previews;
     delete wire.attachments;
+    delete wire.mentions;
   }
   return wire;
 }

@@ -5,6 +5,7 @@ import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
+import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
@@ -15,6 +16,7 @@ import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
 import { LinkPreviewUpdates } from "./link-preview-updates.js";
+import { Mentions } from "./mentions.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
@@ -38,6 +40,7 @@ export interface ChatServices {
   admin: ConversationAdmin;
   edits: MessageEdits;
   search: Search;
+  mentions: Mentions;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -118,7 +121,8 @@ export function createChatServices(
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
+  const mentions = new Mentions(new MentionsRepo(store));
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -131,6 +135,8 @@ export function createChatServices(
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
   const search = new Search(new SearchRepo(store), conversationsRepo);
+  edits.onEdit((row) => mentions.edited(row));
+  edits.onDelete((messageId) => mentions.deleted(messageId));
   return {
     users,
     directory,
@@ -144,6 +150,7 @@ export function createChatServices(
     admin,
     edits,
     search,
+    mentions,
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

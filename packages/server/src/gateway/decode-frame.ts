@@ -6,6 +6,8 @@ import {
   illFormedTextAt,
   isWellFormedText,
   LIMITS,
+  MENTIONS_SHAPE,
+  MentionIds,
   SeedSendFrame,
 } from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
@@ -19,6 +21,7 @@ export type DecodedFrame =
       content: string;
       clientId?: string;
       attachments?: number[];
+      mentions?: number[];
     }
   | { type: "typing"; conversationId: number }
   | { type: "read"; conversationId: number; seq: number }
@@ -29,6 +32,7 @@ export type DecodeResult = { ok: true; frame: DecodedFrame } | { ok: false; code
 // Compiled once at load: validating a frame is a plain function call.
 const seedCheck = TypeCompiler.Compile(SeedSendFrame);
 const attachmentsCheck = TypeCompiler.Compile(AttachmentIds);
+const mentionsCheck = TypeCompiler.Compile(MentionIds);
 /** A send's frame is a union (one target or the other), whose first error names no field. */
 const ATTACHMENTS_SHAPE = `attachments: 1 to ${LIMITS.maxAttachments} distinct upload ids (positive integers)`;
 const checks = Object.fromEntries(
@@ -83,6 +87,9 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
   if (type === "send" && raw.attachments !== undefined && !attachmentsCheck.Check(raw.attachments)) {
     return fail("invalid_frame", `a "send" frame is not valid: ${ATTACHMENTS_SHAPE}`, clientId);
   }
+  if (type === "send" && raw.mentions !== undefined && !mentionsCheck.Check(raw.mentions)) {
+    return fail("invalid_frame", `a "send" frame is not valid: ${MENTIONS_SHAPE}`, clientId);
+  }
   if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
 
   switch (type) {
@@ -95,6 +102,7 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       else frame.conversationId = raw.conversation_id as number;
       if (clientId !== undefined) frame.clientId = clientId;
       if (raw.attachments !== undefined) frame.attachments = raw.attachments as number[];
+      if (raw.mentions !== undefined) frame.mentions = raw.mentions as number[];
       return { ok: true, frame };
     }
     case "typing":

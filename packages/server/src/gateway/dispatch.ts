@@ -50,6 +50,7 @@ export async function dispatch(
             content: frame.content,
             clientId,
             attachments: frame.attachments,
+            mentions: frame.mentions,
           },
           { connectionId: conn.id, order: conn.sendOrder, ack },
         );

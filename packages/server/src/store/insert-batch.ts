@@ -2,6 +2,13 @@ import type { SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { checkClaims, linkUploads, type UploadClaimError } from "./claim-uploads.js";
 import type { DialectAdapter } from "./dialects/index.js";
+import {
+  insertMentionRows,
+  type MentionCandidates,
+  mentionsColumn,
+  type ResolvedMentions,
+  resolveMentions,
+} from "./mention-rows.js";
 import type { Database, MessageRow } from "./schema.js";
 
 /**
@@ -18,6 +25,9 @@ export interface MessageDraft {
   system?: SystemInfo | undefined;
   /** Upload ids to send with it: the sender's own, finished, not sent yet (checked here). */
   uploadIds?: readonly number[] | undefined;
+  /** Who it may mention: user ids and lower-cased `@names`; only members are kept (checked here). */
+  mentionIds?: readonly number[] | undefined;
+  mentionNames?: readonly string[] | undefined;
 }
 
 /**
@@ -115,8 +125,14 @@ export async function insertBatch(
     for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
-    // 4. Insert, in chunks that stay under every driver's parameter limit.
-    const rows = fresh.map((i) => {
+    // 4. Mentions: read now that the conversation rows are locked, so membership is as of the store.
+    const mentions = await resolveMentions(
+      trx,
+      fresh.map((i) => mentionCandidates(messages[i] as MessageDraft)),
+    );
+
+    // 5. Insert, in chunks that stay under every driver's parameter limit.
+    const rows = fresh.map((i, k) => {
       const m = messages[i] as MessageDraft;
       const seq = nextSeq.get(m.conversationId) as number;
       nextSeq.set(m.conversationId, seq + 1);
@@ -130,6 +146,7 @@ export async function insertBatch(
         kind: m.system ? ("system" as const) : ("user" as const),
         system_event: m.system ? JSON.stringify(m.system) : null,
         attachments: attachments.get(i) ?? null,
+        mentions: mentionsColumn(mentions[k] as ResolvedMentions),
       };
     });
     const idOf = await insertRows(trx, adapter, rows);
@@ -149,7 +166,16 @@ export async function insertBatch(
       const i = fresh[k] as number;
       results[i] = { row: { ...row, id, edited_at: null, deleted_at: null, link_previews: null }, duplicate: false };
     });
-    // 5. The uploads are sent: their message's members may read them from now on.
+    await insertMentionRows(
+      trx,
+      rows.map((row, k) => ({
+        messageId: (results[fresh[k] as number] as { row: MessageRow }).row.id,
+        conversationId: row.conversation_id,
+        seq: row.seq,
+        mentions: mentions[k] as ResolvedMentions,
+      })),
+    );
+    // 6. The uploads are sent: their message's members may read them from now on.
     await linkUploads(
       trx,
       fresh.flatMap((i) => {
@@ -165,6 +191,10 @@ export async function insertBatch(
     results[i] = "row" in answer ? { row: answer.row, duplicate: true } : answer;
   }
   return results as BatchResult[];
+}
+
+function mentionCandidates(m: MessageDraft): MentionCandidates {
+  return { conversationId: m.conversationId, senderId: m.senderId, ids: m.mentionIds ?? [], names: m.mentionNames ?? [] };
 }
 
 /** Senders per lookup query: keeps the OR list short enough for every parser (SQLite's depth limit is 1,000). */

@@ -22,6 +22,8 @@ export interface StoredMessage<Meta = unknown> {
   createdAt: number;
   system: SystemInfo | null;
   attachments: Attachment[] | null;
+  /** The members it mentions (only members, the sender left out); null for none. */
+  mentions: number[] | null;
   /** True when this answers a repeated (sender, client_id): nothing new was stored. */
   duplicate: boolean;
 }
@@ -264,6 +266,7 @@ function toStored<Meta>({ row, duplicate }: { row: MessageRow; duplicate: boolea
     createdAt: row.created_at,
     system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
     attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+    mentions: row.mentions === null ? null : (JSON.parse(row.mentions) as number[]),
     duplicate,
   };
 }

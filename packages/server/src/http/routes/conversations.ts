@@ -122,6 +122,7 @@ export function conversationsRoutes(app: App, deps: { chat: ChatServices; guard:
         content: request.body.content,
         clientId: request.body.client_id,
         attachments: request.body.attachments,
+        mentions: request.body.mentions,
       });
       return reply.code(duplicate ? 200 : 201).send(message);
     },
