@@ -8,6 +8,7 @@ import type { Store } from "../store/database.js";
 import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
+import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
@@ -19,6 +20,7 @@ import { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { Mentions } from "./mentions.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
+import { Pins } from "./pins.js";
 import { Presence, type PresenceOptions } from "./presence.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
@@ -41,6 +43,7 @@ export interface ChatServices {
   edits: MessageEdits;
   search: Search;
   mentions: Mentions;
+  pins: Pins;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -135,8 +138,10 @@ export function createChatServices(
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
   const search = new Search(new SearchRepo(store), conversationsRepo);
+  const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets);
   edits.onEdit((row) => mentions.edited(row));
   edits.onDelete((messageId) => mentions.deleted(messageId));
+  edits.onDelete((messageId, userId) => pins.messageDeleted(messageId, userId));
   return {
     users,
     directory,
@@ -151,6 +156,7 @@ export function createChatServices(
     edits,
     search,
     mentions,
+    pins,
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();
