@@ -12,10 +12,13 @@ import {
   type Message,
   type MessageDeletedFrame,
   type MessageUpdatedFrame,
+  type Pin,
+  type PinnedFrame,
   type ReadyFrame,
   type ReceiptFrame,
   type StatusUpdateFrame,
   type TypingEventFrame,
+  type UnpinnedFrame,
 } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
@@ -24,6 +27,7 @@ import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
+import { MentionCounts } from "./mention-counts.js";
 import { SendQueue } from "./send-queue.js";
 
 export type { Target };
@@ -58,6 +62,8 @@ export interface SendOptions {
   clientId?: string;
   /** Files to send with it: what `upload()` resolved with, or their ids (1-10, each once). */
   attachments?: readonly (Attachment | number)[];
+  /** Users to mention (0-50 ids); `@username` in the content mentions too. Only members are kept. */
+  mentions?: readonly number[];
 }
 
 export interface SendAck {
@@ -82,6 +88,12 @@ export interface ChatClientEvents extends Record<string, unknown> {
   /** A member left or was removed; the removed user gets this too (and no message after). */
   member_left: MemberLeftFrame;
   conversation_updated: ConversationUpdatedFrame;
+  /** A message was pinned in one of the user's conversations. */
+  pinned: PinnedFrame;
+  /** A message was unpinned (or deleted while pinned). */
+  unpinned: UnpinnedFrame;
+  /** The user's unread mentions in a conversation changed (see `mentionCount`). */
+  mention_count: { conversation_id: number; mention_count: number };
   state: ConnectionState;
   /**
    * Something the server refused that no promise was waiting for (a `read` of a conversation
@@ -107,6 +119,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
   private readonly reads = new Map<number, number>();
+  private readonly mentions = new MentionCounts();
   private me: number | undefined;
 
   constructor(options: ChatClientOptions) {
@@ -203,6 +216,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       content,
       client_id: clientId,
       ...(attachments && attachments.length > 0 ? { attachments } : {}),
+      ...(options.mentions && options.mentions.length > 0 ? { mentions: options.mentions } : {}),
     });
     // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
     if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {
@@ -229,6 +243,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   markRead(conversationId: number, seq: number): void {
     if ((this.reads.get(conversationId) ?? 0) >= seq) return;
     this.reads.set(conversationId, seq);
+    this.readMentions(conversationId, seq);
     this.connection.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
   }
 
@@ -255,6 +270,28 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   upload(file: Blob | Uint8Array, options: UploadOptions = {}): Promise<Attachment> {
     return this.api.upload(file, options);
+  }
+
+  /** The conversation's pins, newest first (each with its message). */
+  pins(conversationId: number): Promise<Pin[]> {
+    return this.api.pins(conversationId);
+  }
+
+  /** Pins a message (owners of a group; either member of a direct conversation). */
+  pin(conversationId: number, messageId: number): Promise<Pin> {
+    return this.api.pin(conversationId, messageId);
+  }
+
+  unpin(conversationId: number, messageId: number): Promise<void> {
+    return this.api.unpin(conversationId, messageId);
+  }
+
+  /**
+   * The user's unread mentions in a conversation: the `ready` frame's `mention_count`, plus
+   * mentions received since, less those read (here or on another device) or deleted.
+   */
+  mentionCount(conversationId: number): number {
+    return this.mentions.count(conversationId);
   }
 
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
@@ -329,6 +366,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.onError(frame);
         return;
       case "receipt":
+        if (frame.user_id === this.me) this.readMentions(frame.conversation_id, frame.read_seq);
         this.emit("receipt", frame);
         return;
       case "typing":
@@ -341,6 +379,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.emit("message_updated", frame);
         return;
       case "message_deleted":
+        if (this.mentions.deleted(frame.conversation_id, frame.seq)) this.emitMentions(frame.conversation_id);
         this.emit("message_deleted", frame);
         return;
       case "member_joined":
@@ -352,12 +391,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "conversation_updated":
         this.emit("conversation_updated", frame);
         return;
+      case "pinned":
+        this.emit("pinned", frame);
+        return;
+      case "unpinned":
+        this.emit("unpinned", frame);
+        return;
     }
   }
 
   /** The connection is writable again: resend, re-mark read, and fetch what was missed. */
   private onReady(frame: ReadyFrame, first: boolean): void {
     this.me = frame.user_id;
+    for (const id of this.mentions.ready(frame.conversations)) this.emitMentions(id);
     for (const c of frame.conversations) {
       const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
       stream.knowUpTo(c.last_seq);
@@ -400,8 +446,22 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private accept(message: Message): void {
     const stream = this.stream(message.conversation_id);
-    for (const m of stream.accept(message)) this.emit("message", m);
+    for (const m of stream.accept(message)) this.emitMessage(m);
     this.fillGap(stream);
+  }
+
+  /** Emits a message in its turn, counting it first if it mentions the user. */
+  private emitMessage(m: Message): void {
+    if (this.mentions.message(m, this.me)) this.emitMentions(m.conversation_id);
+    this.emit("message", m);
+  }
+
+  private readMentions(conversationId: number, seq: number): void {
+    if (this.mentions.read(conversationId, seq)) this.emitMentions(conversationId);
+  }
+
+  private emitMentions(conversationId: number): void {
+    this.emit("mention_count", { conversation_id: conversationId, mention_count: this.mentions.count(conversationId) });
   }
 
   /**
@@ -423,7 +483,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
             `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
           );
           stream.fetchFailures = 0;
-          for (const message of page.messages) for (const m of stream.accept(message)) this.emit("message", m);
+          for (const message of page.messages) for (const m of stream.accept(message)) this.emitMessage(m);
           if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
             stream.settle();
             break;
