@@ -1,22 +1,14 @@
 import type { PinnedFrame, UnpinnedFrame } from "@chatapp/protocol";
-import { createTestDatabase, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, useSuite } from "@chatapp/testkit";
+import { describe, expect, it } from "vitest";
 import { testClient, waitUntil } from "./helpers.js";
 
 describe("ChatClient: mentions and pins against the server", () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const suite = useSuite("sqlite");
   const [A, B] = [8501, 8502];
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-  });
-  afterAll(async () => {
-    await server.stop();
-    await database.drop();
-  });
 
   it("sends mentions, keeps the unread-mention count, and clears it on markRead", async () => {
+    const { server } = suite();
     for (const u of [A, B]) await server.http("/api/me", { userId: u });
     const group = (
       await server.http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "g", member_ids: [B] } })
@@ -49,6 +41,7 @@ describe("ChatClient: mentions and pins against the server", () => {
   });
 
   it("pins and unpins, with pinned and unpinned events", async () => {
+    const { server } = suite();
     const direct = (await server.http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: B } }))
       .body.id as number;
     const alice = testClient(server, A);
