@@ -358,6 +358,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           client_id: frame.client_id,
         };
         if (receiverId !== undefined) own.receiver_id = receiverId;
+        if (frame.mentions) own.mentions = frame.mentions;
         this.accept(own);
         this.pump();
         return;

@@ -80,6 +80,8 @@ export const AckFrame = Type.Object({
   receiver_id: Type.Optional(Id),
   /** A repeat of an earlier client_id: nothing new was stored. */
   duplicate: Type.Optional(Type.Literal(true)),
+  /** The members the message mentions, as others receive them (the sender's copy needs them too). */
+  mentions: Type.Optional(Type.Array(Id)),
 });
 export type AckFrame = Static<typeof AckFrame>;
 

@@ -52,6 +52,7 @@ describeEachDialect("mentions", (dialect) => {
     });
     const ack = await alice.nextOfType("ack");
     const frame = await bob.next((f) => f.type === "message" && f.id === ack.id);
+    expect(ack.mentions).toEqual(frame.mentions);
     expect([...frame.mentions].sort((x: number, y: number) => x - y)).toEqual([B, C].sort((x, y) => x - y));
     const stored = (await history(group, C)).find((m) => m.id === ack.id);
     expect([...stored.mentions].sort()).toEqual([B, C].sort());
