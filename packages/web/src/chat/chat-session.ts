@@ -14,6 +14,7 @@ import {
   type ChatState,
   countsAsUnread,
   initialState,
+  mentionsMe,
   otherMemberId,
   withChangedMessage,
   withEntry,
@@ -24,6 +25,7 @@ import {
 } from "./chat-state.js";
 import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
+import { PinBoard } from "./pins.js";
 import { loadRemovals, RemovalNotes } from "./removals.js";
 import { loadStatuses, withStatus } from "./statuses.js";
 import { Store } from "./store.js";
@@ -51,6 +53,7 @@ export class ChatSession {
   readonly outbox: Outbox;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
+  readonly pins: PinBoard;
   private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
   private readonly unsubscribers: (() => void)[] = [];
@@ -82,6 +85,7 @@ export class ChatSession {
     this.outbox = new Outbox(this.client, this.store);
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);
+    this.pins = new PinBoard(this.api);
   }
 
   private get me(): number {
@@ -103,6 +107,8 @@ export class ChatSession {
       c.on("member_joined", (frame) => void this.refreshConversation(frame.conversation_id)),
       c.on("conversation_updated", (frame) => void this.refreshConversation(frame.conversation_id)),
       c.on("member_left", (frame) => this.onMemberLeft(frame)),
+      c.on("pinned", (frame) => this.pins.changed(frame.conversation_id)),
+      c.on("unpinned", (frame) => this.pins.changed(frame.conversation_id)),
       c.on("error", (err) => {
         if (err instanceof AuthError) this.end(EXPIRED);
       }),
@@ -133,6 +139,7 @@ export class ChatSession {
   view(conversationId: number | undefined): void {
     this.viewing = conversationId;
     if (conversationId === undefined) return;
+    void this.pins.load(conversationId);
     const conversation = this.store.get().conversations.get(conversationId);
     if (conversation) this.names.want(conversation.members.map((m) => m.user_id));
     // The list names only us among a group's members: the group itself lists them all.
@@ -156,12 +163,20 @@ export class ChatSession {
     this.patchConversation(conversationId, (conversation) => {
       const readSeq = Math.max(conversation.read_seq, seq);
       const left = messages.filter((m) => m.seq > readSeq && countsAsUnread(m, me)).length;
-      return { ...conversation, read_seq: readSeq, unread_count: Math.min(conversation.unread_count, left) };
+      const mentions = Math.min(conversation.mention_count, messages.filter((m) => m.seq > readSeq && mentionsMe(m, me)).length);
+      return {
+        ...conversation,
+        read_seq: readSeq,
+        unread_count: Math.min(conversation.unread_count, left),
+        mention_count: mentions,
+        mentioned: mentions > 0,
+      };
     });
   }
 
-  send(conversationId: number, content: string): void {
-    this.outbox.send(conversationId, content);
+  /** Sends; `mentions` are the users picked from the `@` suggestions. */
+  send(conversationId: number, content: string, mentions: readonly number[] = []): void {
+    this.outbox.send(conversationId, content, undefined, mentions);
   }
 
   typing(conversationId: number): void {

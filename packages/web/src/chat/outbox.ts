@@ -15,10 +15,10 @@ export class Outbox {
     private readonly store: Store<ChatState>,
   ) {}
 
-  send(conversationId: number, content: string, clientId = newClientId()): void {
-    const pending: PendingMessage = { clientId, conversationId, content, createdAt: new Date().toISOString() };
+  send(conversationId: number, content: string, clientId = newClientId(), mentions: readonly number[] = []): void {
+    const pending: PendingMessage = { clientId, conversationId, content, createdAt: new Date().toISOString(), mentions };
     this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
-    this.client.send({ conversationId }, content, { clientId: pending.clientId }).then(
+    this.client.send({ conversationId }, content, { clientId: pending.clientId, mentions }).then(
       () => this.settle(pending.clientId),
       (err: unknown) => {
         // Closed: the user logged out; the session is gone with its bubbles.
@@ -42,7 +42,7 @@ export class Outbox {
     this.settle(clientId);
     // The same client_id after a timeout: the send may still be stored (the SDK keeps
     // resending it), and then the retry gets that message instead of storing a second one.
-    this.send(failed.conversationId, failed.content, failed.retryWithNewId ? newClientId() : failed.clientId);
+    this.send(failed.conversationId, failed.content, failed.retryWithNewId ? newClientId() : failed.clientId, failed.mentions);
   }
 
   discard(clientId: string): void {

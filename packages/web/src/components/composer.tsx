@@ -4,6 +4,7 @@ import { useChat, useChatState } from "../chat/chat-context.js";
 import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
 import { EmojiButton } from "./emoji-button.js";
+import { MentionSuggestionList, useMentionSuggestions } from "./mention-suggestions.js";
 import { useAction } from "./use-action.js";
 
 /**
@@ -26,6 +27,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
   /** The selection when the input last lost focus (to the emoji button): where an emoji goes. */
   const selection = useRef<{ start: number; end: number } | undefined>(undefined);
   const ids = useId();
+  const mention = useMentionSuggestions(conversationId, text, setText, caret);
   const length = codePoints(text);
   const tooLong = length > MAX_CONTENT_CHARS;
   const content = tidyContent(text);
@@ -58,7 +60,8 @@ export function Composer({ conversationId }: { conversationId: number }) {
       });
       return;
     }
-    chat.send(conversationId, content);
+    chat.send(conversationId, content, mention.mentionsFor(content));
+    mention.reset();
     setText("");
   }
 
@@ -76,6 +79,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mention.onKeyDown(event)) return;
     const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
     // Enter while an input method is composing (Japanese, Chinese…) confirms the composition.
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -137,6 +141,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
         </p>
       )}
       <EmojiButton onPick={insert} />
+      <MentionSuggestionList suggestions={mention} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
         Message
       </label>
@@ -149,8 +154,13 @@ export function Composer({ conversationId }: { conversationId: number }) {
         enterKeyHint={editing ? "done" : "send"}
         aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}
+        aria-autocomplete="list"
+        aria-controls={mention.open ? mention.listId : undefined}
+        aria-activedescendant={mention.open ? mention.optionId(mention.active) : undefined}
+        onSelect={(e) => mention.track(e.currentTarget)}
         onChange={(e) => {
           setText(e.target.value);
+          mention.track(e.target);
           if (!editing && e.target.value.trim() !== "") chat.typing(conversationId);
         }}
         onKeyDown={onKeyDown}

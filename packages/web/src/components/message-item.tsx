@@ -9,9 +9,11 @@ import { Avatar } from "./avatar.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
+import { useMentionNames } from "./mention-text.js";
 import { MessageActions } from "./message-actions.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
+import { usePinControl } from "./pin-actions.js";
 import { useAction } from "./use-action.js";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
@@ -49,6 +51,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     setMenuOpen(open);
     if (!open) setConfirmingDelete(false);
   }, []);
+  const mentionNames = useMentionNames(message);
+  const pin = usePinControl(message, conversation);
   const id = messageDomId(message.conversation_id, message.seq);
   const nameOf = (user: number) => (user === me ? "You" : displayName(users, user));
 
@@ -67,6 +71,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
   const actionable = own && !message.deleted && !editing;
+  const menuable = actionable || (pin.canPin && !editing);
+  const mentionsMe = !own && !message.deleted && (message.mentions?.includes(me) ?? false);
   const hue = senderHue(message.sender_id);
 
   return (
@@ -77,10 +83,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-seq={message.seq}
       data-highlighted={highlighted || undefined}
       data-first={firstOfRun || undefined}
-      // One's own message takes focus, which shows its actions to keyboard users.
-      tabIndex={actionable ? 0 : undefined}
+      data-mentions-me={mentionsMe || undefined}
+      data-pinned={pin.pinned || undefined}
+      // A message with actions takes focus, which shows them to keyboard users.
+      tabIndex={menuable ? 0 : undefined}
       onContextMenu={
-        actionable
+        menuable
           ? (event) => {
               event.preventDefault();
               openMenu(true);
@@ -117,18 +125,23 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           ) : (
             <>
               <p className="text">
-                <LinkifiedText text={message.content} />
+                <LinkifiedText text={message.content} mentions={mentionNames} />
               </p>
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}
           <span className="meta">
+            {pin.pinned && (
+              <span className="pinned-mark" title="Pinned">
+                📌<span className="visually-hidden"> pinned</span>
+              </span>
+            )}
             {message.edited_at && !message.deleted && <span className="edited">edited</span>}
             <MessageTime iso={message.timestamp} />
             {status && <DeliveryTick status={status} />}
           </span>
         </div>
-        {actionable && (
+        {menuable && (
           <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
             {confirmingDelete ? (
               <>
@@ -142,20 +155,37 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             ) : (
               <>
-                <button
-                  type="button"
-                  className="quiet"
-                  onClick={() => {
-                    openMenu(false);
-                    setEditing(true);
-                  }}
-                  aria-label="Edit message"
-                >
-                  Edit
-                </button>
-                <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
-                  Delete
-                </button>
+                {actionable && (
+                  <>
+                    <button
+                      type="button"
+                      className="quiet"
+                      onClick={() => {
+                        openMenu(false);
+                        setEditing(true);
+                      }}
+                      aria-label="Edit message"
+                    >
+                      Edit
+                    </button>
+                    <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
+                      Delete
+                    </button>
+                  </>
+                )}
+                {pin.canPin && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      void act(pin.toggle);
+                    }}
+                    aria-label={pin.pinned ? "Unpin message" : "Pin message"}
+                  >
+                    {pin.pinned ? "Unpin" : "Pin"}
+                  </button>
+                )}
               </>
             )}
           </MessageActions>
