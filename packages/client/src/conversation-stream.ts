@@ -1,4 +1,5 @@
 import type { Message } from "@chatapp/protocol";
+import { ThreadCounts } from "./thread-counts.js";
 
 /**
  * One conversation as the client emits it: in seq order, each message once, whatever the
@@ -17,6 +18,8 @@ export class ConversationStream {
   fetchingEpoch: number | undefined;
   /** Failed fetches in a row, for the retry backoff. */
   fetchFailures = 0;
+  /** The conversation's thread roots with their reply counters, kept current as replies are emitted. */
+  readonly threads = new ThreadCounts();
 
   constructor(
     readonly conversationId: number,
@@ -51,6 +54,7 @@ export class ConversationStream {
       ready.push(next);
       this.emitted = next.seq;
     }
+    this.threads.observe(ready);
     return ready;
   }
 
