@@ -1,6 +1,7 @@
 import { type ChatClient, ChatClientError } from "@chatapp/client";
 import { newClientId } from "../lib/client-id.js";
 import type { ChatState, PendingMessage } from "./chat-state.js";
+import type { SendExtras } from "./reply-context.js";
 import type { Store } from "./store.js";
 
 /**
@@ -15,10 +16,13 @@ export class Outbox {
     private readonly store: Store<ChatState>,
   ) {}
 
-  send(conversationId: number, content: string, clientId = newClientId()): void {
+  send(conversationId: number, content: string, clientId = newClientId(), extras: SendExtras = {}): void {
     const pending: PendingMessage = { clientId, conversationId, content, createdAt: new Date().toISOString() };
+    if (extras.replyTo) pending.replyTo = extras.replyTo;
+    if (extras.threadRootId !== undefined) pending.threadRootId = extras.threadRootId;
     this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
-    this.client.send({ conversationId }, content, { clientId: pending.clientId }).then(
+    const { replyTo, threadRootId } = pending;
+    this.client.send({ conversationId }, content, { clientId: pending.clientId, replyTo, threadRootId }).then(
       () => this.settle(pending.clientId),
       (err: unknown) => {
         // Closed: the user logged out; the session is gone with its bubbles.
@@ -42,7 +46,7 @@ export class Outbox {
     this.settle(clientId);
     // The same client_id after a timeout: the send may still be stored (the SDK keeps
     // resending it), and then the retry gets that message instead of storing a second one.
-    this.send(failed.conversationId, failed.content, failed.retryWithNewId ? newClientId() : failed.clientId);
+    this.send(failed.conversationId, failed.content, failed.retryWithNewId ? newClientId() : failed.clientId, failed);
   }
 
   discard(clientId: string): void {

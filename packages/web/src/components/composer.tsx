@@ -1,9 +1,11 @@
 import type { Message } from "@chatapp/protocol";
 import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
 import { EmojiButton } from "./emoji-button.js";
+import { ReplyBar } from "./reply-quote.js";
 import { useAction } from "./use-action.js";
 
 /**
@@ -12,9 +14,14 @@ import { useAction } from "./use-action.js";
  *
  * Up-arrow in an empty composer edits one's last message here, in the composer (as Telegram
  * and WhatsApp do): a bar above names what is being edited, Enter saves, Escape cancels.
+ *
+ * A reply (chosen from a message's menu or by a swipe) shows what it quotes above the input,
+ * with a Cancel; `threadRootId` makes this the composer of that thread.
  */
-export function Composer({ conversationId }: { conversationId: number }) {
+export function Composer({ conversationId, threadRootId }: { conversationId: number; threadRootId?: number }) {
   const chat = useChat();
+  const replies = useReplyActions();
+  const replyTo = replies?.replyTo;
   const me = useChatState((s) => s.me.id);
   const messages = useChatState((s) => s.timelines.get(conversationId)?.messages);
   const [text, setText] = useState("");
@@ -44,6 +51,11 @@ export function Composer({ conversationId }: { conversationId: number }) {
     if (!window.matchMedia("(max-width: 700px)").matches) input.current?.focus();
   }, []);
 
+  // Replying: where the reply is written.
+  useEffect(() => {
+    if (replyTo) input.current?.focus();
+  }, [replyTo]);
+
   function submit() {
     if (!canSubmit) return;
     if (editing) {
@@ -58,7 +70,8 @@ export function Composer({ conversationId }: { conversationId: number }) {
       });
       return;
     }
-    chat.send(conversationId, content);
+    chat.send(conversationId, content, { replyTo, threadRootId });
+    replies?.setReplyTo(undefined);
     setText("");
   }
 
@@ -81,7 +94,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
-    } else if (event.key === "ArrowUp" && plain && text === "" && !editing) {
+    } else if (event.key === "ArrowUp" && plain && text === "" && !editing && threadRootId === undefined) {
       const last = messages && lastEditable(messages, me);
       if (last) {
         event.preventDefault();
@@ -90,6 +103,9 @@ export function Composer({ conversationId }: { conversationId: number }) {
     } else if (event.key === "Escape" && editing) {
       event.preventDefault();
       stopEditing();
+    } else if (event.key === "Escape" && replyTo) {
+      event.preventDefault();
+      replies?.setReplyTo(undefined);
     }
   }
 
@@ -127,6 +143,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
           </button>
         </div>
       )}
+      {replyTo && !editing && <ReplyBar message={replyTo} onCancel={() => replies?.setReplyTo(undefined)} />}
       {/* In the flow above the input (not over it), so it never hides what is being typed. */}
       <p id={`${ids}-hint`} className={tooLong ? "composer-hint error" : "composer-hint visually-hidden"}>
         {hint}
@@ -138,14 +155,14 @@ export function Composer({ conversationId }: { conversationId: number }) {
       )}
       <EmojiButton onPick={insert} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
-        Message
+        {threadRootId === undefined ? "Message" : "Thread reply"}
       </label>
       <textarea
         id={`${ids}-text`}
         ref={input}
         rows={1}
         value={text}
-        placeholder="Write a message"
+        placeholder={threadRootId === undefined ? "Write a message" : "Reply in the thread"}
         enterKeyHint={editing ? "done" : "send"}
         aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}
