@@ -89,6 +89,9 @@ describeWithRedis("cluster", () => {
         return s;
       };
       const node = (i: number) => (nodes[i] as { port: number }).port;
+      /** The nodes' "node taken for dead" lines, to tell a sweep from a presence defect. */
+      const sweeps = () =>
+        nodes.flatMap(({ child }) => child.output().match(/.*node taken for dead.*/g) ?? []).join("\n") || "no node was swept";
       const statusEverywhere = async (userId: number, asker: number) =>
         Promise.all(nodes.map(async (n) => (await http(n.port, `/api/users/status?user_id=${userId}`, asker)).body[0]?.status));
 
@@ -143,7 +146,20 @@ describeWithRedis("cluster", () => {
         expect(await statusEverywhere(u2, u1)).toEqual(["offline", "offline", "offline"]);
         const again = await open(node(2), u2);
         await s1.next((f) => f.type === "status_update" && f.user_id === u2 && f.status === "online");
-        expect(await statusEverywhere(u2, u1)).toEqual(["online", "online", "online"]);
+        // On a loaded machine a node may stall past NODE_TIMEOUT_MS, be taken for dead for a
+        // moment and register its users again at its next heartbeat ("node taken for dead" in
+        // the log): what must hold is that every node comes to agree.
+        let said: unknown[] = [];
+        await eventually(
+          async () => {
+            said = await statusEverywhere(u2, u1);
+            return said.every((s) => s === "online");
+          },
+          10_000,
+          "every node saying u2 is online",
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}: they said ${JSON.stringify(said)}; ${sweeps()}`);
+        });
 
         // A member removed on node 3 is out on node 1 too: its sends there are refused, and
         // what the group says next does not reach it.

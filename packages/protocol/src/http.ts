@@ -1,8 +1,8 @@
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import { AttachmentIds } from "./client-frames.js";
 import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
-import { AttachmentIds } from "./client-frames.js";
 import { Message, UserStatusValue } from "./server-frames.js";
 import { Text } from "./text.js";
 

@@ -103,6 +103,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         nodeTimeoutMs: config.cluster.nodeTimeoutMs,
         sole: config.redisUrl === undefined,
         announceIntervalMs: config.limits.presenceIntervalMs,
+        onSwept: (node) => logger.warn({ node: node.id, silent_ms: node.silentMs, users: node.users }, "node taken for dead"),
       },
       linkPreviews: config.linkPreviews,
     },

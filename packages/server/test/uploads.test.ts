@@ -118,7 +118,7 @@ describeEachDialect("uploads", (dialect) => {
     expect([meta.width, meta.height]).toEqual([100, 50]);
   });
 
-  it("applies EXIF orientation and strips EXIF and GPS from the thumbnail", async () => {
+  it("applies EXIF orientation and strips EXIF and GPS from what is served; the stored original is as uploaded", async () => {
     // 400x200 stored pixels, EXIF orientation 6 (turn 90° clockwise to show): shown 200x400.
     const bytes = await sharp({ create: { width: 400, height: 200, channels: 3, background: "#3366cc" } })
       .jpeg()
@@ -139,6 +139,26 @@ describeEachDialect("uploads", (dialect) => {
     expect(meta.exif).toBeUndefined();
     expect(meta.orientation).toBeUndefined();
     expect(meta.xmp).toBeUndefined();
+    // The file itself is served upright and without metadata, still a JPEG shown inline.
+    const file = await download(url, res.body.url, tokenA);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toBe("image/jpeg");
+    expect(file.headers.get("content-disposition")).toMatch(/^inline/);
+    expect(Number(file.headers.get("content-length"))).toBe(file.bytes.length);
+    const served = await sharp(file.bytes).metadata();
+    expect([served.format, served.width, served.height]).toEqual(["jpeg", 200, 400]);
+    expect(served.exif).toBeUndefined();
+    expect(file.bytes.includes(Buffer.from("GPS"))).toBe(false);
+    // (R) UPLOAD_DIR keeps the upload as it came, one file.
+    expect(readFileSync(join(dir, "uploads", String(res.body.id))).equals(bytes)).toBe(true);
+  });
+
+  it("(R) serves an image without metadata byte for byte as uploaded", async () => {
+    const bytes = await png(64, 32);
+    const res = await upload(url, tokenA, bytes, "plain.png");
+    const file = await download(url, res.body.url, tokenA);
+    expect(file.bytes.equals(bytes)).toBe(true);
+    expect(filesUnder(dir)).not.toContain(`stripped/${res.body.id}`);
   });
 
   it("(R) takes the type from the bytes, never from the part's header or the name", async () => {
@@ -347,15 +367,9 @@ describeEachDialect("uploads", (dialect) => {
 
   it("(R) once sent, the conversation's current members read it and nobody else", async () => {
     const alice = await suite().connect(A);
-    alice.send({ type: "send", receiver_id: B, content: "look", client_id: "up-1" });
-    const ack = await alice.next((f) => f.type === "ack");
     const res = await upload(url, tokenA, await png(30, 30), "sent.png");
-    // Sending with attachments comes with §2; the columns it sets are set here directly.
-    await suite()
-      .server.app.store.db.updateTable("uploads")
-      .set({ message_id: ack.id, conversation_id: ack.conversation_id })
-      .where("id", "=", res.body.id)
-      .execute();
+    alice.send({ type: "send", receiver_id: B, content: "look", client_id: "up-1", attachments: [res.body.id] });
+    const ack = await alice.next((f) => f.type === "ack");
     expect((await download(url, res.body.url, tokenA)).status).toBe(200);
     expect((await download(url, res.body.url, tokenB)).status).toBe(200);
     expect((await download(url, res.body.thumbnail_url, tokenB)).status).toBe(200);

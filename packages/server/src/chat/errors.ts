@@ -1,4 +1,5 @@
 import { type ErrorCode, REFUSALS, type RefusalName } from "@chatapp/protocol";
+import { UploadClaimError } from "../store/claim-uploads.js";
 import { isConnectionError } from "../store/dialects/index.js";
 import { ClientIdConflictError, StorageUnavailableError } from "../store/message-writer.js";
 
@@ -42,12 +43,14 @@ export class ChatError extends Error {
 }
 
 /**
- * Turns storage outages into ChatError("unavailable") and a client_id the store can never take
- * into "conflict" (refused for good); anything else is passed through.
+ * Turns storage outages into ChatError("unavailable"), a client_id the store can never take
+ * into "conflict" (refused for good) and an upload a send may not carry into
+ * "invalid_request"; anything else is passed through.
  */
 export function asChatError(err: unknown): unknown {
   if (err instanceof ChatError) return err;
   if (err instanceof ClientIdConflictError) return new ChatError("conflict", err.message);
+  if (err instanceof UploadClaimError) return new ChatError("invalid_request", err.message);
   if (err instanceof StorageUnavailableError || isConnectionError(err)) return ChatError.unavailable();
   return err;
 }

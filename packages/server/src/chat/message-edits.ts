@@ -36,9 +36,10 @@ export class MessageEdits {
 
   async edit(userId: number, messageId: number, content: string): Promise<Message> {
     try {
-      validateContent(content);
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) throw new ChatError("conflict", "the message was deleted");
+      // A message with files may lose its caption, as it could be sent without one.
+      validateContent(content, row.attachments !== null);
       this.budgets.action(userId);
       // The old text's previews go with it; the new text's come in a second message_updated.
       const updated = await this.messages.update(messageId, { content, edited_at: Date.now(), link_previews: null });
@@ -61,7 +62,12 @@ export class MessageEdits {
         return this.view(row, info);
       }
       this.budgets.action(userId);
-      const updated = await this.messages.update(messageId, { content: "", deleted_at: Date.now(), link_previews: null });
+      const updated = await this.messages.update(messageId, {
+        content: "",
+        deleted_at: Date.now(),
+        link_previews: null,
+        attachments: null,
+      });
       // Deleted meanwhile by another request, which told the members: show it as it is now.
       if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);
       const frame: MessageDeletedFrame = {

@@ -1,4 +1,4 @@
-import type { LinkPreview, Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
+import type { Attachment, LinkPreview, Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 
@@ -14,6 +14,7 @@ export interface MessageFields {
   editedAt?: number | null;
   deletedAt?: number | null;
   linkPreviews?: LinkPreview[] | null;
+  attachments?: Attachment[] | null;
 }
 
 export const fieldsOf = (row: MessageRow): MessageFields => ({
@@ -28,6 +29,7 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   editedAt: row.edited_at,
   deletedAt: row.deleted_at,
   linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
+  attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
 });
 
 /**
@@ -52,10 +54,13 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   }
   if (m.editedAt) wire.edited_at = iso(m.editedAt);
   if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
+  if (m.attachments && m.attachments.length > 0) wire.attachments = m.attachments;
   if (m.deletedAt) {
+    // Its files are gone with it (their downloads answer 404).
     wire.deleted = true;
     wire.content = "";
     delete wire.link_previews;
+    delete wire.attachments;
   }
   return wire;
 }

@@ -41,6 +41,8 @@ export interface SendInput {
   conversationId?: number | undefined;
   content: string;
   clientId?: string | undefined;
+  /** Upload ids to send with it (1-10, each once; the edges check the shape). */
+  attachments?: readonly number[] | undefined;
 }
 
 export interface SendResult {
@@ -52,9 +54,17 @@ export interface SendResult {
 /** Longer than this many UTF-16 units may still be short enough in code points. */
 const contentLength = (s: string) => (s.length <= LIMITS.maxContentChars ? s.length : [...s].length);
 
-/** Message content rules, for sends and edits alike. */
-export function validateContent(content: string): void {
-  if (content.trim() === "") throw new ChatError("invalid_request", "content must not be empty");
+/**
+ * Message content rules, for sends and edits alike. A message with attachments may have no
+ * text (`withFiles`): a photo needs no caption.
+ */
+export function validateContent(content: string, withFiles = false): void {
+  if (content.trim() === "" && !(withFiles && content === "")) {
+    throw new ChatError(
+      "invalid_request",
+      withFiles ? "content must be empty, or more than white space" : "content must not be empty",
+    );
+  }
   if (content.includes("\u0000")) throw new ChatError("invalid_request", "content must not contain NUL characters");
   // The edges refuse it already (decode-frame.ts, http/validation.ts); kept here for any other caller.
   if (!isWellFormedText(content))
@@ -62,6 +72,14 @@ export function validateContent(content: string): void {
   if (contentLength(content) > LIMITS.maxContentChars) {
     throw new ChatError("too_large", `content is longer than ${LIMITS.maxContentChars} characters`);
   }
+}
+
+/** The shape of a send's `attachments` (the edges check it too; kept here for any other caller). */
+function validateAttachmentIds(ids: readonly number[]): void {
+  if (ids.length > LIMITS.maxAttachments) {
+    throw new ChatError("invalid_request", `attachments: at most ${LIMITS.maxAttachments} uploads per message`);
+  }
+  if (new Set(ids).size !== ids.length) throw new ChatError("invalid_request", "attachments: each upload at most once");
 }
 
 /**
@@ -160,7 +178,9 @@ export class Messaging {
   /** Validates a send and resolves its conversation and recipients. */
   private async prepare(senderId: number, input: SendInput, origin: SendOrigin | undefined): Promise<NewMessage<Delivery>> {
     const { content } = input;
-    validateContent(content);
+    const uploadIds = input.attachments ?? [];
+    validateAttachmentIds(uploadIds);
+    validateContent(content, uploadIds.length > 0);
     if (input.clientId !== undefined && !isWellFormedText(input.clientId)) {
       throw new ChatError("invalid_request", "client_id must be well-formed Unicode (no lone surrogates)");
     }
@@ -194,6 +214,7 @@ export class Messaging {
       senderId,
       clientId: input.clientId ?? null,
       content,
+      uploadIds,
       meta: { memberIds, receiverId, origin },
     };
   }

@@ -28,6 +28,8 @@ export interface PresenceOptions {
    * always follows.
    */
   announceIntervalMs?: number;
+  /** This node took another for dead and took its users offline (worth a line in the log). */
+  onSwept?: (node: { id: string; silentMs: number; users: number }) => void;
 }
 
 /**
@@ -174,7 +176,10 @@ export class Presence {
           continue;
         }
         if (all || now - (seen?.since ?? now) >= this.options.nodeTimeoutMs) {
-          await this.announce(await this.nodes.sweep(node));
+          const changed = await this.nodes.sweep(node);
+          if (changed.length > 0)
+            this.options.onSwept?.({ id: node.id, silentMs: now - (seen?.since ?? now), users: changed.length });
+          await this.announce(changed);
           this.heartbeats.delete(node.id);
         }
       }

@@ -1,13 +1,13 @@
 import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
 import type { Attachment } from "@chatapp/protocol";
 import { fileTypeFromBuffer } from "file-type";
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 import type { FileStore } from "../files/file-store.js";
 import { sanitizeFileName } from "../lib/file-name.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { Semaphore } from "../lib/semaphore.js";
 import type { UploadRow } from "../store/schema.js";
-import type { UploadFacts, UploadsRepo } from "../store/uploads-repo.js";
+import { attachmentOf, type UploadsRepo } from "../store/uploads-repo.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 
@@ -57,6 +57,8 @@ const THUMBNAIL_TYPE = "image/webp";
 
 const fileKey = (id: number) => `uploads/${id}`;
 const thumbnailKey = (id: number) => `thumbnails/${id}`;
+/** The image as served when the original carries metadata: turned upright, without it. */
+const strippedKey = (id: number) => `stripped/${id}`;
 
 /** A stored upload's bytes, ready to be served. */
 export interface Download {
@@ -208,12 +210,13 @@ export class Uploads {
       let width: number | null = null;
       let height: number | null = null;
       let hasThumbnail = false;
+      let hasStripped = false;
       if (IMAGE_TYPES.has(contentType)) {
         const image = await this.images.run(() => this.examineImage(id, inspector.size));
-        if (image) ({ width, height, hasThumbnail } = image);
+        if (image) ({ width, height, hasThumbnail, hasStripped } = image);
         else contentType = OCTET_STREAM;
       }
-      const facts = { name, contentType, size: inspector.size, width, height, hasThumbnail };
+      const facts = { name, contentType, size: inspector.size, width, height, hasThumbnail, hasStripped };
       await this.repo.finish(id, facts);
       return attachmentOf({ id, ...facts });
     } catch (err) {
@@ -232,12 +235,13 @@ export class Uploads {
 
   /**
    * Width and height as shown (EXIF orientation applied) and, up to MAX_IMAGE_PIXELS, a
-   * thumbnail without metadata. Undefined when the image cannot be decoded.
+   * thumbnail without metadata, and for an original that carries metadata (EXIF, GPS, XMP,
+   * IPTC) a copy without it to serve in its place. Undefined when the image cannot be decoded.
    */
   private async examineImage(
     id: number,
     size: number,
-  ): Promise<{ width: number; height: number; hasThumbnail: boolean } | undefined> {
+  ): Promise<{ width: number; height: number; hasThumbnail: boolean; hasStripped: boolean } | undefined> {
     const stored = await this.files.get(fileKey(id));
     if (!stored) return undefined;
     // Bounded by UPLOAD_MAX_BYTES, and by IMAGE_WORKERS at once.
@@ -250,7 +254,9 @@ export class Uploads {
       const turned = (meta.orientation ?? 1) >= 5;
       const width = turned ? meta.height : meta.width;
       const height = turned ? meta.width : meta.height;
-      if (meta.width * meta.height > MAX_IMAGE_PIXELS) return { width, height, hasThumbnail: false };
+      if (meta.width * meta.height > MAX_IMAGE_PIXELS) return { width, height, hasThumbnail: false, hasStripped: false };
+      const stripped = await strippedCopy(input, meta);
+      if (stripped) await this.files.put(strippedKey(id), Readable.from([stripped]), OCTET_STREAM);
       const thumbnail = await sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS })
         .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
         .rotate()
@@ -258,10 +264,11 @@ export class Uploads {
         .webp({ quality: 80 })
         .toBuffer();
       await this.files.put(thumbnailKey(id), Readable.from([thumbnail]), THUMBNAIL_TYPE);
-      return { width, height, hasThumbnail: true };
+      return { width, height, hasThumbnail: true, hasStripped: stripped !== undefined };
     } catch {
       // Not an image after all (or truncated, or too slow): an ordinary file.
       await this.files.delete(thumbnailKey(id)).catch(() => {});
+      await this.files.delete(strippedKey(id)).catch(() => {});
       return undefined;
     }
   }
@@ -275,7 +282,9 @@ export class Uploads {
     if (!row || !(await this.mayRead(userId, row)) || (which === "thumbnail" && row.has_thumbnail !== 1)) {
       throw new ChatError("not_found", which === "thumbnail" ? `no thumbnail for upload ${id}` : `no upload with id ${id}`);
     }
-    const stored = await this.files.get(which === "file" ? fileKey(id) : thumbnailKey(id));
+    // An image whose original carries metadata is served from its stripped copy.
+    const key = which === "thumbnail" ? thumbnailKey(id) : row.has_stripped === 1 ? strippedKey(id) : fileKey(id);
+    const stored = await this.files.get(key);
     if (!stored) throw new ChatError("not_found", `no upload with id ${id}`);
     const contentType = which === "file" ? row.content_type : THUMBNAIL_TYPE;
     return { body: stored.body, size: stored.size, contentType, name: row.name, inline: IMAGE_TYPES.has(contentType) };
@@ -339,6 +348,7 @@ export class Uploads {
   private async removeBytes(id: number): Promise<void> {
     await this.files.delete(fileKey(id));
     await this.files.delete(thumbnailKey(id));
+    await this.files.delete(strippedKey(id));
   }
 
   private async removeQuietly(id: number, stored: boolean): Promise<void> {
@@ -352,13 +362,24 @@ export class Uploads {
   }
 }
 
-/** The wire shape of an upload (contract §3): paths on this server; width/height/thumbnail only for images. */
-export function attachmentOf(u: UploadFacts & { id: number }): Attachment {
-  const out: Attachment = { id: u.id, url: `/api/uploads/${u.id}`, name: u.name, content_type: u.contentType, size: u.size };
-  if (u.width !== null && u.height !== null) {
-    out.width = u.width;
-    out.height = u.height;
+/**
+ * The image re-encoded in its own format, turned upright by its EXIF orientation and without
+ * its metadata, when the original carries any (a phone photo's EXIF holds where it was taken).
+ * Undefined when there is nothing to strip, and for GIFs and animations, which keep their
+ * frames only as uploaded (a GIF has no EXIF; an animated WebP's metadata is rare).
+ */
+async function strippedCopy(input: Buffer, meta: Metadata): Promise<Buffer | undefined> {
+  if (!meta.exif && !meta.xmp && !meta.iptc) return undefined;
+  if ((meta.pages ?? 1) > 1) return undefined;
+  const image = sharp(input, { limitInputPixels: MAX_IMAGE_PIXELS }).timeout({ seconds: DECODE_TIMEOUT_SECONDS }).rotate();
+  switch (meta.format) {
+    case "jpeg":
+      return image.jpeg({ quality: 92 }).toBuffer();
+    case "png":
+      return image.png().toBuffer();
+    case "webp":
+      return image.webp({ quality: 92 }).toBuffer();
+    default:
+      return undefined;
   }
-  if (u.hasThumbnail) out.thumbnail_url = `/api/uploads/${u.id}/thumbnail`;
-  return out;
 }

@@ -1,4 +1,5 @@
 import {
+  AttachmentIds,
   CLIENT_FRAME_SCHEMAS,
   type ClientFrameType,
   type ErrorCode,
@@ -11,7 +12,14 @@ import type { TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 
 export type DecodedFrame =
-  | { type: "send"; receiverId?: number; conversationId?: number; content: string; clientId?: string }
+  | {
+      type: "send";
+      receiverId?: number;
+      conversationId?: number;
+      content: string;
+      clientId?: string;
+      attachments?: number[];
+    }
   | { type: "typing"; conversationId: number }
   | { type: "read"; conversationId: number; seq: number }
   | { type: "ping" };
@@ -20,6 +28,9 @@ export type DecodeResult = { ok: true; frame: DecodedFrame } | { ok: false; code
 
 // Compiled once at load: validating a frame is a plain function call.
 const seedCheck = TypeCompiler.Compile(SeedSendFrame);
+const attachmentsCheck = TypeCompiler.Compile(AttachmentIds);
+/** A send's frame is a union (one target or the other), whose first error names no field. */
+const ATTACHMENTS_SHAPE = `attachments: 1 to ${LIMITS.maxAttachments} distinct upload ids (positive integers)`;
 const checks = Object.fromEntries(
   Object.entries(CLIENT_FRAME_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
 ) as Record<ClientFrameType, TypeCheck<TSchema>>;
@@ -69,6 +80,9 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
   }
   const type = raw.type as ClientFrameType;
   const check = checks[type];
+  if (type === "send" && raw.attachments !== undefined && !attachmentsCheck.Check(raw.attachments)) {
+    return fail("invalid_frame", `a "send" frame is not valid: ${ATTACHMENTS_SHAPE}`, clientId);
+  }
   if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
 
   switch (type) {
@@ -80,6 +94,7 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       if (raw.receiver_id !== undefined) frame.receiverId = raw.receiver_id as number;
       else frame.conversationId = raw.conversation_id as number;
       if (clientId !== undefined) frame.clientId = clientId;
+      if (raw.attachments !== undefined) frame.attachments = raw.attachments as number[];
       return { ok: true, frame };
     }
     case "typing":

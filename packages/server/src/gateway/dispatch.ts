@@ -44,7 +44,13 @@ export async function dispatch(
         };
         await chat.messaging.send(
           conn.userId,
-          { receiverId: frame.receiverId, conversationId: frame.conversationId, content: frame.content, clientId },
+          {
+            receiverId: frame.receiverId,
+            conversationId: frame.conversationId,
+            content: frame.content,
+            clientId,
+            attachments: frame.attachments,
+          },
           { connectionId: conn.id, order: conn.sendOrder, ack },
         );
         return;

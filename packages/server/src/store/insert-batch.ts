@@ -1,5 +1,6 @@
 import type { SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
+import { checkClaims, linkUploads, type UploadClaimError } from "./claim-uploads.js";
 import type { DialectAdapter } from "./dialects/index.js";
 import type { Database, MessageRow } from "./schema.js";
 
@@ -15,13 +16,15 @@ export interface MessageDraft {
   clientId: string | null;
   content: string;
   system?: SystemInfo | undefined;
+  /** Upload ids to send with it: the sender's own, finished, not sent yet (checked here). */
+  uploadIds?: readonly number[] | undefined;
 }
 
-/** Per draft, in the same order: the stored row, and whether it was stored before (a repeat). */
-export interface BatchResult {
-  row: MessageRow;
-  duplicate: boolean;
-}
+/**
+ * Per draft, in the same order: the stored row, and whether it was stored before (a repeat);
+ * or why the draft was refused while the rest of the batch was stored.
+ */
+export type BatchResult = { row: MessageRow; duplicate: boolean } | { refused: UploadClaimError };
 
 export const idemKey = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
@@ -34,7 +37,7 @@ const INSERT_CHUNK = 500;
  */
 export async function insertBatch(
   trx: Transaction<Database>,
-  adapter: Pick<DialectAdapter, "supportsReturning" | "indexMessages">,
+  adapter: Pick<DialectAdapter, "supportsReturning" | "supportsForUpdate" | "indexMessages">,
   messages: MessageDraft[],
 ): Promise<BatchResult[]> {
   const now = Date.now();
@@ -46,7 +49,7 @@ export async function insertBatch(
   for (const row of await findByClientIds(trx, keyed)) {
     existing.set(idemKey(row.sender_id, row.client_id as string), row);
   }
-  const fresh: number[] = [];
+  let fresh: number[] = [];
   const firstInBatch = new Map<string, number>();
   const repeatOf = new Map<number, number>();
   messages.forEach((m, i) => {
@@ -66,9 +69,25 @@ export async function insertBatch(
     }
     fresh.push(i);
   });
+  // 2. Attachments: a draft naming an upload it may not carry is refused alone.
+  const attachments = new Map<number, string>();
+  const claiming = fresh.filter((i) => ((messages[i] as MessageDraft).uploadIds?.length ?? 0) > 0);
+  if (claiming.length > 0) {
+    const claims = claiming.map((i) => {
+      const m = messages[i] as MessageDraft;
+      return { senderId: m.senderId, uploadIds: m.uploadIds ?? [] };
+    });
+    const checked = await checkClaims(trx, adapter, claims);
+    claiming.forEach((i, k) => {
+      const answer = checked[k];
+      if (Array.isArray(answer)) attachments.set(i, JSON.stringify(answer));
+      else if (answer) results[i] = { refused: answer };
+    });
+    fresh = fresh.filter((i) => results[i] === undefined);
+  }
 
   if (fresh.length > 0) {
-    // 2. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
+    // 3. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
     //    locks those rows until commit; then read where each range ends.
     const counts = new Map<number, number>();
     for (const i of fresh) {
@@ -96,7 +115,7 @@ export async function insertBatch(
     for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
-    // 3. Insert, in chunks that stay under every driver's parameter limit.
+    // 4. Insert, in chunks that stay under every driver's parameter limit.
     const rows = fresh.map((i) => {
       const m = messages[i] as MessageDraft;
       const seq = nextSeq.get(m.conversationId) as number;
@@ -110,6 +129,7 @@ export async function insertBatch(
         created_at: now,
         kind: m.system ? ("system" as const) : ("user" as const),
         system_event: m.system ? JSON.stringify(m.system) : null,
+        attachments: attachments.get(i) ?? null,
       };
     });
     const idOf = await insertRows(trx, adapter, rows);
@@ -129,9 +149,20 @@ export async function insertBatch(
       const i = fresh[k] as number;
       results[i] = { row: { ...row, id, edited_at: null, deleted_at: null, link_previews: null }, duplicate: false };
     });
+    // 5. The uploads are sent: their message's members may read them from now on.
+    await linkUploads(
+      trx,
+      fresh.flatMap((i) => {
+        const result = results[i];
+        const uploadIds = (messages[i] as MessageDraft).uploadIds ?? [];
+        if (!result || !("row" in result) || uploadIds.length === 0) return [];
+        return [{ messageId: result.row.id, conversationId: result.row.conversation_id, uploadIds }];
+      }),
+    );
   }
   for (const [i, first] of repeatOf) {
-    results[i] = { row: (results[first] as BatchResult).row, duplicate: true };
+    const answer = results[first] as BatchResult;
+    results[i] = "row" in answer ? { row: answer.row, duplicate: true } : answer;
   }
   return results as BatchResult[];
 }

@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UploadClaimError } from "./claim-uploads.js";
 import { ConversationsRepo } from "./conversations-repo.js";
 import { openStore, type Store } from "./database.js";
 import { ClientIdConflictError, MessageWriter, StorageUnavailableError } from "./message-writer.js";
 import { migrateToLatest } from "./migrate.js";
+import { UploadsRepo } from "./uploads-repo.js";
 
 describe("MessageWriter (group commit)", () => {
   let dir: string;
@@ -57,6 +59,41 @@ describe("MessageWriter (group commit)", () => {
     ]);
     expect(new Set(results.map((r) => r.id)).size).toBe(4);
     expect(committed).toEqual([1, 1, 2, 3]);
+  });
+
+  it("refuses a send naming an upload it may not carry alone, and stores the rest of its batch", async () => {
+    const uploads = new UploadsRepo(store);
+    const upload = async (uploaderId: number) => {
+      const id = await uploads.begin(uploaderId, "f.txt", Date.now());
+      await uploads.finish(id, {
+        name: "f.txt",
+        contentType: "text/plain; charset=utf-8",
+        size: 3,
+        width: null,
+        height: null,
+        hasThumbnail: false,
+      });
+      return id;
+    };
+    const [mine, theirs] = [await upload(1), await upload(9)];
+    const committed: number[] = [];
+    const writer = new MessageWriter(store, { onCommit: (ms) => committed.push(...ms.map((m) => m.seq)) });
+    const c1 = conversations[0] as number;
+    const results = await Promise.allSettled([
+      writer.write({ ...msg(c1, "a"), uploadIds: [mine] }),
+      writer.write({ ...msg(c1, "b"), uploadIds: [theirs] }),
+      writer.write({ ...msg(c1, "c"), uploadIds: [mine] }),
+      writer.write(msg(c1, "d")),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(UploadClaimError);
+    expect((results[2] as PromiseRejectedResult).reason.message).toMatch(/already sent/);
+    // No seq went to a refused send.
+    expect(committed).toEqual([1, 2]);
+    const first = (results[0] as PromiseFulfilledResult<{ id: number; attachments: unknown }>).value;
+    expect(first.attachments).toEqual([expect.objectContaining({ id: mine, name: "f.txt" })]);
+    expect((await uploads.find(mine))?.message_id).toBe(first.id);
+    expect((await uploads.find(theirs))?.message_id).toBeNull();
   });
 
   it("queues what arrives during a commit into the next batch", async () => {

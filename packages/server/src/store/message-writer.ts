@@ -1,8 +1,10 @@
-import type { SystemInfo } from "@chatapp/protocol";
+import type { Attachment, SystemInfo } from "@chatapp/protocol";
 import { GroupCommit } from "../lib/group-commit.js";
+import { UploadClaimError } from "./claim-uploads.js";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialects/index.js";
-import { type BatchResult, idemKey, type MessageDraft } from "./insert-batch.js";
+import { idemKey, type MessageDraft } from "./insert-batch.js";
+import type { MessageRow } from "./schema.js";
 
 export interface NewMessage<Meta = unknown> extends MessageDraft {
   /** Not stored: handed back with the stored message (who to deliver to, which connection sent it). */
@@ -19,6 +21,7 @@ export interface StoredMessage<Meta = unknown> {
   content: string;
   createdAt: number;
   system: SystemInfo | null;
+  attachments: Attachment[] | null;
   /** True when this answers a repeated (sender, client_id): nothing new was stored. */
   duplicate: boolean;
 }
@@ -193,10 +196,10 @@ export class MessageWriter<Meta = unknown> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     const { adapter } = this.store;
     for (let attempt = 1; ; attempt++) {
-      let results: StoredMessage<Meta>[];
+      let answers: (StoredMessage<Meta> | UploadClaimError)[];
       try {
         const stored = await this.withTimeout(this.store.writeBatch(batch.map((p) => p.message)));
-        results = stored.map((r, i) => toStored(r, (batch[i] as Pending<Meta>).message.meta));
+        answers = stored.map((r, i) => ("row" in r ? toStored(r, (batch[i] as Pending<Meta>).message.meta) : r.refused));
       } catch (err) {
         const unique = adapter.isUniqueViolation(err);
         // (A message left alone is tried twice too: its first failure may have been a race.)
@@ -218,6 +221,8 @@ export class MessageWriter<Meta = unknown> {
         }
         return;
       }
+      // Sends refused alone (an upload they may not carry): the rest of the batch was stored.
+      const results = answers.filter((a): a is StoredMessage<Meta> => !(a instanceof UploadClaimError));
       this.settleUncertain(results);
       this.options.onBatch?.(batch.length, performance.now() - started);
       try {
@@ -225,7 +230,11 @@ export class MessageWriter<Meta = unknown> {
       } catch (err) {
         this.options.onError?.(err);
       }
-      for (const [i, p] of batch.entries()) p.resolve(results[i] as StoredMessage<Meta>);
+      for (const [i, p] of batch.entries()) {
+        const answer = answers[i] as StoredMessage<Meta> | UploadClaimError;
+        if (answer instanceof UploadClaimError) p.reject(answer);
+        else p.resolve(answer);
+      }
       return;
     }
   }
@@ -243,7 +252,7 @@ export class MessageWriter<Meta = unknown> {
   }
 }
 
-function toStored<Meta>({ row, duplicate }: BatchResult, meta: Meta): StoredMessage<Meta> {
+function toStored<Meta>({ row, duplicate }: { row: MessageRow; duplicate: boolean }, meta: Meta): StoredMessage<Meta> {
   return {
     meta,
     id: row.id,
@@ -254,6 +263,7 @@ function toStored<Meta>({ row, duplicate }: BatchResult, meta: Meta): StoredMess
     content: row.content,
     createdAt: row.created_at,
     system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
+    attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
     duplicate,
   };
 }

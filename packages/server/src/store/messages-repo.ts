@@ -94,7 +94,7 @@ export class MessagesRepo {
    */
   async update(
     id: number,
-    change: { content: string; edited_at?: number; deleted_at?: number; link_previews?: null },
+    change: { content: string; edited_at?: number; deleted_at?: number; link_previews?: null; attachments?: null },
   ): Promise<MessageRow | undefined> {
     const result = await this.store.db
       .updateTable("messages")

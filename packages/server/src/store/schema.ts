@@ -89,6 +89,8 @@ export interface MessagesTable {
   system_event: string | null;
   /** JSON of the message's link previews (contract §4); NULL while there are none. */
   link_previews: Generated<string | null>;
+  /** JSON of the attachments sent with it (contract §3), as the upload API answered them; NULL when none. */
+  attachments: Generated<string | null>;
 }
 
 /** An uploaded file (migration 006); its bytes are in the file store under `uploads/<id>`. */
@@ -102,6 +104,8 @@ export interface UploadsTable {
   height: number | null;
   /** 1 when `thumbnails/<id>` holds a thumbnail. */
   has_thumbnail: Generated<number>;
+  /** 1 when `stripped/<id>` holds the image without its metadata, served instead of the original. */
+  has_stripped: Generated<number>;
   /** 0 while the bytes are being stored; only ready uploads are served or sent. */
   ready: Generated<number>;
   created_at: number;

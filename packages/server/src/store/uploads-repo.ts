@@ -1,3 +1,4 @@
+import type { Attachment } from "@chatapp/protocol";
 import type { Store } from "./database.js";
 import type { UploadRow } from "./schema.js";
 
@@ -9,6 +10,8 @@ export interface UploadFacts {
   width: number | null;
   height: number | null;
   hasThumbnail: boolean;
+  /** An image whose metadata was stripped into a copy that is served in its place. */
+  hasStripped?: boolean;
 }
 
 /** The uploads table (migration 006). */
@@ -36,6 +39,7 @@ export class UploadsRepo {
         width: facts.width,
         height: facts.height,
         has_thumbnail: facts.hasThumbnail ? 1 : 0,
+        has_stripped: facts.hasStripped ? 1 : 0,
         ready: 1,
       })
       .where("id", "=", id)
@@ -84,4 +88,28 @@ export class UploadsRepo {
     const result = await query.executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
+}
+
+/** The wire shape of an upload (contract §3): paths on this server; width/height/thumbnail only for images. */
+export function attachmentOf(u: UploadFacts & { id: number }): Attachment {
+  const out: Attachment = { id: u.id, url: `/api/uploads/${u.id}`, name: u.name, content_type: u.contentType, size: u.size };
+  if (u.width !== null && u.height !== null) {
+    out.width = u.width;
+    out.height = u.height;
+  }
+  if (u.hasThumbnail) out.thumbnail_url = `/api/uploads/${u.id}/thumbnail`;
+  return out;
+}
+
+/** The attachment of a stored upload row. */
+export function attachmentOfRow(row: UploadRow): Attachment {
+  return attachmentOf({
+    id: row.id,
+    name: row.name,
+    contentType: row.content_type,
+    size: row.size,
+    width: row.width,
+    height: row.height,
+    hasThumbnail: row.has_thumbnail === 1,
+  });
 }

@@ -121,6 +121,7 @@ export function conversationsRoutes(app: App, deps: { chat: ChatServices; guard:
         conversationId: request.params.id,
         content: request.body.content,
         clientId: request.body.client_id,
+        attachments: request.body.attachments,
       });
       return reply.code(duplicate ? 200 : 201).send(message);
     },

@@ -7,6 +7,8 @@ import { nodePresenceMigration } from "./004-node-presence.js";
 import { localUserIdsMigration } from "./005-local-user-ids.js";
 import { uploadsMigration } from "./006-uploads.js";
 import { linkPreviewsMigration } from "./007-link-previews.js";
+import { attachmentsMigration } from "./008-attachments.js";
+import { strippedImagesMigration } from "./009-stripped-images.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -21,5 +23,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "005-local-user-ids": localUserIdsMigration(dialect),
     "006-uploads": uploadsMigration(dialect),
     "007-link-previews": linkPreviewsMigration(),
+    "008-attachments": attachmentsMigration(),
+    "009-stripped-images": strippedImagesMigration(),
   };
 }
