@@ -1,4 +1,5 @@
 import { useRef } from "react";
+import { PaperclipIcon } from "./file-icons.js";
 
 /** "Attach files": the system's file chooser, several files at once. */
 export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) => void; disabled: boolean }) {
@@ -12,7 +13,7 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
         disabled={disabled}
         onClick={() => input.current?.click()}
       >
-        <span aria-hidden="true">📎</span>
+        <PaperclipIcon />
       </button>
       <input
         ref={input}

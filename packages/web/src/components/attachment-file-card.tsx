@@ -1,6 +1,7 @@
 import type { Attachment } from "@chatapp/protocol";
 import { useChat } from "../chat/chat-context.js";
 import { fileKind, formatSize } from "../lib/file-text.js";
+import { FileIcon } from "./file-icons.js";
 import { saveFile } from "./save-file.js";
 import { useAction } from "./use-action.js";
 
@@ -22,8 +23,8 @@ export function AttachmentFileCard({ attachment }: { attachment: Attachment }) {
     });
   return (
     <div className="file-card">
-      <span className="file-card-icon" aria-hidden="true">
-        📄
+      <span className="file-card-icon">
+        <FileIcon />
       </span>
       <span className="file-card-text">
         <span className="file-card-name">{attachment.name}</span>

@@ -143,7 +143,7 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
       {/* In the flow above the input (not over it), so it never hides what is being typed. */}
       {!editing && <AttachmentChips keys={drafts.keys} label="Files to send" onRemove={drafts.remove} />}
       {drafts.note && (
-        <p className="composer-hint" role="status">
+        <p className="composer-hint composer-note" role="status">
           {drafts.note}
         </p>
       )}
