@@ -1,6 +1,6 @@
 import { type ChatClient, ChatClientError, type UploadOptions } from "@chatapp/client";
 import type { Attachment } from "@chatapp/protocol";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type ChatState, initialState } from "./chat-state.js";
 import { Outbox } from "./outbox.js";
 import { Store } from "./store.js";
@@ -77,6 +77,22 @@ describe("Uploads", () => {
     uploads.resume();
     expect(calls).toHaveLength(2);
     expect(state(key)?.status).toBe("uploading");
+  });
+
+  it("starts again by itself after a network failure while the socket stayed open", async () => {
+    vi.useFakeTimers();
+    try {
+      const { uploads, calls, state, store } = setup();
+      store.update((s) => ({ ...s, connection: "open" }));
+      const key = uploads.start(file());
+      calls[0]?.reject(new ChatClientError("network", "upload failed: network error"));
+      await vi.waitFor(() => expect(state(key)?.status).toBe("waiting"));
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(calls).toHaveLength(2);
+      expect(state(key)?.status).toBe("uploading");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("fails for good on a refusal, with the reason in words", async () => {

@@ -9,6 +9,11 @@ import type { Store } from "./store.js";
  * for a flaky network, and never a loop against a server that keeps refusing.
  */
 const MAX_AUTO_RETRIES = 5;
+/**
+ * An upload that failed while the socket stayed open (the server's HTTP side, or a proxy,
+ * failed alone) starts again after this long: no reconnect will come to start it.
+ */
+const RETRY_WHILE_OPEN_MS = 3000;
 
 interface Job {
   file: File;
@@ -23,11 +28,12 @@ export class UploadFailed extends Error {}
  * Files being uploaded, for the composer's chips and the messages waiting on them. Each starts
  * at once (`client.upload`, with progress) and is kept in the state under a key until it is
  * sent, cancelled or discarded. Uploads need the server: one that fails for want of a
- * connection waits ("waiting for the connection") and starts again when the socket reopens,
- * while the tab stays open. The files live in this tab's memory only: a reload loses them.
+ * connection waits ("waiting for the connection") and starts again when the socket reopens
+ * (or after a few seconds if the socket stayed open), while the tab stays open. The files live in this tab's memory only: a reload loses them.
  */
 export class Uploads {
   private readonly jobs = new Map<string, Job>();
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private nextKey = 1;
 
   constructor(
@@ -79,6 +85,8 @@ export class Uploads {
   stop(): void {
     for (const job of this.jobs.values()) job.controller.abort();
     this.jobs.clear();
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
   }
 
   /**
@@ -125,11 +133,21 @@ export class Uploads {
           if (offline && job.autoRetries < MAX_AUTO_RETRIES) {
             job.autoRetries++;
             this.patch(key, controller, { status: "waiting", loaded: 0, error: "waiting for the connection" });
+            if (this.store.get().connection === "open") this.retryLater(key, controller);
           } else {
             this.patch(key, controller, { status: "failed", error: uploadErrorText(err) });
           }
         },
       );
+  }
+
+  private retryLater(key: string, attempt: AbortController): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      // Not if it was cancelled, or a reconnect started it again meanwhile.
+      if (this.jobs.get(key)?.controller === attempt && this.store.get().uploads.get(key)?.status === "waiting") this.run(key);
+    }, RETRY_WHILE_OPEN_MS);
+    this.retryTimers.add(timer);
   }
 
   private set(key: string, state: UploadState): void {
