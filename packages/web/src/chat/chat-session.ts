@@ -394,6 +394,10 @@ export class ChatSession {
   }
 
   private forget(id: number): void {
+    // Files still uploading for messages to it will not be sent.
+    for (const pending of this.store.get().pending) {
+      if (pending.conversationId === id) for (const key of pending.uploads ?? []) this.uploads.cancel(key);
+    }
     this.store.update((s) => ({
       ...s,
       conversations: withoutEntry(s.conversations, id),
