@@ -2,6 +2,7 @@ import type { Attachment } from "@chatapp/protocol";
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { fitBox } from "../lib/image-box.js";
 import { useFileUrl } from "./use-file-url.js";
+import { useOnScreenOnce } from "./use-on-screen-once.js";
 
 const Lightbox = lazy(() => import("./lightbox.js").then((m) => ({ default: m.Lightbox })));
 
@@ -9,14 +10,16 @@ type Picture = Attachment & { width: number; height: number; thumbnail_url: stri
 
 /**
  * An image in a message: its thumbnail in a box of the image's own aspect ratio, sized before
- * the thumbnail arrives, so the list does not jump when it does. Click or Enter opens the
- * image in a lightbox (its code loads then); closing it puts focus back here.
+ * the thumbnail arrives, so the list does not jump when it does; it is fetched once on
+ * screen. Click or Enter opens the image in a lightbox (its code loads then); closing it puts
+ * focus back here.
  */
 export function AttachmentThumbnail({ attachment }: { attachment: Picture }) {
   const box = fitBox(attachment.width, attachment.height);
-  const thumbnail = useFileUrl(attachment.thumbnail_url);
   const [open, setOpen] = useState(false);
   const button = useRef<HTMLButtonElement>(null);
+  const onScreen = useOnScreenOnce(button);
+  const thumbnail = useFileUrl(onScreen ? attachment.thumbnail_url : undefined);
   const wasOpen = useRef(false);
 
   useEffect(() => {
