@@ -243,6 +243,26 @@ describeInBrowser("attachments in Chromium", () => {
     await composer(alice).fill("");
   }, 30_000);
 
+  it("a file refused after its message was sent fails the message, with Retry and Discard", async () => {
+    // Slowed down, so that the message is sent before the server has seen the file's size.
+    await throttleUploads(2 * 1024 * 1024);
+    try {
+      await attachFiles(alice, [binaryFile("late.bin", MAX_BYTES + 1)]);
+      await send(alice, "with a file too large");
+      const failed = alice.locator('[data-pending="failed"]').filter({ hasText: "with a file too large" });
+      await failed
+        .getByRole("alert")
+        .filter({ hasText: "Not sent: late.bin: too large (max 4.2 MB)" })
+        .waitFor({ timeout: 15_000 });
+      await failed.getByRole("button", { name: "Retry" }).waitFor();
+      await failed.getByRole("button", { name: "Discard" }).click();
+      await failed.waitFor({ state: "detached" });
+    } finally {
+      await throttleUploads(-1);
+    }
+    expect(await message(bob, "with a file too large").count()).toBe(0);
+  }, 40_000);
+
   it("takes at most 10 files per message and says so; chips, thumbnails and cards pass axe", async () => {
     const files = Array.from({ length: 12 }, (_, i) => textFile(`part-${i + 1}.txt`, 20));
     await attachFiles(alice, files);
