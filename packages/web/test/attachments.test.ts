@@ -35,6 +35,8 @@ describeInBrowser("attachments in Chromium", () => {
   const people: { context: BrowserContext; page: Page; problems: string[] }[] = [];
   let alice: Page;
   let bob: Page;
+  let aliceId: number;
+  let direct: number;
 
   const open = async () => {
     const person = await openPage(browser, `${server.url}/`);
@@ -62,9 +64,9 @@ describeInBrowser("attachments in Chromium", () => {
     database = await createTestDatabase("sqlite");
     server = await startServer(database, { env: { UPLOAD_DIR: uploadDir, UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
     browser = await launchChromium();
-    const aliceId = await registerOverApi(server, "alice", "Alice");
+    aliceId = await registerOverApi(server, "alice", "Alice");
     const bobId = await registerOverApi(server, "bob", "Bob");
-    await directConversation(server, aliceId, bobId);
+    direct = await directConversation(server, aliceId, bobId);
     alice = await open();
     bob = await open();
     await logIn(alice, "alice");
@@ -262,6 +264,20 @@ describeInBrowser("attachments in Chromium", () => {
     }
     expect(await message(bob, "with a file too large").count()).toBe(0);
   }, 40_000);
+
+  it("a deleted message shows none of its files", async () => {
+    const { body } = await server.http(`/api/conversations/${direct}/messages?limit=50`, { userId: aliceId });
+    const tall = (body.messages as { id: number; attachments?: { name: string }[] }[]).find((m) =>
+      m.attachments?.some((a) => a.name === "tall.png"),
+    );
+    if (!tall) throw new Error("no message with tall.png");
+    const thumbnail = bob.getByRole("button", { name: "View tall.png" });
+    await thumbnail.waitFor();
+    expect((await server.http(`/api/messages/${tall.id}`, { method: "DELETE", userId: aliceId })).status).toBe(200);
+    await thumbnail.waitFor({ state: "detached" });
+    await message(bob, "Message deleted").waitFor();
+    expect(await message(bob, "a tall one").count()).toBe(0);
+  }, 30_000);
 
   it("takes at most 10 files per message and says so; chips, thumbnails and cards pass axe", async () => {
     const files = Array.from({ length: 12 }, (_, i) => textFile(`part-${i + 1}.txt`, 20));
