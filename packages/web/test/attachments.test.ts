@@ -97,9 +97,12 @@ describeInBrowser("attachments in Chromium", () => {
     // Bob's thumbnails are held back until his message has been measured without one.
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let passed = () => {};
+    const through = new Promise<void>((resolve) => (passed = resolve));
     await bob.route("**/api/uploads/*/thumbnail", async (route) => {
       await held;
       await route.continue();
+      passed();
     });
     await composer(alice).press("Enter");
     await chips(alice).first().waitFor({ state: "detached" });
@@ -113,6 +116,7 @@ describeInBrowser("attachments in Chromium", () => {
     expect(before?.width).toBeCloseTo(320, 0);
     expect(before?.height).toBeCloseTo(160, 0);
     release();
+    await through;
     await bob.unroute("**/api/uploads/*/thumbnail");
     await thumbnail.locator("img").waitFor();
     expect(await thumbnail.boundingBox()).toEqual(before);
