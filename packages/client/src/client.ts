@@ -107,6 +107,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
   private readonly reads = new Map<number, number>();
+  /**
+   * The attachments of unacknowledged sends that were given as objects, by client_id: the
+   * sender's own copy of the message (made from the ack) carries them.
+   */
+  private readonly sentFiles = new Map<string, readonly Attachment[]>();
   private me: number | undefined;
 
   constructor(options: ChatClientOptions) {
@@ -191,7 +196,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * the send waits in a queue and goes out on reconnect; a resend keeps its client_id, so it
    * is stored once. Rejects with ChatClientError on a refusal for good (`forbidden`,
    * `not_found`, `too_large`, `invalid_frame`; the sends after it still go out), on
-   * `timeout`, or when the client is closed.
+   * `timeout`, or when the client is closed. The sender's own copy (a `message` event, made
+   * from the ack) carries `attachments` given as objects; for ones given by id, the stored
+   * message is fetched instead.
    */
   send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
     if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
@@ -215,14 +222,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
       return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));
     }
+    const pending = this.queue.get(clientId);
+    if (pending && !pending.abandoned) {
+      return Promise.reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
+    }
+    const files = options.attachments?.filter((a): a is Attachment => typeof a !== "number") ?? [];
+    if (files.length > 0 && files.length === options.attachments?.length) this.sentFiles.set(clientId, files);
     return new Promise<SendAck>((resolve, reject) => {
-      const pending = this.queue.get(clientId);
-      if (pending && !pending.abandoned) {
-        return reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
-      }
       this.queue.add({ clientId, lane: this.lanes.of(target, (lane) => this.queue.busy(lane)), frame, resolve, reject });
       this.pump();
-    });
+    }).finally(() => this.sentFiles.delete(clientId));
   }
 
   /** Marks the conversation read up to `seq` (sent now, or on reconnect). */
@@ -297,7 +306,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           this.fillGap(stream);
           return;
         }
-        const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string };
+        const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string; attachments?: number[] };
+        const files = this.sentFiles.get(frame.client_id);
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         const receiverId = frame.receiver_id ?? sent.receiver_id;
         if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
@@ -309,6 +319,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           timestamp: frame.timestamp,
           duplicate,
         });
+        if (sent.attachments && !files) {
+          // Sent by id (or given up on and stored after all): the stored message, fetched in
+          // order, is the only copy with the attachments' names, types and sizes.
+          const stream = this.stream(frame.conversation_id);
+          stream.knowUpTo(frame.seq);
+          this.fillGap(stream);
+          this.pump();
+          return;
+        }
         // The sending socket gets the ack instead of the message: the client's own copy.
         const own: Message = {
           id: frame.id,
@@ -321,6 +340,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           client_id: frame.client_id,
         };
         if (receiverId !== undefined) own.receiver_id = receiverId;
+        if (files) own.attachments = [...files];
         this.accept(own);
         this.pump();
         return;

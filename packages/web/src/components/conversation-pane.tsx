@@ -10,8 +10,10 @@ import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
+import { useDraftUploads } from "./use-draft-uploads.js";
+import { useFileDrop } from "./use-file-drop.js";
 
-/** One open conversation: its header, messages, who is typing, and the composer. */
+/** One open conversation: its header, messages, who is typing, and the composer; files dropped anywhere on it attach. */
 export function ConversationPane({ conversationId, focusSeq }: { conversationId: number; focusSeq: number | undefined }) {
   const conversation = useChatState((s) => s.conversations.get(conversationId));
   const loaded = useChatState((s) => s.conversationsLoaded);
@@ -24,6 +26,8 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const panelId = useId();
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
   const otherPresence = usePresence(other).shown;
+  const drafts = useDraftUploads();
+  const drop = useFileDrop(drafts.add);
 
   if (!conversation && loaded) return <NotAMember conversationId={conversationId} />;
 
@@ -39,7 +43,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   }
 
   return (
-    <section className="conversation" aria-labelledby={titleId}>
+    <section className="conversation" aria-labelledby={titleId} data-dragging={drop.dragging || undefined} {...drop.handlers}>
       <header className="pane-header">
         <a className="back" href="#/" aria-label="Back to conversations">
           ‹
@@ -66,7 +70,12 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
         )}
       </div>
       <TypingIndicator conversationId={conversationId} />
-      <Composer conversationId={conversationId} />
+      <Composer conversationId={conversationId} drafts={drafts} />
+      {drop.dragging && (
+        <div className="drop-target" aria-hidden="true">
+          Drop files to attach them
+        </div>
+      )}
     </section>
   );
 }

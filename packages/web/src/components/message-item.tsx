@@ -10,6 +10,7 @@ import { DeliveryTick } from "./delivery-tick.js";
 import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageActions } from "./message-actions.js";
+import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
 import { useAction } from "./use-action.js";
@@ -116,9 +117,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             />
           ) : (
             <>
-              <p className="text">
-                <LinkifiedText text={message.content} />
-              </p>
+              {message.attachments && <MessageAttachments attachments={message.attachments} />}
+              {message.content !== "" && (
+                <p className="text">
+                  <LinkifiedText text={message.content} />
+                </p>
+              )}
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}
