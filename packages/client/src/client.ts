@@ -132,6 +132,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
   private readonly reads = new Map<number, number>();
+  /**
+   * The attachments of unacknowledged sends that were given as objects, by client_id: the
+   * sender's own copy of the message (made from the ack) carries them.
+   */
+  private readonly sentFiles = new Map<string, readonly Attachment[]>();
   /** The quotes of sends awaiting their ack, by client_id: the sender's own copy shows them. */
   private readonly quotes = new Map<string, ReplyTo>();
   private me: number | undefined;
@@ -218,7 +223,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * the send waits in a queue and goes out on reconnect; a resend keeps its client_id, so it
    * is stored once. Rejects with ChatClientError on a refusal for good (`forbidden`,
    * `not_found`, `too_large`, `invalid_frame`; the sends after it still go out), on
-   * `timeout`, or when the client is closed.
+   * `timeout`, or when the client is closed. The sender's own copy (a `message` event, made
+   * from the ack) carries `attachments` given as objects; for ones given by id, the stored
+   * message is fetched instead.
    */
   send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
     if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
@@ -245,15 +252,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
       return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));
     }
+    const pending = this.queue.get(clientId);
+    if (pending && !pending.abandoned) {
+      return Promise.reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
+    }
+    const files = options.attachments?.filter((a): a is Attachment => typeof a !== "number") ?? [];
+    if (files.length > 0 && files.length === options.attachments?.length) this.sentFiles.set(clientId, files);
+    if (replyTo !== undefined && typeof replyTo !== "number") this.quotes.set(clientId, quoteOf(replyTo));
     return new Promise<SendAck>((resolve, reject) => {
-      const pending = this.queue.get(clientId);
-      if (pending && !pending.abandoned) {
-        return reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
-      }
-      if (replyTo !== undefined && typeof replyTo !== "number") this.quotes.set(clientId, quoteOf(replyTo));
       this.queue.add({ clientId, lane: this.lanes.of(target, (lane) => this.queue.busy(lane)), frame, resolve, reject });
       this.pump();
-    }).finally(() => this.quotes.delete(clientId));
+    }).finally(() => {
+      this.sentFiles.delete(clientId);
+      this.quotes.delete(clientId);
+    });
   }
 
   /** Marks the conversation read up to `seq` (sent now, or on reconnect). */
@@ -347,7 +359,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           this.fillGap(stream);
           return;
         }
-        const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string; thread_root_id?: number };
+        const sent = JSON.parse(pending.frame) as {
+          receiver_id?: number;
+          content: string;
+          attachments?: number[];
+          thread_root_id?: number;
+        };
+        const files = this.sentFiles.get(frame.client_id);
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         const receiverId = frame.receiver_id ?? sent.receiver_id;
         if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
@@ -359,6 +377,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           timestamp: frame.timestamp,
           duplicate,
         });
+        if (sent.attachments && !files) {
+          // Sent by id (or given up on and stored after all): the stored message, fetched in
+          // order, is the only copy with the attachments' names, types and sizes.
+          const stream = this.stream(frame.conversation_id);
+          stream.knowUpTo(frame.seq);
+          this.fillGap(stream);
+          this.pump();
+          return;
+        }
         // The sending socket gets the ack instead of the message: the client's own copy.
         const own: Message = {
           id: frame.id,
@@ -371,6 +398,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           client_id: frame.client_id,
         };
         if (receiverId !== undefined) own.receiver_id = receiverId;
+        if (files) own.attachments = [...files];
         if (sent.thread_root_id !== undefined) own.thread_root_id = sent.thread_root_id;
         const quote = this.quotes.get(frame.client_id);
         if (quote) own.reply_to = quote;

@@ -12,11 +12,13 @@ import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
+import { useDraftUploads } from "./use-draft-uploads.js";
+import { useFileDrop } from "./use-file-drop.js";
 
 // Threads are opened now and then: their panel is not in the first screen's JavaScript.
 const ThreadPanel = lazy(() => import("./thread-panel.js"));
 
-/** One open conversation: its header, messages, who is typing, and the composer. */
+/** One open conversation: its header, messages, who is typing, and the composer; files dropped anywhere on it attach. */
 export function ConversationPane({ conversationId, focusSeq }: { conversationId: number; focusSeq: number | undefined }) {
   const conversation = useChatState((s) => s.conversations.get(conversationId));
   const loaded = useChatState((s) => s.conversationsLoaded);
@@ -32,6 +34,8 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const panelId = useId();
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
   const otherPresence = usePresence(other).shown;
+  const drafts = useDraftUploads();
+  const drop = useFileDrop(drafts.add);
 
   if (!conversation && loaded) return <NotAMember conversationId={conversationId} />;
 
@@ -48,7 +52,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
 
   return (
     <ReplyContext.Provider value={replyActions}>
-      <section className="conversation" aria-labelledby={titleId}>
+      <section className="conversation" aria-labelledby={titleId} data-dragging={drop.dragging || undefined} {...drop.handlers}>
         <header className="pane-header">
           <a className="back" href="#/" aria-label="Back to conversations">
             ‹
@@ -80,7 +84,12 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
           )}
         </div>
         <TypingIndicator conversationId={conversationId} />
-        <Composer conversationId={conversationId} />
+        <Composer conversationId={conversationId} drafts={drafts} />
+        {drop.dragging && (
+          <div className="drop-target" aria-hidden="true">
+            Drop files to attach them
+          </div>
+        )}
       </section>
     </ReplyContext.Provider>
   );

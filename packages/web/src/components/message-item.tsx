@@ -11,6 +11,7 @@ import { DeliveryTick } from "./delivery-tick.js";
 import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageActions } from "./message-actions.js";
+import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
 import { QuoteBlock } from "./reply-quote.js";
@@ -130,9 +131,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             />
           ) : (
             <>
-              <p className="text">
-                <LinkifiedText text={message.content} />
-              </p>
+              {message.attachments && <MessageAttachments attachments={message.attachments} />}
+              {message.content !== "" && (
+                <p className="text">
+                  <LinkifiedText text={message.content} />
+                </p>
+              )}
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}

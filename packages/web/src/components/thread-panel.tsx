@@ -7,6 +7,7 @@ import { Composer } from "./composer.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageTime } from "./message-time.js";
 import { QuoteBlock } from "./reply-quote.js";
+import { useDraftUploads } from "./use-draft-uploads.js";
 import "./threads.css";
 
 const NO_MESSAGES: readonly Message[] = [];
@@ -27,6 +28,7 @@ export default function ThreadPanel(props: { conversation: Conversation; rootId:
   const [page, setPage] = useState<ThreadMessagesResponse>();
   const [error, setError] = useState<string>();
   const heading = useRef<HTMLHeadingElement>(null);
+  const drafts = useDraftUploads();
 
   useEffect(() => {
     let current = true;
@@ -104,7 +106,7 @@ export default function ThreadPanel(props: { conversation: Conversation; rootId:
       </div>
       {/* Quoting is the main composer's: here a reply simply goes into the thread. */}
       <ReplyContext.Provider value={null}>
-        <Composer conversationId={conversation.id} threadRootId={rootId} />
+        <Composer conversationId={conversation.id} drafts={drafts} threadRootId={rootId} />
       </ReplyContext.Provider>
     </aside>
   );
