@@ -28,7 +28,7 @@ import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { SendQueue } from "./send-queue.js";
-import type { ThreadCount } from "./thread-counts.js";
+import { type ThreadCount, ThreadCounts } from "./thread-counts.js";
 
 export type { Target };
 
@@ -131,6 +131,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly queue: SendQueue<SendAck>;
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
+  /**
+   * Per conversation, its roots' reply counters (each bounded); its stream shares them. Kept
+   * apart from the streams: reading history must not start a stream, which sets where the
+   * conversation resumes.
+   */
+  private readonly threadCounts = new Map<number, ThreadCounts>();
   private readonly reads = new Map<number, number>();
   /**
    * The attachments of unacknowledged sends that were given as objects, by client_id: the
@@ -288,7 +294,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
     const page = await this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
-    this.stream(conversationId).threads.observe(page.messages);
+    this.threadsOf(conversationId).observe(page.messages);
     return page;
   }
 
@@ -302,7 +308,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     paging: { after?: number; before?: number; limit?: number } = {},
   ): Promise<ThreadMessagesResponse> {
     const page = await this.api.thread(conversationId, rootId, paging);
-    this.stream(conversationId).threads.observe([page.root]);
+    this.threadsOf(conversationId).observe([page.root]);
     return page;
   }
 
@@ -423,7 +429,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         return;
       case "message_deleted": {
         this.emit("message_deleted", frame);
-        const count = this.streams.get(frame.conversation_id)?.threads.deleted(frame.id);
+        const count = this.threadCounts.get(frame.conversation_id)?.deleted(frame.id);
         if (count) this.emitThread(frame.conversation_id, count);
         return;
       }
@@ -473,10 +479,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     }
   }
 
+  private threadsOf(conversationId: number): ThreadCounts {
+    let counts = this.threadCounts.get(conversationId);
+    if (!counts) {
+      counts = new ThreadCounts();
+      this.threadCounts.set(conversationId, counts);
+    }
+    return counts;
+  }
+
   private stream(conversationId: number, startAfter = 0): ConversationStream {
     let stream = this.streams.get(conversationId);
     if (!stream) {
-      stream = new ConversationStream(conversationId, startAfter);
+      stream = new ConversationStream(conversationId, startAfter, this.threadsOf(conversationId));
       this.streams.set(conversationId, stream);
     }
     return stream;

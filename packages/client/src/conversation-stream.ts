@@ -18,12 +18,15 @@ export class ConversationStream {
   fetchingEpoch: number | undefined;
   /** Failed fetches in a row, for the retry backoff. */
   fetchFailures = 0;
-  /** The conversation's thread roots with their reply counters, kept current as replies are emitted. */
-  readonly threads = new ThreadCounts();
 
   constructor(
     readonly conversationId: number,
     startAfter: number,
+    /**
+     * The conversation's thread roots with their reply counters, kept current as replies are
+     * emitted. Given, not made here: history read before the stream exists feeds them too.
+     */
+    readonly threads = new ThreadCounts(),
   ) {
     this.emitted = startAfter;
     this.known = startAfter;
