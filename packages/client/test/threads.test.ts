@@ -1,5 +1,5 @@
 import type { ThreadUpdate } from "@chatapp/client";
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClient, waitUntil } from "./helpers.js";
 
@@ -71,5 +71,33 @@ describe("ChatClient replies and threads against the server", () => {
     expect(String(refused.message)).toContain("thread_root_id");
     alice.client.close();
     bob.client.close();
+  });
+
+  it("reading history before connecting does not make the conversation resume from its start", async () => {
+    // Bob receives Alice's message: his delivered cursor moves past everything so far.
+    const first = testClient(server, B);
+    await first.client.connect();
+    const sent = await server.http(`/api/conversations/${group}/messages`, {
+      method: "POST",
+      userId: A,
+      json: { content: "already here" },
+    });
+    await waitUntil(() => (first.received.get(group) ?? []).some((m) => m.id === sent.body.id));
+    await eventually(
+      async () =>
+        (await server.http(`/api/conversations/${group}`, { userId: B })).body.members.find(
+          (m: { user_id: number }) => m.user_id === B,
+        )?.delivered_seq === sent.body.seq,
+    );
+    first.client.close();
+    const again = testClient(server, B);
+    const page = await again.client.history(group);
+    expect(page.messages.length).toBeGreaterThan(1);
+    await again.client.connect();
+    const ack = await again.client.send({ conversationId: group }, "after the history");
+    await waitUntil(() => (again.received.get(group) ?? []).some((m) => m.id === ack.id));
+    // Only what is new since the delivered cursor: not the whole conversation again.
+    expect((again.received.get(group) ?? []).map((m) => m.content)).toEqual(["after the history"]);
+    again.client.close();
   });
 });
