@@ -6,4 +6,5 @@ export * from "./limits.js";
 export * from "./link-previews.js";
 export * from "./server-frames.js";
 export * from "./text.js";
+export * from "./threads.js";
 export * from "./uploads.js";

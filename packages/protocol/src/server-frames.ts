@@ -3,6 +3,7 @@ import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
+import { ReplyTo } from "./threads.js";
 import { Attachment } from "./uploads.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
@@ -60,6 +61,13 @@ export const Message = Type.Object({
   link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
   /** Files sent with it (`attachments` of the send), in the order the sender gave. */
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
+  /** The message this one quotes (`reply_to` of the send). */
+  reply_to: Type.Optional(ReplyTo),
+  /** The thread this message is a reply in (`thread_root_id` of the send). */
+  thread_root_id: Type.Optional(Id),
+  /** On a thread root with replies: how many are not deleted, and when the newest was sent. */
+  reply_count: Type.Optional(Id),
+  last_reply_at: Type.Optional(Timestamp),
 });
 export type Message = Static<typeof Message>;
 

@@ -21,6 +21,7 @@ import { Presence, type PresenceOptions } from "./presence.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
+import { Threads } from "./threads.js";
 import { Typing } from "./typing.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -38,6 +39,7 @@ export interface ChatServices {
   admin: ConversationAdmin;
   edits: MessageEdits;
   search: Search;
+  threads: Threads;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -130,7 +132,7 @@ export function createChatServices(
     budgets,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
-  const search = new Search(new SearchRepo(store), conversationsRepo);
+  const search = new Search(new SearchRepo(store), conversationsRepo, messages);
   return {
     users,
     directory,
@@ -144,6 +146,7 @@ export function createChatServices(
     admin,
     edits,
     search,
+    threads: new Threads(messages, conversationsRepo, conversations),
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

@@ -25,8 +25,10 @@ import {
 import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
 import { loadRemovals, RemovalNotes } from "./removals.js";
+import type { SendExtras } from "./reply-context.js";
 import { loadStatuses, withStatus } from "./statuses.js";
 import { Store } from "./store.js";
+import { withThreadCount } from "./thread-counts.js";
 import { TimelineLoader } from "./timeline-loader.js";
 import { UploadFiles } from "./upload-files.js";
 import { Uploads } from "./uploads.js";
@@ -105,6 +107,9 @@ export class ChatSession {
       c.on("message", (message) => this.onMessage(message)),
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
       c.on("message_deleted", (frame) => this.onMessageDeleted(frame)),
+      c.on("thread_updated", (update) =>
+        this.timelines.patchMessages(update.conversation_id, (messages) => withThreadCount(messages, update)),
+      ),
       c.on("receipt", (receipt) => this.onReceipt(receipt)),
       c.on("typing", (frame) => this.onTyping(frame)),
       c.on("status", (frame) => this.onStatus(frame)),
@@ -170,9 +175,17 @@ export class ChatSession {
     });
   }
 
-  /** Sends a message, with the files of `uploads` (keys from `uploads.start`) once they are uploaded. */
-  send(conversationId: number, content: string, uploads: readonly string[] = []): void {
-    this.outbox.send(conversationId, content, uploads);
+  /**
+   * Sends a message, with the files of `uploads` (keys from `uploads.start`) once they are
+   * uploaded, quoting `extras.replyTo` and into the thread of `extras.threadRootId`.
+   */
+  send(conversationId: number, content: string, uploads: readonly string[] = [], extras: SendExtras = {}): void {
+    this.outbox.send(conversationId, content, uploads, undefined, extras);
+  }
+
+  /** A page of a thread: its root and replies (the SDK then follows the root's counters). */
+  thread(conversationId: number, rootId: number, paging: { before?: number; limit?: number } = {}) {
+    return this.client.thread(conversationId, rootId, paging);
   }
 
   typing(conversationId: number): void {

@@ -54,6 +54,9 @@ export interface PendingMessage {
    * client_id, since the old one would be refused again. After a timeout it keeps its id.
    */
   retryWithNewId?: boolean;
+  /** The message it quotes, and the thread it goes into. */
+  replyTo?: Message;
+  threadRootId?: number;
 }
 
 /** A file being uploaded, for a draft in the composer or a pending message (chat/uploads.ts). */
@@ -154,9 +157,9 @@ function newerVersion(current: Message, incoming: Message): Message {
   return incoming;
 }
 
-/** Counts toward the unread badge: someone else's chat message (not a system or deleted one). */
+/** Counts toward the unread badge: someone else's chat message (not a system or deleted one, nor a thread reply). */
 export function countsAsUnread(message: Message, me: number): boolean {
-  return message.sender_id !== me && message.kind !== "system" && !message.deleted;
+  return message.sender_id !== me && message.kind !== "system" && !message.deleted && message.thread_root_id === undefined;
 }
 
 /** A conversation after a new message: preview, activity, unread count. */

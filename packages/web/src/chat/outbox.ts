@@ -2,6 +2,7 @@ import { type ChatClient, ChatClientError } from "@chatapp/client";
 import type { Attachment } from "@chatapp/protocol";
 import { newClientId } from "../lib/client-id.js";
 import type { ChatState, PendingMessage } from "./chat-state.js";
+import type { SendExtras } from "./reply-context.js";
 import type { Store } from "./store.js";
 import type { Uploads } from "./uploads.js";
 
@@ -25,7 +26,13 @@ export class Outbox {
    * all uploaded. The SDK keeps sends in order per conversation, but a message waiting on its
    * files goes to the SDK only then, so a text sent meanwhile may be stored before it.
    */
-  send(conversationId: number, content: string, uploads: readonly string[] = [], clientId = newClientId()): void {
+  send(
+    conversationId: number,
+    content: string,
+    uploads: readonly string[] = [],
+    clientId = newClientId(),
+    extras: SendExtras = {},
+  ): void {
     const pending: PendingMessage = {
       clientId,
       conversationId,
@@ -33,6 +40,8 @@ export class Outbox {
       ...(uploads.length > 0 ? { uploads } : {}),
       createdAt: new Date().toISOString(),
     };
+    if (extras.replyTo) pending.replyTo = extras.replyTo;
+    if (extras.threadRootId !== undefined) pending.threadRootId = extras.threadRootId;
     this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
     void this.deliver(pending);
   }
@@ -49,7 +58,8 @@ export class Outbox {
     for (const key of failed.uploads ?? []) this.uploads.retry(key);
     // The same client_id after a timeout: the send may still be stored (the SDK keeps
     // resending it), and then the retry gets that message instead of storing a second one.
-    this.send(failed.conversationId, failed.content, failed.uploads, failed.retryWithNewId ? newClientId() : failed.clientId);
+    const sameOrNew = failed.retryWithNewId ? newClientId() : failed.clientId;
+    this.send(failed.conversationId, failed.content, failed.uploads, sameOrNew, failed);
   }
 
   discard(clientId: string): void {
@@ -71,14 +81,17 @@ export class Outbox {
       // Discarded while its files were uploading.
       if (!this.store.get().pending.some((p) => p.clientId === clientId)) return;
     }
-    this.client.send({ conversationId: pending.conversationId }, pending.content, { clientId, attachments }).then(
-      () => this.settle(clientId),
-      (err: unknown) => {
-        // Closed: the user logged out; the session is gone with its bubbles.
-        if (err instanceof ChatClientError && err.code === "closed") return;
-        this.fail(clientId, refusal(err), !SAME_ID_RETRIES.has(err instanceof ChatClientError ? err.code : ""));
-      },
-    );
+    const { replyTo, threadRootId } = pending;
+    this.client
+      .send({ conversationId: pending.conversationId }, pending.content, { clientId, attachments, replyTo, threadRootId })
+      .then(
+        () => this.settle(clientId),
+        (err: unknown) => {
+          // Closed: the user logged out; the session is gone with its bubbles.
+          if (err instanceof ChatClientError && err.code === "closed") return;
+          this.fail(clientId, refusal(err), !SAME_ID_RETRIES.has(err instanceof ChatClientError ? err.code : ""));
+        },
+      );
   }
 
   /** Takes a pending bubble away; returns what it was. */

@@ -1,11 +1,13 @@
 import type { Message } from "@chatapp/protocol";
 import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
 import { AttachButton } from "./attach-button.js";
 import { AttachmentChips } from "./attachment-chips.js";
 import { EmojiButton } from "./emoji-button.js";
+import { ReplyBar } from "./reply-quote.js";
 import { useAction } from "./use-action.js";
 import type { DraftUploads } from "./use-draft-uploads.js";
 
@@ -19,9 +21,15 @@ import type { DraftUploads } from "./use-draft-uploads.js";
  * Files come from "Attach files", a paste, or a drop on the conversation (`drafts`, owned by
  * the pane): they upload at once, show as chips above the input, and go with the next
  * message, which may then have no text.
+ *
+ * A reply (chosen from a message's menu or by a swipe) shows what it quotes above the input,
+ * with a Cancel; `threadRootId` makes this the composer of that thread.
  */
-export function Composer({ conversationId, drafts }: { conversationId: number; drafts: DraftUploads }) {
+export function Composer(props: { conversationId: number; drafts: DraftUploads; threadRootId?: number }) {
+  const { conversationId, drafts, threadRootId } = props;
   const chat = useChat();
+  const replies = useReplyActions();
+  const replyTo = replies?.replyTo;
   const me = useChatState((s) => s.me.id);
   const messages = useChatState((s) => s.timelines.get(conversationId)?.messages);
   const uploads = useChatState((s) => s.uploads);
@@ -55,6 +63,11 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
     if (!window.matchMedia("(max-width: 700px)").matches) input.current?.focus();
   }, []);
 
+  // Replying: where the reply is written.
+  useEffect(() => {
+    if (replyTo) input.current?.focus();
+  }, [replyTo]);
+
   function submit() {
     if (!canSubmit) return;
     if (editing) {
@@ -69,7 +82,8 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
       });
       return;
     }
-    chat.send(conversationId, content, drafts.take());
+    chat.send(conversationId, content, drafts.take(), { replyTo, threadRootId });
+    replies?.setReplyTo(undefined);
     setText("");
   }
 
@@ -92,7 +106,7 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
-    } else if (event.key === "ArrowUp" && plain && text === "" && !editing) {
+    } else if (event.key === "ArrowUp" && plain && text === "" && !editing && threadRootId === undefined) {
       const last = messages && lastEditable(messages, me);
       if (last) {
         event.preventDefault();
@@ -101,6 +115,9 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
     } else if (event.key === "Escape" && editing) {
       event.preventDefault();
       stopEditing();
+    } else if (event.key === "Escape" && replyTo) {
+      event.preventDefault();
+      replies?.setReplyTo(undefined);
     }
   }
 
@@ -140,6 +157,7 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
           </button>
         </div>
       )}
+      {replyTo && !editing && <ReplyBar message={replyTo} onCancel={() => replies?.setReplyTo(undefined)} />}
       {/* In the flow above the input (not over it), so it never hides what is being typed. */}
       {!editing && <AttachmentChips keys={drafts.keys} label="Files to send" onRemove={drafts.remove} />}
       {drafts.note && (
@@ -158,14 +176,14 @@ export function Composer({ conversationId, drafts }: { conversationId: number; d
       <AttachButton onFiles={drafts.add} disabled={editing !== undefined} />
       <EmojiButton onPick={insert} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
-        Message
+        {threadRootId === undefined ? "Message" : "Thread reply"}
       </label>
       <textarea
         id={`${ids}-text`}
         ref={input}
         rows={1}
         value={text}
-        placeholder="Write a message"
+        placeholder={threadRootId === undefined ? "Write a message" : "Reply in the thread"}
         enterKeyHint={editing ? "done" : "send"}
         aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}

@@ -2,6 +2,7 @@ import type { Conversation, Message } from "@chatapp/protocol";
 import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
@@ -13,7 +14,11 @@ import { MessageActions } from "./message-actions.js";
 import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
+import { QuoteBlock } from "./reply-quote.js";
+import { ThreadLink } from "./thread-link.js";
 import { useAction } from "./use-action.js";
+import { useSwipeReply } from "./use-swipe-reply.js";
+import "./replies.css";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
 export const messageDomId = (conversationId: number, seq: number) => `message-${conversationId}-${seq}`;
@@ -46,6 +51,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   const [error, act] = useAction();
+  const replies = useReplyActions();
+  const repliable = replies !== null && message.kind !== "system" && !message.deleted;
+  const swipe = useSwipeReply(repliable ? () => replies.setReplyTo(message) : undefined);
   const openMenu = useCallback((open: boolean) => {
     setMenuOpen(open);
     if (!open) setConfirmingDelete(false);
@@ -67,7 +75,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const group = conversation?.kind === "group";
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
-  const actionable = own && !message.deleted && !editing;
+  const editable = own && !message.deleted && !editing;
+  // Anyone's message may be replied to; one's own may also be edited and deleted.
+  const actionable = editable || (repliable && !editing);
   const hue = senderHue(message.sender_id);
 
   return (
@@ -89,11 +99,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           : undefined
       }
       {...rowProps(place)}
+      {...swipe.handlers}
     >
       {group && !own && (
         <span className="message-avatar">{firstOfRun && <Avatar name={nameOf(message.sender_id)} size="small" hue={hue} />}</span>
       )}
-      <div className="message-body">
+      <div className="message-body" style={swipe.offset > 0 ? { transform: `translateX(${swipe.offset}px)` } : undefined}>
         <div className="bubble">
           {group && !own && firstOfRun ? (
             <span className="sender" data-hue={hue}>
@@ -101,6 +112,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             </span>
           ) : (
             <span className="visually-hidden">{nameOf(message.sender_id)}: </span>
+          )}
+          {message.reply_to && !message.deleted && (
+            <QuoteBlock quote={message.reply_to} conversationId={message.conversation_id} />
           )}
           {message.deleted ? (
             <p className="text deleted">Message deleted</p>
@@ -146,23 +160,56 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             ) : (
               <>
-                <button
-                  type="button"
-                  className="quiet"
-                  onClick={() => {
-                    openMenu(false);
-                    setEditing(true);
-                  }}
-                  aria-label="Edit message"
-                >
-                  Edit
-                </button>
-                <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
-                  Delete
-                </button>
+                {editable && (
+                  <>
+                    <button
+                      type="button"
+                      className="quiet"
+                      onClick={() => {
+                        openMenu(false);
+                        setEditing(true);
+                      }}
+                      aria-label="Edit message"
+                    >
+                      Edit
+                    </button>
+                    <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
+                      Delete
+                    </button>
+                  </>
+                )}
+                {repliable && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.setReplyTo(message);
+                    }}
+                    aria-label="Reply to message"
+                  >
+                    Reply
+                  </button>
+                )}
+                {repliable && message.thread_root_id === undefined && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.openThread(message.id);
+                    }}
+                    aria-label="Reply in thread"
+                  >
+                    Thread
+                  </button>
+                )}
               </>
             )}
           </MessageActions>
+        )}
+        {message.reply_count !== undefined && replies && (
+          <ThreadLink count={message.reply_count} onOpen={() => replies.openThread(message.id)} />
         )}
         {error && (
           <p className="error" role="alert">
