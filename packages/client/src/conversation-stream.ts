@@ -1,4 +1,5 @@
 import type { Message } from "@chatapp/protocol";
+import { ThreadCounts } from "./thread-counts.js";
 
 /**
  * One conversation as the client emits it: in seq order, each message once, whatever the
@@ -21,6 +22,11 @@ export class ConversationStream {
   constructor(
     readonly conversationId: number,
     startAfter: number,
+    /**
+     * The conversation's thread roots with their reply counters, kept current as replies are
+     * emitted. Given, not made here: history read before the stream exists feeds them too.
+     */
+    readonly threads = new ThreadCounts(),
   ) {
     this.emitted = startAfter;
     this.known = startAfter;
@@ -51,6 +57,7 @@ export class ConversationStream {
       ready.push(next);
       this.emitted = next.seq;
     }
+    this.threads.observe(ready);
     return ready;
   }
 

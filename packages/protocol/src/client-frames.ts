@@ -26,6 +26,8 @@ export const SendFrame = Type.Union([
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
     mentions: Type.Optional(MentionIds),
+    reply_to: Type.Optional(Id),
+    thread_root_id: Type.Optional(Id),
   }),
   Type.Object({
     type: Type.Literal("send"),
@@ -34,6 +36,8 @@ export const SendFrame = Type.Union([
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
     mentions: Type.Optional(MentionIds),
+    reply_to: Type.Optional(Id),
+    thread_root_id: Type.Optional(Id),
   }),
 ]);
 export type SendFrame = Static<typeof SendFrame>;

@@ -9,4 +9,5 @@ export * from "./mentions.js";
 export * from "./pins.js";
 export * from "./server-frames.js";
 export * from "./text.js";
+export * from "./threads.js";
 export * from "./uploads.js";

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationMessagesResponse, Message } from "@chatapp/protocol";
+import type { Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
@@ -29,8 +29,9 @@ export class History {
       this.messages.page(conversationId, opts),
       this.conversationsRepo.membersOf([conversationId]),
     ]);
+    const quotes = await this.messages.quotes(messages);
     return {
-      messages: messages.map((m) => this.view(m, info.kind, members)),
+      messages: messages.map((m) => viewOf(m, info.kind, members, quotes)),
       has_more: hasMore,
     };
   }
@@ -55,7 +56,8 @@ export class History {
     const rows = await this.messages.newestFirst(conversationIds, q.before, q.limit);
     const members = await this.conversationsRepo.membersOf([...new Set(rows.map((m) => m.conversation_id))]);
     const byConversation = groupMembers(members);
-    const result = rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? []));
+    const quotes = await this.messages.quotes(rows);
+    const result = rows.map((m) => viewOf(m, "direct", byConversation.get(m.conversation_id) ?? [], quotes));
     if (q.otherUserId !== undefined && rows.length > 0) {
       const newest = Math.max(...rows.map((m) => m.seq));
       await this.receipts.read(userId, rows[0]?.conversation_id as number, newest);
@@ -89,7 +91,10 @@ export class History {
       this.messages.unreadCounts(userId, ids),
       this.mentions.unreadCounts(userId, ids),
     ]);
-    const statuses = await this.presence.list([...new Set(members.map((m) => m.user_id))]);
+    const [statuses, quotes] = await Promise.all([
+      this.presence.list([...new Set(members.map((m) => m.user_id))]),
+      this.messages.quotes(lastMessages),
+    ]);
     const online = new Set(statuses.filter((s) => s.status === "online").map((s) => s.user_id));
     const byConversation = groupMembers(members);
     const lastOf = new Map(lastMessages.map((m) => [m.conversation_id, m]));
@@ -100,7 +105,7 @@ export class History {
       const lastMessage =
         last &&
         toWireMessage(
-          fieldsOf(last),
+          fieldsOf(last, quotes),
           receiverOf(
             c.kind,
             cm.map((m) => m.user_id),
@@ -130,11 +135,17 @@ export class History {
       };
     });
   }
+}
 
-  private view(m: MessageRow, kind: "direct" | "group", members: MemberRow[]): Message {
-    const memberIds = members.map((x) => x.user_id);
-    return toWireMessage(fieldsOf(m), receiverOf(kind, memberIds, m.sender_id), statusFrom(m.seq, m.sender_id, members));
-  }
+/** A stored message as a member reads it, with its status from the members' cursors. */
+export function viewOf(
+  m: MessageRow,
+  kind: "direct" | "group",
+  members: MemberRow[],
+  quotes: ReadonlyMap<number, ReplyTo>,
+): Message {
+  const memberIds = members.map((x) => x.user_id);
+  return toWireMessage(fieldsOf(m, quotes), receiverOf(kind, memberIds, m.sender_id), statusFrom(m.seq, m.sender_id, members));
 }
 
 function groupMembers(members: MemberRow[]): Map<number, MemberRow[]> {

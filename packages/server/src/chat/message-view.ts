@@ -1,4 +1,4 @@
-import type { Attachment, LinkPreview, Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
+import type { Attachment, LinkPreview, Message, MessageStatus, ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 
@@ -16,9 +16,14 @@ export interface MessageFields {
   linkPreviews?: LinkPreview[] | null;
   attachments?: Attachment[] | null;
   mentions?: number[] | null;
+  replyTo?: ReplyTo | undefined;
+  threadRootId?: number | null;
+  replyCount?: number;
+  lastReplyAt?: number | null;
 }
 
-export const fieldsOf = (row: MessageRow): MessageFields => ({
+/** `quotes`: the quoted messages of the rows being read, by id (threads-repo.ts quotesOf). */
+export const fieldsOf = (row: MessageRow, quotes?: ReadonlyMap<number, ReplyTo>): MessageFields => ({
   id: row.id,
   conversationId: row.conversation_id,
   seq: row.seq,
@@ -32,6 +37,10 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
   attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
   mentions: row.mentions === null ? null : (JSON.parse(row.mentions) as number[]),
+  replyTo: row.reply_to_id === null ? undefined : quotes?.get(row.reply_to_id),
+  threadRootId: row.thread_root_id,
+  replyCount: row.reply_count,
+  lastReplyAt: row.last_reply_at,
 });
 
 /**
@@ -58,6 +67,12 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
   if (m.attachments && m.attachments.length > 0) wire.attachments = m.attachments;
   if (m.mentions && m.mentions.length > 0) wire.mentions = m.mentions;
+  if (m.replyTo) wire.reply_to = m.replyTo;
+  if (m.threadRootId) wire.thread_root_id = m.threadRootId;
+  if (m.replyCount && m.replyCount > 0) {
+    wire.reply_count = m.replyCount;
+    if (m.lastReplyAt) wire.last_reply_at = iso(m.lastReplyAt);
+  }
   if (m.deletedAt) {
     // Its files are gone with it (their downloads answer 404).
     wire.deleted = true;
@@ -65,6 +80,7 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
     delete wire.link_previews;
     delete wire.attachments;
     delete wire.mentions;
+    delete wire.reply_to;
   }
   return wire;
 }

@@ -46,6 +46,9 @@ export interface SendInput {
   attachments?: readonly number[] | undefined;
   /** User ids to mention (0-50); only members are kept, with those `@username` in the content names. */
   mentions?: readonly number[] | undefined;
+  /** The message it quotes, and the thread it replies in (the writer checks both). */
+  replyTo?: number | undefined;
+  threadRootId?: number | undefined;
 }
 
 export interface SendResult {
@@ -221,6 +224,8 @@ export class Messaging {
       uploadIds,
       mentionIds: input.mentions ?? [],
       mentionNames: namesIn(content),
+      replyToId: input.replyTo,
+      threadRootId: input.threadRootId,
       meta: { memberIds, receiverId, origin },
     };
   }

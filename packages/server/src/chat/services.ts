@@ -25,6 +25,7 @@ import { Presence, type PresenceOptions } from "./presence.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
+import { Threads } from "./threads.js";
 import { Typing } from "./typing.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -44,6 +45,7 @@ export interface ChatServices {
   search: Search;
   mentions: Mentions;
   pins: Pins;
+  threads: Threads;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -137,7 +139,7 @@ export function createChatServices(
     budgets,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
-  const search = new Search(new SearchRepo(store), conversationsRepo);
+  const search = new Search(new SearchRepo(store), conversationsRepo, messages);
   const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets);
   edits.onEdit((row) => mentions.edited(row));
   edits.onDelete((messageId) => mentions.deleted(messageId));
@@ -157,6 +159,7 @@ export function createChatServices(
     search,
     mentions,
     pins,
+    threads: new Threads(messages, conversationsRepo, conversations),
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

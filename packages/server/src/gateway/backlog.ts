@@ -24,12 +24,13 @@ export async function sendBacklog(conn: Connection, chat: ChatServices): Promise
   let after: { conversationId: number; seq: number } | null = null;
   for (;;) {
     const rows = await chat.messages.undelivered(conn.userId, after, PAGE);
+    const quotes = await chat.messages.quotes(rows);
     for (const row of rows) {
       if (conn.backedUp) await conn.drained();
       if (!conn.open) return;
       const info = await chat.conversations.get(row.conversation_id);
       if (!info) continue;
-      const message = toWireMessage(fieldsOf(row), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
+      const message = toWireMessage(fieldsOf(row, quotes), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
       conn.sendBacklog(
         { conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id },
         JSON.stringify({ type: "message", ...message }),

@@ -12,6 +12,7 @@ import {
 } from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
+import { threadExtraError } from "./decode-thread-extras.js";
 
 export type DecodedFrame =
   | {
@@ -22,6 +23,8 @@ export type DecodedFrame =
       clientId?: string;
       attachments?: number[];
       mentions?: number[];
+      replyTo?: number;
+      threadRootId?: number;
     }
   | { type: "typing"; conversationId: number }
   | { type: "read"; conversationId: number; seq: number }
@@ -90,6 +93,8 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
   if (type === "send" && raw.mentions !== undefined && !mentionsCheck.Check(raw.mentions)) {
     return fail("invalid_frame", `a "send" frame is not valid: ${MENTIONS_SHAPE}`, clientId);
   }
+  const badThreadExtra = type === "send" ? threadExtraError(raw) : undefined;
+  if (badThreadExtra) return fail("invalid_frame", `a "send" frame is not valid: ${badThreadExtra}`, clientId);
   if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
 
   switch (type) {
@@ -103,6 +108,8 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       if (clientId !== undefined) frame.clientId = clientId;
       if (raw.attachments !== undefined) frame.attachments = raw.attachments as number[];
       if (raw.mentions !== undefined) frame.mentions = raw.mentions as number[];
+      if (raw.reply_to !== undefined) frame.replyTo = raw.reply_to as number;
+      if (raw.thread_root_id !== undefined) frame.threadRootId = raw.thread_root_id as number;
       return { ok: true, frame };
     }
     case "typing":

@@ -52,6 +52,8 @@ export async function dispatch(
             clientId,
             attachments: frame.attachments,
             mentions: frame.mentions,
+            replyTo: frame.replyTo,
+            threadRootId: frame.threadRootId,
           },
           { connectionId: conn.id, order: conn.sendOrder, ack },
         );

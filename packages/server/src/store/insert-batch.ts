@@ -1,7 +1,8 @@
-import type { SystemInfo } from "@chatapp/protocol";
+import type { ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
-import { checkClaims, linkUploads, type UploadClaimError } from "./claim-uploads.js";
+import { checkClaims, linkUploads } from "./claim-uploads.js";
 import type { DialectAdapter } from "./dialects/index.js";
+import type { DraftRefusal } from "./draft-refusal.js";
 import {
   insertMentionRows,
   type MentionCandidates,
@@ -10,6 +11,7 @@ import {
   resolveMentions,
 } from "./mention-rows.js";
 import type { Database, MessageRow } from "./schema.js";
+import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
 /**
  * One group-commit transaction's work, with no state of its own (the writer keeps that):
@@ -28,13 +30,18 @@ export interface MessageDraft {
   /** Who it may mention: user ids and lower-cased `@names`; only members are kept (checked here). */
   mentionIds?: readonly number[] | undefined;
   mentionNames?: readonly string[] | undefined;
+  /** The message it quotes, of the same conversation (checked here). */
+  replyToId?: number | undefined;
+  /** The thread it replies in: a top-level user message of the same conversation (checked here). */
+  threadRootId?: number | undefined;
 }
 
 /**
- * Per draft, in the same order: the stored row, and whether it was stored before (a repeat);
- * or why the draft was refused while the rest of the batch was stored.
+ * Per draft, in the same order: the stored row, and whether it was stored before (a repeat),
+ * with the message it quotes as it is now; or why the draft was refused while the rest of the
+ * batch was stored.
  */
-export type BatchResult = { row: MessageRow; duplicate: boolean } | { refused: UploadClaimError };
+export type BatchResult = { row: MessageRow; duplicate: boolean; quote?: ReplyTo | undefined } | { refused: DraftRefusal };
 
 export const idemKey = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
@@ -79,7 +86,28 @@ export async function insertBatch(
     }
     fresh.push(i);
   });
-  // 2. Attachments: a draft naming an upload it may not carry is refused alone.
+  // 2. Quotes and threads: a draft naming a message it may not quote or reply in is refused alone.
+  const quotes = new Map<number, ReplyTo>();
+  const referring = fresh.filter((i) => {
+    const m = messages[i] as MessageDraft;
+    return m.replyToId !== undefined || m.threadRootId !== undefined;
+  });
+  const repeats = results.flatMap((r) => (r && "row" in r && r.row.reply_to_id !== null ? [r] : []));
+  if (referring.length > 0 || repeats.length > 0) {
+    const checked = await checkThreadExtras(
+      trx,
+      referring.map((i) => messages[i] as MessageDraft),
+      repeats.map((r) => r.row),
+    );
+    referring.forEach((i, k) => {
+      const answer = checked.answers[k];
+      if (answer instanceof Error) results[i] = { refused: answer };
+      else if (answer) quotes.set(i, answer);
+    });
+    for (const r of repeats) r.quote = checked.storedQuotes.get(r.row.reply_to_id as number);
+    fresh = fresh.filter((i) => results[i] === undefined);
+  }
+  // 3. Attachments: a draft naming an upload it may not carry is refused alone.
   const attachments = new Map<number, string>();
   const claiming = fresh.filter((i) => ((messages[i] as MessageDraft).uploadIds?.length ?? 0) > 0);
   if (claiming.length > 0) {
@@ -97,7 +125,7 @@ export async function insertBatch(
   }
 
   if (fresh.length > 0) {
-    // 3. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
+    // 4. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
     //    locks those rows until commit; then read where each range ends.
     const counts = new Map<number, number>();
     for (const i of fresh) {
@@ -125,13 +153,13 @@ export async function insertBatch(
     for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
-    // 4. Mentions: read now that the conversation rows are locked, so membership is as of the store.
+    // 5. Mentions: read now that the conversation rows are locked, so membership is as of the store.
     const mentions = await resolveMentions(
       trx,
       fresh.map((i) => mentionCandidates(messages[i] as MessageDraft)),
     );
 
-    // 5. Insert, in chunks that stay under every driver's parameter limit.
+    // 6. Insert, in chunks that stay under every driver's parameter limit.
     const rows = fresh.map((i, k) => {
       const m = messages[i] as MessageDraft;
       const seq = nextSeq.get(m.conversationId) as number;
@@ -147,6 +175,8 @@ export async function insertBatch(
         system_event: m.system ? JSON.stringify(m.system) : null,
         attachments: attachments.get(i) ?? null,
         mentions: mentionsColumn(mentions[k] as ResolvedMentions),
+        reply_to_id: m.replyToId ?? null,
+        thread_root_id: m.threadRootId ?? null,
       };
     });
     const idOf = await insertRows(trx, adapter, rows);
@@ -164,7 +194,8 @@ export async function insertBatch(
       const id = idOf.get(`${row.conversation_id}:${row.seq}`);
       if (id === undefined) throw new Error("inserted message not found");
       const i = fresh[k] as number;
-      results[i] = { row: { ...row, id, edited_at: null, deleted_at: null, link_previews: null }, duplicate: false };
+      const stored = { ...row, id, edited_at: null, deleted_at: null, link_previews: null, reply_count: 0, last_reply_at: null };
+      results[i] = { row: stored, duplicate: false, quote: quotes.get(i) };
     });
     await insertMentionRows(
       trx,
@@ -175,7 +206,13 @@ export async function insertBatch(
         mentions: mentions[k] as ResolvedMentions,
       })),
     );
-    // 6. The uploads are sent: their message's members may read them from now on.
+    // 7. Thread roots count their new replies.
+    const replies = new Map<number, number>();
+    for (const row of rows) {
+      if (row.thread_root_id !== null) replies.set(row.thread_root_id, (replies.get(row.thread_root_id) ?? 0) + 1);
+    }
+    await countReplies(trx, replies, now);
+    // 8. The uploads are sent: their message's members may read them from now on.
     await linkUploads(
       trx,
       fresh.flatMap((i) => {
@@ -188,7 +225,7 @@ export async function insertBatch(
   }
   for (const [i, first] of repeatOf) {
     const answer = results[first] as BatchResult;
-    results[i] = "row" in answer ? { row: answer.row, duplicate: true } : answer;
+    results[i] = "row" in answer ? { row: answer.row, duplicate: true, quote: answer.quote } : answer;
   }
   return results as BatchResult[];
 }
@@ -231,7 +268,7 @@ async function findByClientIds(
   return rows;
 }
 
-type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews">;
+type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews" | "reply_count" | "last_reply_at">;
 
 /** Inserts rows and returns their ids keyed "conversation:seq". */
 async function insertRows(

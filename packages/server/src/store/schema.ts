@@ -95,6 +95,13 @@ export interface MessagesTable {
   attachments: Generated<string | null>;
   /** JSON of the mentioned user ids (contract §7); NULL when it mentions nobody. */
   mentions: Generated<string | null>;
+  /** The message this one quotes (contract §5); NULL when it quotes none. */
+  reply_to_id: Generated<number | null>;
+  /** The thread root this message replies in (contract §6); NULL for a top-level message. */
+  thread_root_id: Generated<number | null>;
+  /** On a thread root: its replies that are not deleted, and the newest one's created_at. */
+  reply_count: Generated<number>;
+  last_reply_at: Generated<number | null>;
 }
 
 /** A member a message mentions (migration 012): "unread mentions of user X" is an index range. */

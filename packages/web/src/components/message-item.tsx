@@ -2,6 +2,7 @@ import type { Conversation, Message } from "@chatapp/protocol";
 import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
@@ -11,10 +12,15 @@ import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { useMentionNames } from "./mention-text.js";
 import { MessageActions } from "./message-actions.js";
+import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
 import { usePinControl } from "./pin-actions.js";
+import { QuoteBlock } from "./reply-quote.js";
+import { ThreadLink } from "./thread-link.js";
 import { useAction } from "./use-action.js";
+import { useSwipeReply } from "./use-swipe-reply.js";
+import "./replies.css";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
 export const messageDomId = (conversationId: number, seq: number) => `message-${conversationId}-${seq}`;
@@ -47,6 +53,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
   const [error, act] = useAction();
+  const replies = useReplyActions();
+  const repliable = replies !== null && message.kind !== "system" && !message.deleted;
+  const swipe = useSwipeReply(repliable ? () => replies.setReplyTo(message) : undefined);
   const openMenu = useCallback((open: boolean) => {
     setMenuOpen(open);
     if (!open) setConfirmingDelete(false);
@@ -70,7 +79,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const group = conversation?.kind === "group";
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
-  const actionable = own && !message.deleted && !editing;
+  const editable = own && !message.deleted && !editing;
+  // Anyone's message may be replied to; one's own may also be edited and deleted.
+  const actionable = editable || (repliable && !editing);
   const menuable = actionable || (pin.canPin && !editing);
   const mentionsMe = !own && !message.deleted && (message.mentions?.includes(me) ?? false);
   const hue = senderHue(message.sender_id);
@@ -96,11 +107,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           : undefined
       }
       {...rowProps(place)}
+      {...swipe.handlers}
     >
       {group && !own && (
         <span className="message-avatar">{firstOfRun && <Avatar name={nameOf(message.sender_id)} size="small" hue={hue} />}</span>
       )}
-      <div className="message-body">
+      <div className="message-body" style={swipe.offset > 0 ? { transform: `translateX(${swipe.offset}px)` } : undefined}>
         <div className="bubble">
           {group && !own && firstOfRun ? (
             <span className="sender" data-hue={hue}>
@@ -108,6 +120,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             </span>
           ) : (
             <span className="visually-hidden">{nameOf(message.sender_id)}: </span>
+          )}
+          {message.reply_to && !message.deleted && (
+            <QuoteBlock quote={message.reply_to} conversationId={message.conversation_id} />
           )}
           {message.deleted ? (
             <p className="text deleted">Message deleted</p>
@@ -124,9 +139,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             />
           ) : (
             <>
-              <p className="text">
-                <LinkifiedText text={message.content} mentions={mentionNames} />
-              </p>
+              {message.attachments && <MessageAttachments attachments={message.attachments} />}
+              {message.content !== "" && (
+                <p className="text">
+                  <LinkifiedText text={message.content} mentions={mentionNames} />
+                </p>
+              )}
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}
@@ -155,7 +173,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             ) : (
               <>
-                {actionable && (
+                {editable && (
                   <>
                     <button
                       type="button"
@@ -173,6 +191,32 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                     </button>
                   </>
                 )}
+                {repliable && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.setReplyTo(message);
+                    }}
+                    aria-label="Reply to message"
+                  >
+                    Reply
+                  </button>
+                )}
+                {repliable && message.thread_root_id === undefined && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.openThread(message.id);
+                    }}
+                    aria-label="Reply in thread"
+                  >
+                    Thread
+                  </button>
+                )}
                 {pin.canPin && (
                   <button
                     type="button"
@@ -189,6 +233,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             )}
           </MessageActions>
+        )}
+        {message.reply_count !== undefined && replies && (
+          <ThreadLink count={message.reply_count} onOpen={() => replies.openThread(message.id)} />
         )}
         {error && (
           <p className="error" role="alert">
