@@ -550,9 +550,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.fillGap(stream);
   }
 
-  /** Emits messages in order, each thread reply followed by its root's new counters. */
+  /** Emits messages in order, each thread reply followed by its root's new counters; mentions are counted first. */
   private emitMessages(stream: ConversationStream, messages: Message[]): void {
     for (const m of messages) {
+      if (this.mentions.message(m, this.me)) this.emitMentions(m.conversation_id);
       this.emit("message", m);
       const count = stream.threads.reply(m);
       if (count) this.emitThread(stream.conversationId, count);
