@@ -129,6 +129,17 @@ describeEachDialect("mentions", (dialect) => {
     await bob.close();
   });
 
+  it("(R) thread replies that mention the caller count too", async () => {
+    const room = (
+      await http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "threads", member_ids: [B] } })
+    ).body.id as number;
+    const root = await send(room, A, { content: "a plan" });
+    const reply = await send(room, A, { content: "@bob in the thread", thread_root_id: root.body.id });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ thread_root_id: root.body.id, mentions: [B] });
+    expect(await entry(room, B)).toMatchObject({ mention_count: 1, mentioned: true });
+  });
+
   it("an edit recomputes the @names from the new text and keeps the send's ids", async () => {
     const sent = await send(group, A, { content: "@bob look", mentions: [C] });
     expect([...sent.body.mentions].sort()).toEqual([B, C].sort());
