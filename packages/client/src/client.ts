@@ -13,12 +13,15 @@ import {
   type Message,
   type MessageDeletedFrame,
   type MessageUpdatedFrame,
+  type Pin,
+  type PinnedFrame,
   type ReadyFrame,
   type ReceiptFrame,
   type ReplyTo,
   type StatusUpdateFrame,
   type ThreadMessagesResponse,
   type TypingEventFrame,
+  type UnpinnedFrame,
 } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
@@ -27,6 +30,7 @@ import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
+import { MentionCounts } from "./mention-counts.js";
 import { SendQueue } from "./send-queue.js";
 import { type ThreadCount, ThreadCounts } from "./thread-counts.js";
 
@@ -62,6 +66,8 @@ export interface SendOptions {
   clientId?: string;
   /** Files to send with it: what `upload()` resolved with, or their ids (1-10, each once). */
   attachments?: readonly (Attachment | number)[];
+  /** Users to mention (0-50 ids); `@username` in the content mentions too. Only members are kept. */
+  mentions?: readonly number[];
   /**
    * The message to quote: the message itself (the sender's own copy then shows the quote at
    * once), or its id.
@@ -102,6 +108,12 @@ export interface ChatClientEvents extends Record<string, unknown> {
   /** A member left or was removed; the removed user gets this too (and no message after). */
   member_left: MemberLeftFrame;
   conversation_updated: ConversationUpdatedFrame;
+  /** A message was pinned in one of the user's conversations. */
+  pinned: PinnedFrame;
+  /** A message was unpinned (or deleted while pinned). */
+  unpinned: UnpinnedFrame;
+  /** The user's unread mentions in a conversation changed (see `mentionCount`). */
+  mention_count: { conversation_id: number; mention_count: number };
   /**
    * A thread root's `reply_count` / `last_reply_at` changed (the server sends no frame for the
    * root). For roots the client has seen: in a message, `history()` or `thread()`.
@@ -138,6 +150,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   private readonly threadCounts = new Map<number, ThreadCounts>();
   private readonly reads = new Map<number, number>();
+  private readonly mentions = new MentionCounts();
   /**
    * The attachments of unacknowledged sends that were given as objects, by client_id: the
    * sender's own copy of the message (made from the ack) carries them.
@@ -244,6 +257,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       content,
       client_id: clientId,
       ...(attachments && attachments.length > 0 ? { attachments } : {}),
+      ...(options.mentions && options.mentions.length > 0 ? { mentions: options.mentions } : {}),
       ...(replyTo === undefined ? {} : { reply_to: typeof replyTo === "number" ? replyTo : replyTo.id }),
       ...(options.threadRootId === undefined ? {} : { thread_root_id: options.threadRootId }),
     });
@@ -278,6 +292,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   markRead(conversationId: number, seq: number): void {
     if ((this.reads.get(conversationId) ?? 0) >= seq) return;
     this.reads.set(conversationId, seq);
+    this.readMentions(conversationId, seq);
     this.connection.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
   }
 
@@ -323,6 +338,28 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   upload(file: Blob | Uint8Array, options: UploadOptions = {}): Promise<Attachment> {
     return this.api.upload(file, options);
+  }
+
+  /** The conversation's pins, newest first (each with its message). */
+  pins(conversationId: number): Promise<Pin[]> {
+    return this.api.pins(conversationId);
+  }
+
+  /** Pins a message (owners of a group; either member of a direct conversation). */
+  pin(conversationId: number, messageId: number): Promise<Pin> {
+    return this.api.pin(conversationId, messageId);
+  }
+
+  unpin(conversationId: number, messageId: number): Promise<void> {
+    return this.api.unpin(conversationId, messageId);
+  }
+
+  /**
+   * The user's unread mentions in a conversation: the `ready` frame's `mention_count`, plus
+   * mentions received since, less those read (here or on another device) or deleted.
+   */
+  mentionCount(conversationId: number): number {
+    return this.mentions.count(conversationId);
   }
 
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
@@ -408,6 +445,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (sent.thread_root_id !== undefined) own.thread_root_id = sent.thread_root_id;
         const quote = this.quotes.get(frame.client_id);
         if (quote) own.reply_to = quote;
+        if (frame.mentions) own.mentions = frame.mentions;
         this.accept(own);
         this.pump();
         return;
@@ -416,6 +454,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.onError(frame);
         return;
       case "receipt":
+        if (frame.user_id === this.me) this.readMentions(frame.conversation_id, frame.read_seq);
         this.emit("receipt", frame);
         return;
       case "typing":
@@ -428,6 +467,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.emit("message_updated", frame);
         return;
       case "message_deleted": {
+        if (this.mentions.deleted(frame.conversation_id, frame.seq)) this.emitMentions(frame.conversation_id);
         this.emit("message_deleted", frame);
         const count = this.threadCounts.get(frame.conversation_id)?.deleted(frame.id);
         if (count) this.emitThread(frame.conversation_id, count);
@@ -442,12 +482,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "conversation_updated":
         this.emit("conversation_updated", frame);
         return;
+      case "pinned":
+        this.emit("pinned", frame);
+        return;
+      case "unpinned":
+        this.emit("unpinned", frame);
+        return;
     }
   }
 
   /** The connection is writable again: resend, re-mark read, and fetch what was missed. */
   private onReady(frame: ReadyFrame, first: boolean): void {
     this.me = frame.user_id;
+    for (const id of this.mentions.ready(frame.conversations)) this.emitMentions(id);
     for (const c of frame.conversations) {
       const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
       stream.knowUpTo(c.last_seq);
@@ -503,9 +550,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.fillGap(stream);
   }
 
-  /** Emits messages in order, each thread reply followed by its root's new counters. */
+  /** Emits messages in order, each thread reply followed by its root's new counters; mentions are counted first. */
   private emitMessages(stream: ConversationStream, messages: Message[]): void {
     for (const m of messages) {
+      if (this.mentions.message(m, this.me)) this.emitMentions(m.conversation_id);
       this.emit("message", m);
       const count = stream.threads.reply(m);
       if (count) this.emitThread(stream.conversationId, count);
@@ -516,6 +564,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const update: ThreadUpdate = { conversation_id: conversationId, root_id: count.rootId, reply_count: count.replyCount };
     if (count.lastReplyAt !== undefined) update.last_reply_at = count.lastReplyAt;
     this.emit("thread_updated", update);
+  }
+
+  private readMentions(conversationId: number, seq: number): void {
+    if (this.mentions.read(conversationId, seq)) this.emitMentions(conversationId);
+  }
+
+  private emitMentions(conversationId: number): void {
+    this.emit("mention_count", { conversation_id: conversationId, mention_count: this.mentions.count(conversationId) });
   }
 
   /**

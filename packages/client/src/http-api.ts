@@ -4,6 +4,8 @@ import type {
   Conversation,
   ErrorBody,
   Message,
+  Pin,
+  PinsResponse,
   SearchResponse,
   ThreadMessagesResponse,
   User,
@@ -111,6 +113,21 @@ export class HttpApi {
 
   deleteMessage(id: number): Promise<Message> {
     return this.request("DELETE", `/api/messages/${id}`);
+  }
+
+  /** The conversation's pins, newest first (each with its message as it is now). */
+  async pins(conversationId: number): Promise<Pin[]> {
+    return (await this.get<PinsResponse>(`/api/conversations/${conversationId}/pins`)).pins;
+  }
+
+  /** Pins a message; pinning a pinned one answers its pin. */
+  pin(conversationId: number, messageId: number): Promise<Pin> {
+    return this.request("PUT", `/api/conversations/${conversationId}/pins/${messageId}`);
+  }
+
+  /** Unpins a message (fine when it was not pinned). */
+  unpin(conversationId: number, messageId: number): Promise<void> {
+    return this.request("DELETE", `/api/conversations/${conversationId}/pins/${messageId}`);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
+import { MentionIds } from "./mentions.js";
 import { Text } from "./text.js";
 
 /** Length bounds are checked by the server itself so that it can answer `too_large`. */
@@ -24,6 +25,7 @@ export const SendFrame = Type.Union([
     content: Content,
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
+    mentions: Type.Optional(MentionIds),
     reply_to: Type.Optional(Id),
     thread_root_id: Type.Optional(Id),
   }),
@@ -33,6 +35,7 @@ export const SendFrame = Type.Union([
     content: Content,
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
+    mentions: Type.Optional(MentionIds),
     reply_to: Type.Optional(Id),
     thread_root_id: Type.Optional(Id),
   }),

@@ -3,6 +3,7 @@ import { AttachmentIds } from "./client-frames.js";
 import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
+import { MentionIds } from "./mentions.js";
 import { Message, UserStatusValue } from "./server-frames.js";
 import { Text } from "./text.js";
 import { ThreadListingQuery } from "./threads.js";
@@ -93,6 +94,10 @@ export const Conversation = Type.Object({
   last_message: Nullable(Message),
   read_seq: Seq,
   unread_count: Seq,
+  /** Messages above `read_seq` that mention the caller and are not deleted, thread replies included. */
+  mention_count: Seq,
+  /** `mention_count > 0`. */
+  mentioned: Type.Boolean(),
   last_activity: Type.String({ format: "date-time" }),
 });
 export type Conversation = Static<typeof Conversation>;
@@ -149,6 +154,7 @@ export const SendMessageBody = Type.Object({
   content: Text(),
   client_id: Type.Optional(Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars })),
   attachments: Type.Optional(AttachmentIds),
+  mentions: Type.Optional(MentionIds),
   reply_to: Type.Optional(Id),
   thread_root_id: Type.Optional(Id),
 });

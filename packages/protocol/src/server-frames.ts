@@ -3,6 +3,7 @@ import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
+import type { PinnedFrame, UnpinnedFrame } from "./pins.js";
 import { ReplyTo } from "./threads.js";
 import { Attachment } from "./uploads.js";
 
@@ -61,6 +62,8 @@ export const Message = Type.Object({
   link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
   /** Files sent with it (`attachments` of the send), in the order the sender gave. */
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
+  /** Members it mentions (the send's `mentions` and `@username` in its text), the sender left out. */
+  mentions: Type.Optional(Type.Array(Id)),
   /** The message this one quotes (`reply_to` of the send). */
   reply_to: Type.Optional(ReplyTo),
   /** The thread this message is a reply in (`thread_root_id` of the send). */
@@ -85,6 +88,8 @@ export const AckFrame = Type.Object({
   receiver_id: Type.Optional(Id),
   /** A repeat of an earlier client_id: nothing new was stored. */
   duplicate: Type.Optional(Type.Literal(true)),
+  /** The members the message mentions, as others receive them (the sender's copy needs them too). */
+  mentions: Type.Optional(Type.Array(Id)),
 });
 export type AckFrame = Static<typeof AckFrame>;
 
@@ -143,6 +148,8 @@ export const ReadyFrame = Type.Object({
       last_seq: Seq,
       delivered_seq: Seq,
       read_seq: Seq,
+      /** Messages above `read_seq` that mention this user (as in the conversation list). */
+      mention_count: Seq,
     }),
   ),
 });
@@ -200,6 +207,8 @@ export type ConversationUpdatedFrame = Static<typeof ConversationUpdatedFrame>;
 /** Every frame a client may receive, by `type`. */
 export type AnyServerFrame =
   | ServerFrame
+  | PinnedFrame
+  | UnpinnedFrame
   | MessageUpdatedFrame
   | MessageDeletedFrame
   | MemberJoinedFrame

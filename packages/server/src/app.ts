@@ -28,6 +28,7 @@ import { healthRoutes } from "./http/routes/health.js";
 import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
+import { pinsRoutes } from "./http/routes/pins.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
@@ -180,6 +181,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   conversationsRoutes(app, { chat, guard });
   messagesRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
+  pinsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   await webUiRoutes(app);
 

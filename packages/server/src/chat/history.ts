@@ -6,6 +6,7 @@ import type { PresenceRepo } from "../store/presence-repo.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
+import type { Mentions } from "./mentions.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
 import type { Receipts } from "./receipts.js";
 
@@ -17,6 +18,7 @@ export class History {
     private readonly conversations: ConversationCache,
     private readonly presence: PresenceRepo,
     private readonly receipts: Receipts,
+    private readonly mentions: Mentions,
   ) {}
 
   /** Messages of one conversation in seq order; members only. */
@@ -80,13 +82,14 @@ export class History {
     const rows = await this.conversationsRepo.listFor(userId, options);
     const ids = rows.map((r) => r.id);
     const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id);
-    const [members, summaries, lastMessages, unread] = await Promise.all([
+    const [members, summaries, lastMessages, unread, mentionCounts] = await Promise.all([
       options.only === undefined
         ? this.conversationsRepo.listedMembersOf(userId, ids, directIds)
         : this.conversationsRepo.membersOf(ids),
       this.conversationsRepo.summaries(ids),
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
+      this.mentions.unreadCounts(userId, ids),
     ]);
     const [statuses, quotes] = await Promise.all([
       this.presence.list([...new Set(members.map((m) => m.user_id))]),
@@ -126,6 +129,8 @@ export class History {
         last_message: lastMessage ?? null,
         read_seq: c.read_seq,
         unread_count: unread.get(c.id) ?? 0,
+        mention_count: mentionCounts.get(c.id) ?? 0,
+        mentioned: (mentionCounts.get(c.id) ?? 0) > 0,
         last_activity: iso(c.last_activity_at),
       };
     });

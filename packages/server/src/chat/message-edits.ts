@@ -17,7 +17,8 @@ import { validateContent } from "./messaging.js";
  * delete is paid from the user's action budget (it reaches every member).
  */
 export class MessageEdits {
-  private readonly deleteHooks: ((messageId: number) => Promise<void>)[] = [];
+  private readonly deleteHooks: ((messageId: number, userId: number) => Promise<void>)[] = [];
+  private readonly editHooks: ((row: MessageRow) => Promise<MessageRow>)[] = [];
 
   constructor(
     private readonly messages: MessagesRepo,
@@ -30,8 +31,13 @@ export class MessageEdits {
   ) {}
 
   /** Runs `hook` after each message deletion, before the deletion is answered (attachments go with it). */
-  onDelete(hook: (messageId: number) => Promise<void>): void {
+  onDelete(hook: (messageId: number, userId: number) => Promise<void>): void {
     this.deleteHooks.push(hook);
+  }
+
+  /** Runs `hook` on each edited row before it is shown to anyone; it answers the row as it is then. */
+  onEdit(hook: (row: MessageRow) => Promise<MessageRow>): void {
+    this.editHooks.push(hook);
   }
 
   async edit(userId: number, messageId: number, content: string): Promise<Message> {
@@ -42,8 +48,9 @@ export class MessageEdits {
       validateContent(content, row.attachments !== null);
       this.budgets.action(userId);
       // The old text's previews go with it; the new text's come in a second message_updated.
-      const updated = await this.messages.update(messageId, { content, edited_at: Date.now(), link_previews: null });
+      let updated = await this.messages.update(messageId, { content, edited_at: Date.now(), link_previews: null });
       if (!updated) throw new ChatError("conflict", "the message was deleted");
+      for (const hook of this.editHooks) updated = await hook(updated);
       const message = await this.view(updated, info);
       this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...message }) });
       this.previews?.request({ id: updated.id, conversationId: updated.conversation_id, content, editedAt: updated.edited_at });
@@ -58,7 +65,7 @@ export class MessageEdits {
       const { row, info } = await this.own(userId, messageId);
       if (row.deleted_at !== null) {
         // A repeat also finishes what a failed hook left (it removes only what is still there).
-        for (const hook of this.deleteHooks) await hook(messageId);
+        for (const hook of this.deleteHooks) await hook(messageId, userId);
         return this.view(row, info);
       }
       this.budgets.action(userId);
@@ -77,7 +84,7 @@ export class MessageEdits {
         seq: row.seq,
       };
       this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
-      for (const hook of this.deleteHooks) await hook(messageId);
+      for (const hook of this.deleteHooks) await hook(messageId, userId);
       return this.view(updated, info);
     } catch (err) {
       throw asChatError(err);

@@ -15,6 +15,7 @@ export interface MessageFields {
   deletedAt?: number | null;
   linkPreviews?: LinkPreview[] | null;
   attachments?: Attachment[] | null;
+  mentions?: number[] | null;
   replyTo?: ReplyTo | undefined;
   threadRootId?: number | null;
   replyCount?: number;
@@ -35,6 +36,7 @@ export const fieldsOf = (row: MessageRow, quotes?: ReadonlyMap<number, ReplyTo>)
   deletedAt: row.deleted_at,
   linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
   attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+  mentions: row.mentions === null ? null : (JSON.parse(row.mentions) as number[]),
   replyTo: row.reply_to_id === null ? undefined : quotes?.get(row.reply_to_id),
   threadRootId: row.thread_root_id,
   replyCount: row.reply_count,
@@ -64,6 +66,7 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   if (m.editedAt) wire.edited_at = iso(m.editedAt);
   if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
   if (m.attachments && m.attachments.length > 0) wire.attachments = m.attachments;
+  if (m.mentions && m.mentions.length > 0) wire.mentions = m.mentions;
   if (m.replyTo) wire.reply_to = m.replyTo;
   if (m.threadRootId) wire.thread_root_id = m.threadRootId;
   if (m.replyCount && m.replyCount > 0) {
@@ -76,6 +79,7 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
     wire.content = "";
     delete wire.link_previews;
     delete wire.attachments;
+    delete wire.mentions;
     delete wire.reply_to;
   }
   return wire;

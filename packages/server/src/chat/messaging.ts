@@ -6,6 +6,7 @@ import type { Store } from "../store/database.js";
 import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
+import { namesIn, validateMentionIds } from "./mentions.js";
 import { receiverOf, toWireMessage } from "./message-view.js";
 import type { UserDirectory } from "./user-directory.js";
 
@@ -43,6 +44,8 @@ export interface SendInput {
   clientId?: string | undefined;
   /** Upload ids to send with it (1-10, each once; the edges check the shape). */
   attachments?: readonly number[] | undefined;
+  /** User ids to mention (0-50); only members are kept, with those `@username` in the content names. */
+  mentions?: readonly number[] | undefined;
   /** The message it quotes, and the thread it replies in (the writer checks both). */
   replyTo?: number | undefined;
   threadRootId?: number | undefined;
@@ -183,6 +186,7 @@ export class Messaging {
     const { content } = input;
     const uploadIds = input.attachments ?? [];
     validateAttachmentIds(uploadIds);
+    validateMentionIds(input.mentions ?? []);
     validateContent(content, uploadIds.length > 0);
     if (input.clientId !== undefined && !isWellFormedText(input.clientId)) {
       throw new ChatError("invalid_request", "client_id must be well-formed Unicode (no lone surrogates)");
@@ -218,6 +222,8 @@ export class Messaging {
       clientId: input.clientId ?? null,
       content,
       uploadIds,
+      mentionIds: input.mentions ?? [],
+      mentionNames: namesIn(content),
       replyToId: input.replyTo,
       threadRootId: input.threadRootId,
       meta: { memberIds, receiverId, origin },

@@ -5,8 +5,10 @@ import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
+import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
+import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
@@ -15,8 +17,10 @@ import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
 import { LinkPreviewUpdates } from "./link-preview-updates.js";
+import { Mentions } from "./mentions.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
+import { Pins } from "./pins.js";
 import { Presence, type PresenceOptions } from "./presence.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
@@ -39,6 +43,8 @@ export interface ChatServices {
   admin: ConversationAdmin;
   edits: MessageEdits;
   search: Search;
+  mentions: Mentions;
+  pins: Pins;
   threads: Threads;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
@@ -120,7 +126,8 @@ export function createChatServices(
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
+  const mentions = new Mentions(new MentionsRepo(store));
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -133,6 +140,10 @@ export function createChatServices(
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
   const search = new Search(new SearchRepo(store), conversationsRepo, messages);
+  const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets);
+  edits.onEdit((row) => mentions.edited(row));
+  edits.onDelete((messageId) => mentions.deleted(messageId));
+  edits.onDelete((messageId, userId) => pins.messageDeleted(messageId, userId));
   return {
     users,
     directory,
@@ -146,6 +157,8 @@ export function createChatServices(
     admin,
     edits,
     search,
+    mentions,
+    pins,
     threads: new Threads(messages, conversationsRepo, conversations),
     readiness: new Readiness(store, broker),
     async drain() {

@@ -13,8 +13,12 @@ const PAGE = 500;
  * overrun it; a message's delivery cursor moves only once it was written.
  */
 export async function sendBacklog(conn: Connection, chat: ChatServices): Promise<void> {
-  const cursors = await chat.conversations.repo.cursorsOf(conn.userId);
-  const ready: ReadyFrame = { type: "ready", user_id: conn.userId, conversations: cursors };
+  const [cursors, mentions] = await Promise.all([
+    chat.conversations.repo.cursorsOf(conn.userId),
+    chat.mentions.unreadCounts(conn.userId),
+  ]);
+  const conversations = cursors.map((c) => ({ ...c, mention_count: mentions.get(c.id) ?? 0 }));
+  const ready: ReadyFrame = { type: "ready", user_id: conn.userId, conversations };
   conn.send(JSON.stringify(ready));
 
   let after: { conversationId: number; seq: number } | null = null;

@@ -6,6 +6,8 @@ import {
   illFormedTextAt,
   isWellFormedText,
   LIMITS,
+  MENTIONS_SHAPE,
+  MentionIds,
   SeedSendFrame,
 } from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
@@ -20,6 +22,7 @@ export type DecodedFrame =
       content: string;
       clientId?: string;
       attachments?: number[];
+      mentions?: number[];
       replyTo?: number;
       threadRootId?: number;
     }
@@ -32,6 +35,7 @@ export type DecodeResult = { ok: true; frame: DecodedFrame } | { ok: false; code
 // Compiled once at load: validating a frame is a plain function call.
 const seedCheck = TypeCompiler.Compile(SeedSendFrame);
 const attachmentsCheck = TypeCompiler.Compile(AttachmentIds);
+const mentionsCheck = TypeCompiler.Compile(MentionIds);
 /** A send's frame is a union (one target or the other), whose first error names no field. */
 const ATTACHMENTS_SHAPE = `attachments: 1 to ${LIMITS.maxAttachments} distinct upload ids (positive integers)`;
 const checks = Object.fromEntries(
@@ -86,6 +90,9 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
   if (type === "send" && raw.attachments !== undefined && !attachmentsCheck.Check(raw.attachments)) {
     return fail("invalid_frame", `a "send" frame is not valid: ${ATTACHMENTS_SHAPE}`, clientId);
   }
+  if (type === "send" && raw.mentions !== undefined && !mentionsCheck.Check(raw.mentions)) {
+    return fail("invalid_frame", `a "send" frame is not valid: ${MENTIONS_SHAPE}`, clientId);
+  }
   const badThreadExtra = type === "send" ? threadExtraError(raw) : undefined;
   if (badThreadExtra) return fail("invalid_frame", `a "send" frame is not valid: ${badThreadExtra}`, clientId);
   if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
@@ -100,6 +107,7 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       else frame.conversationId = raw.conversation_id as number;
       if (clientId !== undefined) frame.clientId = clientId;
       if (raw.attachments !== undefined) frame.attachments = raw.attachments as number[];
+      if (raw.mentions !== undefined) frame.mentions = raw.mentions as number[];
       if (raw.reply_to !== undefined) frame.replyTo = raw.reply_to as number;
       if (raw.thread_root_id !== undefined) frame.threadRootId = raw.thread_root_id as number;
       return { ok: true, frame };

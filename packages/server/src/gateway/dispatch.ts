@@ -40,6 +40,7 @@ export async function dispatch(
             timestamp: message.timestamp,
           };
           if (message.receiver_id !== undefined) frame.receiver_id = message.receiver_id;
+          if (message.mentions) frame.mentions = message.mentions;
           conn.send(JSON.stringify(duplicate ? { ...frame, duplicate: true } : frame));
         };
         await chat.messaging.send(
@@ -50,6 +51,7 @@ export async function dispatch(
             content: frame.content,
             clientId,
             attachments: frame.attachments,
+            mentions: frame.mentions,
             replyTo: frame.replyTo,
             threadRootId: frame.threadRootId,
           },

@@ -3,6 +3,13 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import { checkClaims, linkUploads } from "./claim-uploads.js";
 import type { DialectAdapter } from "./dialects/index.js";
 import type { DraftRefusal } from "./draft-refusal.js";
+import {
+  insertMentionRows,
+  type MentionCandidates,
+  mentionsColumn,
+  type ResolvedMentions,
+  resolveMentions,
+} from "./mention-rows.js";
 import type { Database, MessageRow } from "./schema.js";
 import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
@@ -20,6 +27,9 @@ export interface MessageDraft {
   system?: SystemInfo | undefined;
   /** Upload ids to send with it: the sender's own, finished, not sent yet (checked here). */
   uploadIds?: readonly number[] | undefined;
+  /** Who it may mention: user ids and lower-cased `@names`; only members are kept (checked here). */
+  mentionIds?: readonly number[] | undefined;
+  mentionNames?: readonly string[] | undefined;
   /** The message it quotes, of the same conversation (checked here). */
   replyToId?: number | undefined;
   /** The thread it replies in: a top-level user message of the same conversation (checked here). */
@@ -143,8 +153,14 @@ export async function insertBatch(
     for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
-    // 5. Insert, in chunks that stay under every driver's parameter limit.
-    const rows = fresh.map((i) => {
+    // 5. Mentions: read now that the conversation rows are locked, so membership is as of the store.
+    const mentions = await resolveMentions(
+      trx,
+      fresh.map((i) => mentionCandidates(messages[i] as MessageDraft)),
+    );
+
+    // 6. Insert, in chunks that stay under every driver's parameter limit.
+    const rows = fresh.map((i, k) => {
       const m = messages[i] as MessageDraft;
       const seq = nextSeq.get(m.conversationId) as number;
       nextSeq.set(m.conversationId, seq + 1);
@@ -158,6 +174,7 @@ export async function insertBatch(
         kind: m.system ? ("system" as const) : ("user" as const),
         system_event: m.system ? JSON.stringify(m.system) : null,
         attachments: attachments.get(i) ?? null,
+        mentions: mentionsColumn(mentions[k] as ResolvedMentions),
         reply_to_id: m.replyToId ?? null,
         thread_root_id: m.threadRootId ?? null,
       };
@@ -180,13 +197,22 @@ export async function insertBatch(
       const stored = { ...row, id, edited_at: null, deleted_at: null, link_previews: null, reply_count: 0, last_reply_at: null };
       results[i] = { row: stored, duplicate: false, quote: quotes.get(i) };
     });
-    // 6. Thread roots count their new replies.
+    await insertMentionRows(
+      trx,
+      rows.map((row, k) => ({
+        messageId: (results[fresh[k] as number] as { row: MessageRow }).row.id,
+        conversationId: row.conversation_id,
+        seq: row.seq,
+        mentions: mentions[k] as ResolvedMentions,
+      })),
+    );
+    // 7. Thread roots count their new replies.
     const replies = new Map<number, number>();
     for (const row of rows) {
       if (row.thread_root_id !== null) replies.set(row.thread_root_id, (replies.get(row.thread_root_id) ?? 0) + 1);
     }
     await countReplies(trx, replies, now);
-    // 7. The uploads are sent: their message's members may read them from now on.
+    // 8. The uploads are sent: their message's members may read them from now on.
     await linkUploads(
       trx,
       fresh.flatMap((i) => {
@@ -202,6 +228,10 @@ export async function insertBatch(
     results[i] = "row" in answer ? { row: answer.row, duplicate: true, quote: answer.quote } : answer;
   }
   return results as BatchResult[];
+}
+
+function mentionCandidates(m: MessageDraft): MentionCandidates {
+  return { conversationId: m.conversationId, senderId: m.senderId, ids: m.mentionIds ?? [], names: m.mentionNames ?? [] };
 }
 
 /** Senders per lookup query: keeps the OR list short enough for every parser (SQLite's depth limit is 1,000). */

@@ -22,6 +22,8 @@ export interface StoredMessage<Meta = unknown> {
   createdAt: number;
   system: SystemInfo | null;
   attachments: Attachment[] | null;
+  /** The members it mentions (only members, the sender left out); null for none. */
+  mentions: number[] | null;
   /** The message it quotes, as it was when this one was stored (or, for a repeat, as it is now). */
   replyTo: ReplyTo | undefined;
   threadRootId: number | null;
@@ -272,6 +274,7 @@ function toStored<Meta>(
     createdAt: row.created_at,
     system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
     attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+    mentions: row.mentions === null ? null : (JSON.parse(row.mentions) as number[]),
     replyTo: quote,
     threadRootId: row.thread_root_id,
     replyCount: row.reply_count,

@@ -15,6 +15,8 @@ export interface Database {
   members: MembersTable;
   messages: MessagesTable;
   uploads: UploadsTable;
+  mentions: MentionsTable;
+  pins: PinsTable;
 }
 
 export interface UsersTable {
@@ -91,6 +93,8 @@ export interface MessagesTable {
   link_previews: Generated<string | null>;
   /** JSON of the attachments sent with it (contract §3), as the upload API answered them; NULL when none. */
   attachments: Generated<string | null>;
+  /** JSON of the mentioned user ids (contract §7); NULL when it mentions nobody. */
+  mentions: Generated<string | null>;
   /** The message this one quotes (contract §5); NULL when it quotes none. */
   reply_to_id: Generated<number | null>;
   /** The thread root this message replies in (contract §6); NULL for a top-level message. */
@@ -98,6 +102,25 @@ export interface MessagesTable {
   /** On a thread root: its replies that are not deleted, and the newest one's created_at. */
   reply_count: Generated<number>;
   last_reply_at: Generated<number | null>;
+}
+
+/** A member a message mentions (migration 012): "unread mentions of user X" is an index range. */
+export interface MentionsTable {
+  message_id: number;
+  user_id: number;
+  conversation_id: number;
+  seq: number;
+  /** 1 when the send's `mentions` named the user (an edit keeps it), 0 for `@username` only. */
+  by_id: Generated<number>;
+}
+
+/** A pinned message (migration 012); `id` orders a conversation's pins. */
+export interface PinsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  message_id: number;
+  pinned_by: number;
+  pinned_at: number;
 }
 
 /** An uploaded file (migration 006); its bytes are in the file store under `uploads/<id>`. */
@@ -122,6 +145,7 @@ export interface UploadsTable {
 }
 
 export type UploadRow = Selectable<UploadsTable>;
+export type PinRow = Selectable<PinsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;

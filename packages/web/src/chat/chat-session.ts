@@ -14,6 +14,7 @@ import {
   type ChatState,
   countsAsUnread,
   initialState,
+  mentionsMe,
   otherMemberId,
   withChangedMessage,
   withEntry,
@@ -24,6 +25,7 @@ import {
 } from "./chat-state.js";
 import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
+import { PinBoard } from "./pins.js";
 import { loadRemovals, RemovalNotes } from "./removals.js";
 import type { SendExtras } from "./reply-context.js";
 import { loadStatuses, withStatus } from "./statuses.js";
@@ -59,6 +61,7 @@ export class ChatSession {
   readonly files: UploadFiles;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
+  readonly pins: PinBoard;
   private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
   private readonly unsubscribers: (() => void)[] = [];
@@ -92,6 +95,7 @@ export class ChatSession {
     this.files = new UploadFiles(() => currentToken(session));
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);
+    this.pins = new PinBoard(this.api);
   }
 
   private get me(): number {
@@ -116,6 +120,8 @@ export class ChatSession {
       c.on("member_joined", (frame) => void this.refreshConversation(frame.conversation_id)),
       c.on("conversation_updated", (frame) => void this.refreshConversation(frame.conversation_id)),
       c.on("member_left", (frame) => this.onMemberLeft(frame)),
+      c.on("pinned", (frame) => this.pins.changed(frame.conversation_id)),
+      c.on("unpinned", (frame) => this.pins.changed(frame.conversation_id)),
       c.on("error", (err) => {
         if (err instanceof AuthError) this.end(EXPIRED);
       }),
@@ -148,6 +154,7 @@ export class ChatSession {
   view(conversationId: number | undefined): void {
     this.viewing = conversationId;
     if (conversationId === undefined) return;
+    void this.pins.load(conversationId);
     const conversation = this.store.get().conversations.get(conversationId);
     if (conversation) this.names.want(conversation.members.map((m) => m.user_id));
     // The list names only us among a group's members: the group itself lists them all.
@@ -171,7 +178,14 @@ export class ChatSession {
     this.patchConversation(conversationId, (conversation) => {
       const readSeq = Math.max(conversation.read_seq, seq);
       const left = messages.filter((m) => m.seq > readSeq && countsAsUnread(m, me)).length;
-      return { ...conversation, read_seq: readSeq, unread_count: Math.min(conversation.unread_count, left) };
+      const mentions = Math.min(conversation.mention_count, messages.filter((m) => m.seq > readSeq && mentionsMe(m, me)).length);
+      return {
+        ...conversation,
+        read_seq: readSeq,
+        unread_count: Math.min(conversation.unread_count, left),
+        mention_count: mentions,
+        mentioned: mentions > 0,
+      };
     });
   }
 

@@ -26,6 +26,8 @@ const conversation = (extra: Partial<Conversation> = {}): Conversation => ({
   last_message: message(2),
   read_seq: 2,
   unread_count: 0,
+  mention_count: 0,
+  mentioned: false,
   last_activity: message(2).timestamp,
   ...extra,
 });

@@ -47,6 +47,8 @@ export interface PendingMessage {
   /** Keys of its files in `uploads`: the send waits until they are all uploaded. */
   uploads?: readonly string[];
   createdAt: string;
+  /** Users the send mentions by id (picked from the `@` suggestions). */
+  mentions?: readonly number[];
   /** Why the server refused it; the user may retry or discard it. */
   error?: string;
   /**
@@ -166,13 +168,21 @@ export function countsAsUnread(message: Message, me: number): boolean {
 export function withNewMessage(conversation: Conversation, message: Message, me: number, viewing: boolean): Conversation {
   if (message.seq <= conversation.last_seq && conversation.last_message !== null) return conversation;
   const unread = !viewing && countsAsUnread(message, me) && message.seq > conversation.read_seq;
+  const mention = unread && mentionsMe(message, me);
   return {
     ...conversation,
     last_seq: Math.max(conversation.last_seq, message.seq),
     last_message: message,
     last_activity: message.timestamp > conversation.last_activity ? message.timestamp : conversation.last_activity,
     unread_count: conversation.unread_count + (unread ? 1 : 0),
+    mention_count: conversation.mention_count + (mention ? 1 : 0),
+    mentioned: conversation.mentioned || mention,
   };
+}
+
+/** The message mentions the user (and is someone else's, not deleted). */
+export function mentionsMe(message: Message, me: number): boolean {
+  return countsAsUnread(message, me) && (message.mentions?.includes(me) ?? false);
 }
 
 /** A conversation after an edit or delete: the preview follows when it showed that message. */
@@ -219,7 +229,8 @@ function atLeast(member: ConversationMember, other: Cursors): ConversationMember
 /** One's own read position moved up to `readSeq`: read to the end, nothing is unread. */
 function withOwnRead(conversation: Conversation, readSeq: number): Conversation {
   const read = Math.max(conversation.read_seq, readSeq);
-  return { ...conversation, read_seq: read, unread_count: read >= conversation.last_seq ? 0 : conversation.unread_count };
+  if (read < conversation.last_seq) return { ...conversation, read_seq: read };
+  return { ...conversation, read_seq: read, unread_count: 0, mention_count: 0, mentioned: false };
 }
 
 /** Most recently active first, as the server lists them. */

@@ -13,6 +13,8 @@ const c = (id: number, minute: number): Conversation => ({
   last_message: null,
   read_seq: 1,
   unread_count: 0,
+  mention_count: 0,
+  mentioned: false,
   last_activity: at(minute),
 });
 const idle = { more: false, loading: false };

@@ -25,6 +25,8 @@ const group: Conversation = {
   last_message: removal,
   read_seq: 4,
   unread_count: 0,
+  mention_count: 0,
+  mentioned: false,
   last_activity: removal.timestamp,
 };
 const me = { id: 1, username: "alice", display_name: "Alice" };

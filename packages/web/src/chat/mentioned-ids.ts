@@ -32,6 +32,8 @@ function addFromConversation(ids: Set<number>, conversation: Conversation): void
 
 function addFromMessage(ids: Set<number>, message: Message): void {
   ids.add(message.sender_id);
+  // Mentioned members are shown as their @username.
+  for (const id of message.mentions ?? []) ids.add(id);
   if (message.system) {
     ids.add(message.system.actor_id);
     for (const id of message.system.user_ids ?? []) ids.add(id);

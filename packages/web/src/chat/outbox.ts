@@ -42,6 +42,7 @@ export class Outbox {
     };
     if (extras.replyTo) pending.replyTo = extras.replyTo;
     if (extras.threadRootId !== undefined) pending.threadRootId = extras.threadRootId;
+    if (extras.mentions && extras.mentions.length > 0) pending.mentions = extras.mentions;
     this.store.update((s) => ({ ...s, pending: [...s.pending, pending] }));
     void this.deliver(pending);
   }
@@ -81,9 +82,15 @@ export class Outbox {
       // Discarded while its files were uploading.
       if (!this.store.get().pending.some((p) => p.clientId === clientId)) return;
     }
-    const { replyTo, threadRootId } = pending;
+    const { replyTo, threadRootId, mentions } = pending;
     this.client
-      .send({ conversationId: pending.conversationId }, pending.content, { clientId, attachments, replyTo, threadRootId })
+      .send({ conversationId: pending.conversationId }, pending.content, {
+        clientId,
+        attachments,
+        replyTo,
+        threadRootId,
+        mentions,
+      })
       .then(
         () => this.settle(clientId),
         (err: unknown) => {

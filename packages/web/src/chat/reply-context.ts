@@ -23,4 +23,6 @@ export function useReplyActions(): ReplyActions | null {
 export interface SendExtras {
   replyTo?: Message | undefined;
   threadRootId?: number | undefined;
+  /** Users picked from the `@` suggestions. */
+  mentions?: readonly number[] | undefined;
 }

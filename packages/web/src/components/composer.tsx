@@ -7,6 +7,7 @@ import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.
 import { AttachButton } from "./attach-button.js";
 import { AttachmentChips } from "./attachment-chips.js";
 import { EmojiButton } from "./emoji-button.js";
+import { MentionSuggestionList, useMentionSuggestions } from "./mention-suggestions.js";
 import { ReplyBar } from "./reply-quote.js";
 import { useAction } from "./use-action.js";
 import type { DraftUploads } from "./use-draft-uploads.js";
@@ -42,6 +43,7 @@ export function Composer(props: { conversationId: number; drafts: DraftUploads; 
   /** The selection when the input last lost focus (to the emoji button): where an emoji goes. */
   const selection = useRef<{ start: number; end: number } | undefined>(undefined);
   const ids = useId();
+  const mention = useMentionSuggestions(conversationId, text, setText, caret);
   const length = codePoints(text);
   const tooLong = length > MAX_CONTENT_CHARS;
   const content = tidyContent(text);
@@ -82,7 +84,8 @@ export function Composer(props: { conversationId: number; drafts: DraftUploads; 
       });
       return;
     }
-    chat.send(conversationId, content, drafts.take(), { replyTo, threadRootId });
+    chat.send(conversationId, content, drafts.take(), { replyTo, threadRootId, mentions: mention.mentionsFor(content) });
+    mention.reset();
     replies?.setReplyTo(undefined);
     setText("");
   }
@@ -101,6 +104,7 @@ export function Composer(props: { conversationId: number; drafts: DraftUploads; 
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mention.onKeyDown(event)) return;
     const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
     // Enter while an input method is composing (Japanese, Chinese…) confirms the composition.
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -175,6 +179,7 @@ export function Composer(props: { conversationId: number; drafts: DraftUploads; 
       )}
       <AttachButton onFiles={drafts.add} disabled={editing !== undefined} />
       <EmojiButton onPick={insert} />
+      <MentionSuggestionList suggestions={mention} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
         {threadRootId === undefined ? "Message" : "Thread reply"}
       </label>
@@ -187,8 +192,13 @@ export function Composer(props: { conversationId: number; drafts: DraftUploads; 
         enterKeyHint={editing ? "done" : "send"}
         aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}
+        aria-autocomplete="list"
+        aria-controls={mention.open ? mention.listId : undefined}
+        aria-activedescendant={mention.open ? mention.optionId(mention.active) : undefined}
+        onSelect={(e) => mention.track(e.currentTarget)}
         onChange={(e) => {
           setText(e.target.value);
+          mention.track(e.target);
           if (!editing && e.target.value.trim() !== "") chat.typing(conversationId);
         }}
         onKeyDown={onKeyDown}

@@ -48,6 +48,7 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
   const nameOf = (id: number) => displayName(users, id);
   const preview = typing && typing.length > 0 ? "typing…" : previewText(conversation.last_message, me, nameOf, group);
   const unread = open ? 0 : conversation.unread_count;
+  const mentioned = !open && conversation.mention_count > 0;
 
   return (
     <li>
@@ -68,6 +69,11 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         </span>
         <span className="conversation-meta">
           <time dateTime={conversation.last_activity}>{whenLabel(conversation.last_activity)}</time>
+          {mentioned && (
+            <span className="badge mention-badge" title="You were mentioned">
+              @<span className="visually-hidden"> you were mentioned</span>
+            </span>
+          )}
           {unread > 0 && (
             <span className="badge">
               {unread}

@@ -10,6 +10,7 @@ import { Composer } from "./composer.js";
 import { MembersPanel } from "./members-panel.js";
 import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
+import { PinsButton } from "./pins-button.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
 import { useDraftUploads } from "./use-draft-uploads.js";
@@ -66,6 +67,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
             <h2 id={titleId}>{title}</h2>
             <p className="subtitle">{subtitle}</p>
           </div>
+          <PinsButton conversationId={conversationId} />
           {group && (
             <button type="button" aria-expanded={showMembers} aria-controls={panelId} onClick={() => setShowMembers((v) => !v)}>
               Members

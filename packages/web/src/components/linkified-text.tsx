@@ -1,12 +1,13 @@
 import { Fragment, useMemo } from "react";
 import { splitLinks } from "../lib/linkify.js";
+import { type MentionNames, MentionText } from "./mention-text.js";
 
 /**
  * Message text with its http(s) links clickable. Everything is rendered as text nodes (React
  * escapes them); links open in a new tab without access to this one (noopener) or our URL
- * (noreferrer).
+ * (noreferrer). With `mentions`, the `@names` of mentioned members are highlighted.
  */
-export function LinkifiedText({ text }: { text: string }) {
+export function LinkifiedText({ text, mentions }: { text: string; mentions?: MentionNames | undefined }) {
   const segments = useMemo(() => splitLinks(text), [text]);
   let offset = 0;
   return (
@@ -19,7 +20,9 @@ export function LinkifiedText({ text }: { text: string }) {
             {segment.text}
           </a>
         ) : (
-          <Fragment key={key}>{segment.text}</Fragment>
+          <Fragment key={key}>
+            <MentionText text={segment.text} mentions={mentions} />
+          </Fragment>
         );
       })}
     </>

@@ -10,10 +10,12 @@ import { Avatar } from "./avatar.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
+import { useMentionNames } from "./mention-text.js";
 import { MessageActions } from "./message-actions.js";
 import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
+import { usePinControl } from "./pin-actions.js";
 import { QuoteBlock } from "./reply-quote.js";
 import { ThreadLink } from "./thread-link.js";
 import { useAction } from "./use-action.js";
@@ -58,6 +60,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
     setMenuOpen(open);
     if (!open) setConfirmingDelete(false);
   }, []);
+  const mentionNames = useMentionNames(message);
+  const pin = usePinControl(message, conversation);
   const id = messageDomId(message.conversation_id, message.seq);
   const nameOf = (user: number) => (user === me ? "You" : displayName(users, user));
 
@@ -78,6 +82,8 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const editable = own && !message.deleted && !editing;
   // Anyone's message may be replied to; one's own may also be edited and deleted.
   const actionable = editable || (repliable && !editing);
+  const menuable = actionable || (pin.canPin && !editing);
+  const mentionsMe = !own && !message.deleted && (message.mentions?.includes(me) ?? false);
   const hue = senderHue(message.sender_id);
 
   return (
@@ -88,10 +94,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-seq={message.seq}
       data-highlighted={highlighted || undefined}
       data-first={firstOfRun || undefined}
-      // One's own message takes focus, which shows its actions to keyboard users.
-      tabIndex={actionable ? 0 : undefined}
+      data-mentions-me={mentionsMe || undefined}
+      data-pinned={pin.pinned || undefined}
+      // A message with actions takes focus, which shows them to keyboard users.
+      tabIndex={menuable ? 0 : undefined}
       onContextMenu={
-        actionable
+        menuable
           ? (event) => {
               event.preventDefault();
               openMenu(true);
@@ -134,19 +142,24 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               {message.attachments && <MessageAttachments attachments={message.attachments} />}
               {message.content !== "" && (
                 <p className="text">
-                  <LinkifiedText text={message.content} />
+                  <LinkifiedText text={message.content} mentions={mentionNames} />
                 </p>
               )}
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}
           <span className="meta">
+            {pin.pinned && (
+              <span className="pinned-mark" title="Pinned">
+                📌<span className="visually-hidden"> pinned</span>
+              </span>
+            )}
             {message.edited_at && !message.deleted && <span className="edited">edited</span>}
             <MessageTime iso={message.timestamp} />
             {status && <DeliveryTick status={status} />}
           </span>
         </div>
-        {actionable && (
+        {menuable && (
           <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
             {confirmingDelete ? (
               <>
@@ -202,6 +215,19 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                     aria-label="Reply in thread"
                   >
                     Thread
+                  </button>
+                )}
+                {pin.canPin && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      void act(pin.toggle);
+                    }}
+                    aria-label={pin.pinned ? "Unpin message" : "Pin message"}
+                  >
+                    {pin.pinned ? "Unpin" : "Pin"}
                   </button>
                 )}
               </>

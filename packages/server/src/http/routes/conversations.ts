@@ -126,6 +126,7 @@ export function conversationsRoutes(app: App, deps: { chat: ChatServices; guard:
         content: request.body.content,
         clientId: request.body.client_id,
         attachments: request.body.attachments,
+        mentions: request.body.mentions,
         replyTo: request.body.reply_to,
         threadRootId: request.body.thread_root_id,
       });

@@ -10,6 +10,7 @@ import { linkPreviewsMigration } from "./007-link-previews.js";
 import { attachmentsMigration } from "./008-attachments.js";
 import { strippedImagesMigration } from "./009-stripped-images.js";
 import { repliesThreadsMigration } from "./011-replies-threads.js";
+import { mentionsAndPinsMigration } from "./012-mentions-and-pins.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -27,5 +28,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "008-attachments": attachmentsMigration(),
     "009-stripped-images": strippedImagesMigration(),
     "011-replies-threads": repliesThreadsMigration(),
+    "012-mentions-and-pins": mentionsAndPinsMigration(dialect),
   };
 }

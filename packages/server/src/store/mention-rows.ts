@@ -1,0 +1,92 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./schema.js";
+
+/** Who a message may mention: the send's ids and the `@names` of its text (lower-cased). */
+export interface MentionCandidates {
+  conversationId: number;
+  senderId: number;
+  ids: readonly number[];
+  names: readonly string[];
+}
+
+/** The members a message mentions, and which of them its send named by id. */
+export interface ResolvedMentions {
+  userIds: number[];
+  byId: Set<number>;
+}
+
+const NONE: ResolvedMentions = { userIds: [], byId: new Set() };
+
+/**
+ * Resolves each candidate list to the members it names, the sender left out, in one query for
+ * the whole batch. Called inside the writer's transaction after the conversation rows are
+ * locked (the seq reservation): membership changes lock the same row (ConversationsRepo.lock),
+ * so what is read here is the membership at the moment the message is stored (READ COMMITTED
+ * on MySQL and PostgreSQL, one writer at a time on SQLite). Names and ids of anyone else are
+ * dropped without a word.
+ */
+export async function resolveMentions(trx: Kysely<Database>, lists: MentionCandidates[]): Promise<ResolvedMentions[]> {
+  const ids = [...new Set(lists.flatMap((l) => l.ids))];
+  const names = [...new Set(lists.flatMap((l) => l.names))];
+  if (ids.length === 0 && names.length === 0) return lists.map(() => NONE);
+  const conversations = [...new Set(lists.map((l) => l.conversationId))];
+  const rows = await trx
+    .selectFrom("members as m")
+    .leftJoin("users as u", "u.id", "m.user_id")
+    .select(["m.conversation_id", "m.user_id", "u.username"])
+    .where("m.conversation_id", "in", conversations)
+    .where((eb) => {
+      const named = [];
+      if (ids.length > 0) named.push(eb("m.user_id", "in", ids));
+      if (names.length > 0) named.push(eb("u.username", "in", names));
+      return eb.or(named);
+    })
+    .execute();
+  return lists.map((list) => {
+    const wantIds = new Set(list.ids);
+    const wantNames = new Set(list.names);
+    const found = new Set<number>();
+    const byId = new Set<number>();
+    for (const r of rows) {
+      if (r.conversation_id !== list.conversationId || r.user_id === list.senderId) continue;
+      if (wantIds.has(r.user_id)) {
+        found.add(r.user_id);
+        byId.add(r.user_id);
+      }
+      if (r.username !== null && wantNames.has(r.username)) found.add(r.user_id);
+    }
+    return { userIds: [...found].sort((a, b) => a - b), byId };
+  });
+}
+
+/** One message's mention rows (its conversation and seq copied for the unread-mentions range). */
+export interface MentionRows {
+  messageId: number;
+  conversationId: number;
+  seq: number;
+  mentions: ResolvedMentions;
+}
+
+const ROWS_PER_INSERT = 500;
+
+/** Records who each message mentions. */
+export async function insertMentionRows(trx: Kysely<Database> | Transaction<Database>, messages: MentionRows[]): Promise<void> {
+  const rows = messages.flatMap((m) =>
+    m.mentions.userIds.map((user_id) => ({
+      message_id: m.messageId,
+      user_id,
+      conversation_id: m.conversationId,
+      seq: m.seq,
+      by_id: m.mentions.byId.has(user_id) ? 1 : 0,
+    })),
+  );
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    await trx
+      .insertInto("mentions")
+      .values(rows.slice(start, start + ROWS_PER_INSERT))
+      .execute();
+  }
+}
+
+/** The column on the message: JSON of the ids, NULL for none. */
+export const mentionsColumn = (m: ResolvedMentions): string | null => (m.userIds.length > 0 ? JSON.stringify(m.userIds) : null);
