@@ -4,6 +4,7 @@ export * from "./http.js";
 export * from "./ids.js";
 export * from "./limits.js";
 export * from "./link-previews.js";
+export * from "./reactions.js";
 export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./uploads.js";

@@ -3,6 +3,7 @@ import { ERROR_CODES } from "./errors.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
+import { Reaction, type ReactionFrame } from "./reactions.js";
 import { Attachment } from "./uploads.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
@@ -60,6 +61,8 @@ export const Message = Type.Object({
   link_previews: Type.Optional(Type.Array(LinkPreview, { maxItems: 3 })),
   /** Files sent with it (`attachments` of the send), in the order the sender gave. */
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
+  /** Reactions, one entry per emoji in the order each was first added (`me` in HTTP answers). */
+  reactions: Type.Optional(Type.Array(Reaction)),
 });
 export type Message = Static<typeof Message>;
 
@@ -196,4 +199,5 @@ export type AnyServerFrame =
   | MessageDeletedFrame
   | MemberJoinedFrame
   | MemberLeftFrame
-  | ConversationUpdatedFrame;
+  | ConversationUpdatedFrame
+  | ReactionFrame;
