@@ -7,6 +7,7 @@ import type { MemberRow, MessageRow } from "../store/schema.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
+import type { Reactions } from "./reactions.js";
 import type { Receipts } from "./receipts.js";
 
 /** Reading: history pages, the (seed) history endpoint and the conversation list. */
@@ -17,6 +18,7 @@ export class History {
     private readonly conversations: ConversationCache,
     private readonly presence: PresenceRepo,
     private readonly receipts: Receipts,
+    private readonly reactions: Reactions,
   ) {}
 
   /** Messages of one conversation in seq order; members only. */
@@ -28,7 +30,10 @@ export class History {
       this.conversationsRepo.membersOf([conversationId]),
     ]);
     return {
-      messages: messages.map((m) => this.view(m, info.kind, members)),
+      messages: await this.reactions.attach(
+        userId,
+        messages.map((m) => this.view(m, info.kind, members)),
+      ),
       has_more: hasMore,
     };
   }
@@ -53,7 +58,10 @@ export class History {
     const rows = await this.messages.newestFirst(conversationIds, q.before, q.limit);
     const members = await this.conversationsRepo.membersOf([...new Set(rows.map((m) => m.conversation_id))]);
     const byConversation = groupMembers(members);
-    const result = rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? []));
+    const result = await this.reactions.attach(
+      userId,
+      rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? [])),
+    );
     if (q.otherUserId !== undefined && rows.length > 0) {
       const newest = Math.max(...rows.map((m) => m.seq));
       await this.receipts.read(userId, rows[0]?.conversation_id as number, newest);
@@ -86,6 +94,10 @@ export class History {
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
     ]);
+    const lastReactions = await this.reactions.byMessage(
+      userId,
+      lastMessages.filter((m) => m.deleted_at === null).map((m) => m.id),
+    );
     const statuses = await this.presence.list([...new Set(members.map((m) => m.user_id))]);
     const online = new Set(statuses.filter((s) => s.status === "online").map((s) => s.user_id));
     const byConversation = groupMembers(members);
@@ -105,6 +117,8 @@ export class History {
           ),
           statusFromSummary(last.seq, summary),
         );
+      const reactions = last && lastReactions.get(last.id);
+      if (lastMessage && reactions) lastMessage.reactions = reactions;
       return {
         id: c.id,
         kind: c.kind,

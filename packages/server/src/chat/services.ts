@@ -8,6 +8,7 @@ import type { Store } from "../store/database.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
+import { ReactionsRepo } from "../store/reactions-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
@@ -18,6 +19,7 @@ import { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
 import { Presence, type PresenceOptions } from "./presence.js";
+import { Reactions } from "./reactions.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
@@ -38,6 +40,7 @@ export interface ChatServices {
   admin: ConversationAdmin;
   edits: MessageEdits;
   search: Search;
+  reactions: Reactions;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -54,6 +57,9 @@ export function createChatServices(
     /** Messages per second per user (0: no limit), and how many may be saved up. */
     messagesPerSecond?: number;
     messagesBurst?: number;
+    /** The frame rate limit (per connection on the socket), applied per user to HTTP reactions. */
+    framesPerSecond?: number;
+    framesBurst?: number;
     /** Budgets for edits, deletes, group changes and group creation (off when not given). */
     budgets?: Partial<ActionBudgetOptions>;
     /** This node in a cluster; a single node gets a fresh id and the default timings. */
@@ -118,7 +124,10 @@ export function createChatServices(
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts);
+  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
+  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
+  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, reactions);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -129,8 +138,10 @@ export function createChatServices(
     options.maxGroupMembers ?? 1000,
     budgets,
   );
-  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
-  const search = new Search(new SearchRepo(store), conversationsRepo);
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews);
+  const search = new Search(new SearchRepo(store), conversationsRepo, reactions);
+  // Deleting a message drops its reactions (contract §8).
+  edits.onDelete((messageId) => reactions.removeForMessage(messageId));
   return {
     users,
     directory,
@@ -144,6 +155,7 @@ export function createChatServices(
     admin,
     edits,
     search,
+    reactions,
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

@@ -61,6 +61,13 @@ export async function dispatch(
       case "read":
         await chat.receipts.read(conn.userId, frame.conversationId, frame.seq);
         return;
+      // The `reaction` frame every member gets is this socket's confirmation too.
+      case "react":
+        await chat.reactions.react(conn.userId, frame.messageId, frame.emoji, "socket");
+        return;
+      case "unreact":
+        await chat.reactions.unreact(conn.userId, frame.messageId, frame.emoji, "socket");
+        return;
     }
   } catch (err) {
     if (err instanceof ChatError) {

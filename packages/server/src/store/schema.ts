@@ -15,6 +15,7 @@ export interface Database {
   members: MembersTable;
   messages: MessagesTable;
   uploads: UploadsTable;
+  reactions: ReactionsTable;
 }
 
 export interface UsersTable {
@@ -120,3 +121,13 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;
+
+/** One user's reaction with one emoji to one message (migration 010). */
+export interface ReactionsTable {
+  /** Orders a message's emoji by when each was first added. */
+  id: Generated<number>;
+  message_id: number;
+  user_id: number;
+  emoji: string;
+  created_at: number;
+}

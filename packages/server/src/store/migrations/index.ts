@@ -9,6 +9,7 @@ import { uploadsMigration } from "./006-uploads.js";
 import { linkPreviewsMigration } from "./007-link-previews.js";
 import { attachmentsMigration } from "./008-attachments.js";
 import { strippedImagesMigration } from "./009-stripped-images.js";
+import { reactionsMigration } from "./010-reactions.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -25,5 +26,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "007-link-previews": linkPreviewsMigration(),
     "008-attachments": attachmentsMigration(),
     "009-stripped-images": strippedImagesMigration(),
+    "010-reactions": reactionsMigration(dialect),
   };
 }
