@@ -12,6 +12,8 @@ import {
   type Message,
   type MessageDeletedFrame,
   type MessageUpdatedFrame,
+  type Reaction,
+  type ReactionFrame,
   type ReadyFrame,
   type ReceiptFrame,
   type StatusUpdateFrame,
@@ -82,6 +84,8 @@ export interface ChatClientEvents extends Record<string, unknown> {
   /** A member left or was removed; the removed user gets this too (and no message after). */
   member_left: MemberLeftFrame;
   conversation_updated: ConversationUpdatedFrame;
+  /** A member added or removed a reaction; `reactions` is the message's list after it, `me` included. */
+  reaction: ReactionFrame & { reactions: Reaction[] };
   state: ConnectionState;
   /**
    * Something the server refused that no promise was waiting for (a `read` of a conversation
@@ -257,6 +261,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.api.upload(file, options);
   }
 
+  /**
+   * Adds the user's reaction to a message: over the socket when it is open (the `reaction`
+   * event that follows is the confirmation; a refusal comes as an `error` event), over HTTP
+   * otherwise (then the promise rejects on a refusal).
+   */
+  async react(messageId: number, emoji: string): Promise<void> {
+    await this.changeReaction("react", messageId, emoji);
+  }
+
+  /** Takes the user's reaction back, like `react`. */
+  async unreact(messageId: number, emoji: string): Promise<void> {
+    await this.changeReaction("unreact", messageId, emoji);
+  }
+
+  /** A message's reactions as the client knows them now (kept current by `reaction` frames). */
+  reactionsOf(conversationId: number, messageId: number): Reaction[] {
+    return this.streams.get(conversationId)?.reactions.of(messageId) ?? [];
+  }
+
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
   cursors(): Record<number, number> {
     return Object.fromEntries([...this.streams].map(([id, s]) => [id, s.lastSeq]));
@@ -268,6 +291,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   disconnectAbruptly(): void {
     this.connection.disconnectAbruptly();
+  }
+
+  private async changeReaction(type: "react" | "unreact", messageId: number, emoji: string): Promise<void> {
+    if (this.connection.writable) {
+      this.connection.transmit(JSON.stringify({ type, message_id: messageId, emoji }));
+      return;
+    }
+    const answer = type === "react" ? await this.api.react(messageId, emoji) : await this.api.unreact(messageId, emoji);
+    this.stream(answer.conversation_id).reactions.update(messageId, answer.reactions);
   }
 
   /** Puts on the wire the sends whose turn it is (see SendQueue). */
@@ -338,7 +370,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.emit("status", frame);
         return;
       case "message_updated":
+        this.stream(frame.conversation_id).reactions.seed(frame);
         this.emit("message_updated", frame);
+        return;
+      case "reaction":
+        this.emit("reaction", { ...frame, reactions: this.stream(frame.conversation_id).reactions.apply(frame, this.me) });
         return;
       case "message_deleted":
         this.emit("message_deleted", frame);

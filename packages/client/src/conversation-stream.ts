@@ -1,4 +1,5 @@
 import type { Message } from "@chatapp/protocol";
+import { MessageReactions } from "./message-reactions.js";
 
 /**
  * One conversation as the client emits it: in seq order, each message once, whatever the
@@ -17,6 +18,8 @@ export class ConversationStream {
   fetchingEpoch: number | undefined;
   /** Failed fetches in a row, for the retry backoff. */
   fetchFailures = 0;
+  /** Each message's reactions, kept current by `reaction` frames (see MessageReactions). */
+  readonly reactions = new MessageReactions();
 
   constructor(
     readonly conversationId: number,
@@ -37,6 +40,8 @@ export class ConversationStream {
   }
 
   accept(message: Message): Message[] {
+    // A resent or refetched copy still brings the reactions as they are now.
+    this.reactions.seed(message);
     const { seq } = message;
     if (seq <= this.emitted || this.ahead.has(seq)) return [];
     if (seq > this.known) this.known = seq;

@@ -4,6 +4,7 @@ import type {
   Conversation,
   ErrorBody,
   Message,
+  ReactionsResponse,
   SearchResponse,
   User,
   UserStatus,
@@ -110,6 +111,16 @@ export class HttpApi {
 
   deleteMessage(id: number): Promise<Message> {
     return this.request("DELETE", `/api/messages/${id}`);
+  }
+
+  /** Adds the user's reaction (one emoji) to a message; a repeat changes nothing. */
+  react(messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.request("PUT", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /** Takes the user's reaction back; a repeat changes nothing. */
+  unreact(messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.request("DELETE", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
   }
 
   /** Messages of one's conversations that match the words of `q`. */
