@@ -242,10 +242,18 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   /** Older messages of a conversation, in seq order: the page before `before` (a seq). */
-  history(conversationId: number, options: { before?: number; limit?: number } = {}): Promise<ConversationMessagesResponse> {
+  async history(
+    conversationId: number,
+    options: { before?: number; limit?: number } = {},
+  ): Promise<ConversationMessagesResponse> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
-    return this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+    const page = await this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+    // What a UI renders from: their reactions are known from here on (see reactionsOf).
+    // (Only for a conversation the client follows: making its stream here would move where it starts.)
+    const reactions = this.streams.get(conversationId)?.reactions;
+    for (const message of page.messages) reactions?.seed(message);
+    return page;
   }
 
   /** The user's conversations, most recently active first. */

@@ -31,25 +31,12 @@ export class MessageReactions {
 
   /** A message's whole list as the server answered it (an empty one: none left). */
   update(messageId: number, reactions: readonly Reaction[]): void {
-    const known = new Map(this.of(messageId).map((r) => [r.emoji, r.me === true]));
-    this.set(
-      messageId,
-      reactions.map((r) => ({ emoji: r.emoji, count: r.count, me: r.me ?? known.get(r.emoji) ?? false })),
-    );
+    this.set(messageId, withKnownMe(this.of(messageId), reactions));
   }
 
   /** Applies a `reaction` frame; returns the message's reactions after it. */
   apply(frame: ReactionFrame, userId: number | undefined): Reaction[] {
-    const list = this.of(frame.message_id).slice();
-    const i = list.findIndex((r) => r.emoji === frame.emoji);
-    const mine = frame.user_id === userId ? frame.action === "add" : i >= 0 && list[i]?.me === true;
-    if (frame.count === 0) {
-      if (i >= 0) list.splice(i, 1);
-    } else if (i >= 0) {
-      list[i] = { emoji: frame.emoji, count: frame.count, me: mine };
-    } else {
-      list.push({ emoji: frame.emoji, count: frame.count, me: mine });
-    }
+    const list = applyReaction(this.of(frame.message_id), frame, userId);
     this.set(frame.message_id, list);
     return list;
   }
@@ -63,4 +50,28 @@ export class MessageReactions {
       if (oldest !== undefined) this.byMessage.delete(oldest);
     }
   }
+}
+
+/**
+ * A message's reactions after a `reaction` frame: the emoji's count from the frame (gone at
+ * 0, appended when new), `me` from the frame when `userId` made the change, else as it was.
+ */
+export function applyReaction(reactions: readonly Reaction[], frame: ReactionFrame, userId: number | undefined): Reaction[] {
+  const list = reactions.slice();
+  const i = list.findIndex((r) => r.emoji === frame.emoji);
+  const mine = frame.user_id === userId ? frame.action === "add" : i >= 0 && list[i]?.me === true;
+  if (frame.count === 0) {
+    if (i >= 0) list.splice(i, 1);
+  } else if (i >= 0) {
+    list[i] = { emoji: frame.emoji, count: frame.count, me: mine };
+  } else {
+    list.push({ emoji: frame.emoji, count: frame.count, me: mine });
+  }
+  return list;
+}
+
+/** `incoming` with `me` filled in from `known` where it was left out (a fanned-out copy). */
+export function withKnownMe(known: readonly Reaction[], incoming: readonly Reaction[]): Reaction[] {
+  const mine = new Map(known.map((r) => [r.emoji, r.me === true]));
+  return incoming.map((r) => ({ emoji: r.emoji, count: r.count, me: r.me ?? mine.get(r.emoji) ?? false }));
 }
