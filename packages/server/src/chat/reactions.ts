@@ -7,9 +7,6 @@ import type { ConversationCache } from "./conversation-cache.js";
 import { isOneEmoji } from "./emoji.js";
 import { asChatError, ChatError } from "./errors.js";
 
-/** Where a reaction came from: a socket frame has already paid the connection's frame limit. */
-export type ReactionVia = "socket" | "http";
-
 /**
  * Reactions (contract §8): add and remove one's own, idempotently; each change is one
  * `reaction` frame published once to the member list (every node, every connection, the
@@ -25,12 +22,22 @@ export class Reactions {
     private readonly httpLimiter: RateLimiter<number>,
   ) {}
 
-  react(userId: number, messageId: number, emoji: string, via: ReactionVia): Promise<ReactionsResponse> {
-    return this.change(userId, messageId, emoji, "add", via);
+  /** Over HTTP: adds the caller's reaction and answers the message's reactions as the caller sees them. */
+  react(userId: number, messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.answer(userId, messageId, emoji, "add");
   }
 
-  unreact(userId: number, messageId: number, emoji: string, via: ReactionVia): Promise<ReactionsResponse> {
-    return this.change(userId, messageId, emoji, "remove", via);
+  /** Over HTTP: takes the caller's reaction back, answering like `react`. */
+  unreact(userId: number, messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.answer(userId, messageId, emoji, "remove");
+  }
+
+  /**
+   * A `react`/`unreact` frame: the connection has paid its frame limit, and the `reaction`
+   * frame the socket gets with every member is its only answer.
+   */
+  async fromSocket(userId: number, messageId: number, emoji: string, action: ReactionFrame["action"]): Promise<void> {
+    await this.change(userId, messageId, emoji, action);
   }
 
   /**
@@ -61,13 +68,25 @@ export class Reactions {
     return this.repo.removeForMessage(messageId);
   }
 
+  private async answer(
+    userId: number,
+    messageId: number,
+    emoji: string,
+    action: ReactionFrame["action"],
+  ): Promise<ReactionsResponse> {
+    const conversationId = await this.change(userId, messageId, emoji, action, this.httpLimiter);
+    const reactions = (await this.byMessage(userId, [messageId])).get(messageId) ?? [];
+    return { message_id: messageId, conversation_id: conversationId, reactions };
+  }
+
+  /** Checks, stores and announces one change; returns the message's conversation. */
   private async change(
     userId: number,
     messageId: number,
     emoji: string,
     action: ReactionFrame["action"],
-    via: ReactionVia,
-  ): Promise<ReactionsResponse> {
+    limiter?: RateLimiter<number>,
+  ): Promise<number> {
     try {
       if (!isOneEmoji(emoji)) throw new ChatError("invalid_request", "emoji: must be exactly one emoji (an RGI sequence)");
       const row = await this.messages.byId(messageId);
@@ -75,8 +94,8 @@ export class Reactions {
       if (!row || !info) throw new ChatError("no_conversation", "no such message, or not in a conversation of yours");
       if (row.deleted_at !== null) throw new ChatError("not_reactable", "the message was deleted");
       if (row.kind === "system") throw new ChatError("not_reactable", "a system message takes no reactions");
-      if (via === "http" && !this.httpLimiter.take(userId)) {
-        throw ChatError.rateLimited("too many reactions", this.httpLimiter.retryAfterMs(userId));
+      if (limiter && !limiter.take(userId)) {
+        throw ChatError.rateLimited("too many reactions", limiter.retryAfterMs(userId));
       }
       const changed =
         action === "add" ? await this.add(messageId, userId, emoji) : await this.repo.remove(messageId, userId, emoji);
@@ -92,8 +111,7 @@ export class Reactions {
         };
         this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
       }
-      const reactions = (await this.repo.forMessages([messageId], userId)).get(messageId) ?? [];
-      return { message_id: messageId, conversation_id: row.conversation_id, reactions };
+      return row.conversation_id;
     } catch (err) {
       throw asChatError(err);
     }

@@ -63,10 +63,8 @@ export async function dispatch(
         return;
       // The `reaction` frame every member gets is this socket's confirmation too.
       case "react":
-        await chat.reactions.react(conn.userId, frame.messageId, frame.emoji, "socket");
-        return;
       case "unreact":
-        await chat.reactions.unreact(conn.userId, frame.messageId, frame.emoji, "socket");
+        await chat.reactions.fromSocket(conn.userId, frame.messageId, frame.emoji, frame.type === "react" ? "add" : "remove");
         return;
     }
   } catch (err) {

@@ -8,9 +8,9 @@ export function reactionsRoutes(app: App, deps: { chat: ChatServices; guard: pre
   const { chat, guard } = deps;
   const schema = { params: ReactionParams, response: { 200: ReactionsResponse } };
   app.put("/api/messages/:id/reactions/:emoji", { preHandler: guard, schema }, async (request) =>
-    chat.reactions.react(request.userId, request.params.id, request.params.emoji, "http"),
+    chat.reactions.react(request.userId, request.params.id, request.params.emoji),
   );
   app.delete("/api/messages/:id/reactions/:emoji", { preHandler: guard, schema }, async (request) =>
-    chat.reactions.unreact(request.userId, request.params.id, request.params.emoji, "http"),
+    chat.reactions.unreact(request.userId, request.params.id, request.params.emoji),
   );
 }
