@@ -2,6 +2,7 @@ import type { Conversation, Message } from "@chatapp/protocol";
 import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { reactedWith } from "../chat/reactions.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
@@ -12,6 +13,8 @@ import { LinkifiedText } from "./linkified-text.js";
 import { MessageActions } from "./message-actions.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
+import { ReactionChips } from "./reaction-chips.js";
+import { QuickReactions, ReactionPickerPanel } from "./reaction-picker.js";
 import { useAction } from "./use-action.js";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
@@ -33,7 +36,8 @@ interface Props {
 
 /**
  * One message: own on the right, others' on the left (in a group, under the sender's name and
- * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own.
+ * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own;
+ * reactions under every message, added from its actions (quick ones, or the full picker).
  */
 export const MessageItem = memo(function MessageItem(props: Props) {
   const { message, conversation, firstOfRun, readers, highlighted } = props;
@@ -44,6 +48,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [error, act] = useAction();
   const openMenu = useCallback((open: boolean) => {
     setMenuOpen(open);
@@ -67,6 +72,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
   const actionable = own && !message.deleted && !editing;
+  // Anyone's message takes reactions; only one's own takes edits and deletes.
+  const reactable = !message.deleted && !editing;
+  const toggle = (emoji: string, add: boolean) => act(() => chat.react(message.id, emoji, add));
   const hue = senderHue(message.sender_id);
 
   return (
@@ -77,10 +85,10 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-seq={message.seq}
       data-highlighted={highlighted || undefined}
       data-first={firstOfRun || undefined}
-      // One's own message takes focus, which shows its actions to keyboard users.
-      tabIndex={actionable ? 0 : undefined}
+      // A message takes focus, which shows its actions to keyboard users.
+      tabIndex={reactable ? 0 : undefined}
       onContextMenu={
-        actionable
+        reactable
           ? (event) => {
               event.preventDefault();
               openMenu(true);
@@ -128,7 +136,17 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             {status && <DeliveryTick status={status} />}
           </span>
         </div>
-        {actionable && (
+        {message.reactions && !message.deleted && <ReactionChips reactions={message.reactions} onToggle={toggle} />}
+        {picking && (
+          <ReactionPickerPanel
+            onPick={(emoji) => {
+              setPicking(false);
+              void toggle(emoji, !reactedWith(message, emoji));
+            }}
+            onClose={() => setPicking(false)}
+          />
+        )}
+        {reactable && (
           <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
             {confirmingDelete ? (
               <>
@@ -142,20 +160,35 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             ) : (
               <>
-                <button
-                  type="button"
-                  className="quiet"
-                  onClick={() => {
+                <QuickReactions
+                  isMine={(emoji) => reactedWith(message, emoji)}
+                  onToggle={(emoji, add) => {
                     openMenu(false);
-                    setEditing(true);
+                    void toggle(emoji, add);
                   }}
-                  aria-label="Edit message"
-                >
-                  Edit
-                </button>
-                <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
-                  Delete
-                </button>
+                  onMore={() => {
+                    openMenu(false);
+                    setPicking(true);
+                  }}
+                />
+                {actionable && (
+                  <>
+                    <button
+                      type="button"
+                      className="quiet"
+                      onClick={() => {
+                        openMenu(false);
+                        setEditing(true);
+                      }}
+                      aria-label="Edit message"
+                    >
+                      Edit
+                    </button>
+                    <button type="button" className="quiet" onClick={() => setConfirmingDelete(true)} aria-label="Delete message">
+                      Delete
+                    </button>
+                  </>
+                )}
               </>
             )}
           </MessageActions>
