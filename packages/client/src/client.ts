@@ -7,6 +7,7 @@ import {
   type ErrorFrame,
   isWellFormedText,
   LIMITS,
+  MAX_QUOTE_CHARS,
   type MemberJoinedFrame,
   type MemberLeftFrame,
   type Message,
@@ -16,7 +17,9 @@ import {
   type ReactionFrame,
   type ReadyFrame,
   type ReceiptFrame,
+  type ReplyTo,
   type StatusUpdateFrame,
+  type ThreadMessagesResponse,
   type TypingEventFrame,
 } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
@@ -27,6 +30,7 @@ import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { SendQueue } from "./send-queue.js";
+import { type ThreadCount, ThreadCounts } from "./thread-counts.js";
 
 export type { Target };
 
@@ -60,6 +64,22 @@ export interface SendOptions {
   clientId?: string;
   /** Files to send with it: what `upload()` resolved with, or their ids (1-10, each once). */
   attachments?: readonly (Attachment | number)[];
+  /**
+   * The message to quote: the message itself (the sender's own copy then shows the quote at
+   * once), or its id.
+   */
+  replyTo?: Message | number;
+  /** Post into this message's thread (a top-level message of the same conversation). */
+  threadRootId?: number;
+}
+
+/** A thread root's counters moved: a reply to it arrived, or one the client saw was deleted. */
+export interface ThreadUpdate {
+  conversation_id: number;
+  root_id: number;
+  reply_count: number;
+  /** Absent once the root has no reply left. */
+  last_reply_at?: string;
 }
 
 export interface SendAck {
@@ -86,6 +106,11 @@ export interface ChatClientEvents extends Record<string, unknown> {
   conversation_updated: ConversationUpdatedFrame;
   /** A member added or removed a reaction; `reactions` is the message's list after it, `me` included. */
   reaction: ReactionFrame & { reactions: Reaction[] };
+  /**
+   * A thread root's `reply_count` / `last_reply_at` changed (the server sends no frame for the
+   * root). For roots the client has seen: in a message, `history()` or `thread()`.
+   */
+  thread_updated: ThreadUpdate;
   state: ConnectionState;
   /**
    * Something the server refused that no promise was waiting for (a `read` of a conversation
@@ -110,7 +135,20 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private readonly queue: SendQueue<SendAck>;
   private readonly lanes = new Lanes();
   private readonly streams = new Map<number, ConversationStream>();
+  /**
+   * Per conversation, its roots' reply counters (each bounded); its stream shares them. Kept
+   * apart from the streams: reading history must not start a stream, which sets where the
+   * conversation resumes.
+   */
+  private readonly threadCounts = new Map<number, ThreadCounts>();
   private readonly reads = new Map<number, number>();
+  /**
+   * The attachments of unacknowledged sends that were given as objects, by client_id: the
+   * sender's own copy of the message (made from the ack) carries them.
+   */
+  private readonly sentFiles = new Map<string, readonly Attachment[]>();
+  /** The quotes of sends awaiting their ack, by client_id: the sender's own copy shows them. */
+  private readonly quotes = new Map<string, ReplyTo>();
   private me: number | undefined;
 
   constructor(options: ChatClientOptions) {
@@ -195,18 +233,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * the send waits in a queue and goes out on reconnect; a resend keeps its client_id, so it
    * is stored once. Rejects with ChatClientError on a refusal for good (`forbidden`,
    * `not_found`, `too_large`, `invalid_frame`; the sends after it still go out), on
-   * `timeout`, or when the client is closed.
+   * `timeout`, or when the client is closed. The sender's own copy (a `message` event, made
+   * from the ack) carries `attachments` given as objects; for ones given by id, the stored
+   * message is fetched instead.
    */
   send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
     if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
     const clientId = options.clientId ?? newClientId();
     const attachments = options.attachments?.map((a) => (typeof a === "number" ? a : a.id));
+    const replyTo = options.replyTo;
     const frame = JSON.stringify({
       type: "send",
       ...("receiverId" in target ? { receiver_id: target.receiverId } : { conversation_id: target.conversationId }),
       content,
       client_id: clientId,
       ...(attachments && attachments.length > 0 ? { attachments } : {}),
+      ...(replyTo === undefined ? {} : { reply_to: typeof replyTo === "number" ? replyTo : replyTo.id }),
+      ...(options.threadRootId === undefined ? {} : { thread_root_id: options.threadRootId }),
     });
     // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
     if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {
@@ -219,13 +262,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
       return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));
     }
+    const pending = this.queue.get(clientId);
+    if (pending && !pending.abandoned) {
+      return Promise.reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
+    }
+    const files = options.attachments?.filter((a): a is Attachment => typeof a !== "number") ?? [];
+    if (files.length > 0 && files.length === options.attachments?.length) this.sentFiles.set(clientId, files);
+    if (replyTo !== undefined && typeof replyTo !== "number") this.quotes.set(clientId, quoteOf(replyTo));
     return new Promise<SendAck>((resolve, reject) => {
-      const pending = this.queue.get(clientId);
-      if (pending && !pending.abandoned) {
-        return reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
-      }
       this.queue.add({ clientId, lane: this.lanes.of(target, (lane) => this.queue.busy(lane)), frame, resolve, reject });
       this.pump();
+    }).finally(() => {
+      this.sentFiles.delete(clientId);
+      this.quotes.delete(clientId);
     });
   }
 
@@ -249,10 +298,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
     const page = await this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
-    // What a UI renders from: their reactions are known from here on (see reactionsOf).
-    // (Only for a conversation the client follows: making its stream here would move where it starts.)
-    const reactions = this.streams.get(conversationId)?.reactions;
-    for (const message of page.messages) reactions?.seed(message);
+    this.seedReactions(conversationId, page.messages);
+    this.threadsOf(conversationId).observe(page.messages);
+    return page;
+  }
+
+  /**
+   * A page of a thread: its root and replies in seq order (`after`/`before`: seqs, as in
+   * `history`). The root's counters are remembered, so `thread_updated` follows its replies.
+   */
+  async thread(
+    conversationId: number,
+    rootId: number,
+    paging: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<ThreadMessagesResponse> {
+    const page = await this.api.thread(conversationId, rootId, paging);
+    this.threadsOf(conversationId).observe([page.root]);
+    this.seedReactions(conversationId, [page.root, ...page.messages]);
     return page;
   }
 
@@ -337,7 +399,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           this.fillGap(stream);
           return;
         }
-        const sent = JSON.parse(pending.frame) as { receiver_id?: number; content: string };
+        const sent = JSON.parse(pending.frame) as {
+          receiver_id?: number;
+          content: string;
+          attachments?: number[];
+          thread_root_id?: number;
+        };
+        const files = this.sentFiles.get(frame.client_id);
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         const receiverId = frame.receiver_id ?? sent.receiver_id;
         if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
@@ -349,6 +417,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           timestamp: frame.timestamp,
           duplicate,
         });
+        if (sent.attachments && !files) {
+          // Sent by id (or given up on and stored after all): the stored message, fetched in
+          // order, is the only copy with the attachments' names, types and sizes.
+          const stream = this.stream(frame.conversation_id);
+          stream.knowUpTo(frame.seq);
+          this.fillGap(stream);
+          this.pump();
+          return;
+        }
         // The sending socket gets the ack instead of the message: the client's own copy.
         const own: Message = {
           id: frame.id,
@@ -361,6 +438,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
           client_id: frame.client_id,
         };
         if (receiverId !== undefined) own.receiver_id = receiverId;
+        if (files) own.attachments = [...files];
+        if (sent.thread_root_id !== undefined) own.thread_root_id = sent.thread_root_id;
+        const quote = this.quotes.get(frame.client_id);
+        if (quote) own.reply_to = quote;
         this.accept(own);
         this.pump();
         return;
@@ -384,9 +465,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "reaction":
         this.emit("reaction", { ...frame, reactions: this.stream(frame.conversation_id).reactions.apply(frame, this.me) });
         return;
-      case "message_deleted":
+      case "message_deleted": {
         this.emit("message_deleted", frame);
+        const count = this.threadCounts.get(frame.conversation_id)?.deleted(frame.id);
+        if (count) this.emitThread(frame.conversation_id, count);
         return;
+      }
       case "member_joined":
         this.emit("member_joined", frame);
         return;
@@ -433,10 +517,28 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     }
   }
 
+  /**
+   * Messages read over HTTP: their reactions are known from here on (see reactionsOf). Only
+   * for a conversation the client follows: making its stream here would move where it starts.
+   */
+  private seedReactions(conversationId: number, messages: readonly Message[]): void {
+    const reactions = this.streams.get(conversationId)?.reactions;
+    for (const message of messages) reactions?.seed(message);
+  }
+
+  private threadsOf(conversationId: number): ThreadCounts {
+    let counts = this.threadCounts.get(conversationId);
+    if (!counts) {
+      counts = new ThreadCounts();
+      this.threadCounts.set(conversationId, counts);
+    }
+    return counts;
+  }
+
   private stream(conversationId: number, startAfter = 0): ConversationStream {
     let stream = this.streams.get(conversationId);
     if (!stream) {
-      stream = new ConversationStream(conversationId, startAfter);
+      stream = new ConversationStream(conversationId, startAfter, this.threadsOf(conversationId));
       this.streams.set(conversationId, stream);
     }
     return stream;
@@ -444,8 +546,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   private accept(message: Message): void {
     const stream = this.stream(message.conversation_id);
-    for (const m of stream.accept(message)) this.emit("message", m);
+    this.emitMessages(stream, stream.accept(message));
     this.fillGap(stream);
+  }
+
+  /** Emits messages in order, each thread reply followed by its root's new counters. */
+  private emitMessages(stream: ConversationStream, messages: Message[]): void {
+    for (const m of messages) {
+      this.emit("message", m);
+      const count = stream.threads.reply(m);
+      if (count) this.emitThread(stream.conversationId, count);
+    }
+  }
+
+  private emitThread(conversationId: number, count: ThreadCount): void {
+    const update: ThreadUpdate = { conversation_id: conversationId, root_id: count.rootId, reply_count: count.replyCount };
+    if (count.lastReplyAt !== undefined) update.last_reply_at = count.lastReplyAt;
+    this.emit("thread_updated", update);
   }
 
   /**
@@ -467,7 +584,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
             `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
           );
           stream.fetchFailures = 0;
-          for (const message of page.messages) for (const m of stream.accept(message)) this.emit("message", m);
+          for (const message of page.messages) this.emitMessages(stream, stream.accept(message));
           if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
             stream.settle();
             break;
@@ -494,6 +611,14 @@ function httpBase(wsUrl: string): string {
   url.pathname = "";
   url.search = "";
   return url.toString().replace(/\/$/, "");
+}
+
+/** A quote as the server makes it: the text cut to 200 characters, none of a deleted message. */
+function quoteOf(message: Message): ReplyTo {
+  const quote: ReplyTo = { id: message.id, seq: message.seq, sender_id: message.sender_id, content: "" };
+  if (message.deleted) quote.deleted = true;
+  else quote.content = [...message.content].slice(0, MAX_QUOTE_CHARS).join("");
+  return quote;
 }
 
 /** 128 random bits as hex: crypto.getRandomValues works in browsers (also on plain http) and Node. */

@@ -1,5 +1,6 @@
 import type { Message } from "@chatapp/protocol";
 import { MessageReactions } from "./message-reactions.js";
+import { ThreadCounts } from "./thread-counts.js";
 
 /**
  * One conversation as the client emits it: in seq order, each message once, whatever the
@@ -24,6 +25,11 @@ export class ConversationStream {
   constructor(
     readonly conversationId: number,
     startAfter: number,
+    /**
+     * The conversation's thread roots with their reply counters, kept current as replies are
+     * emitted. Given, not made here: history read before the stream exists feeds them too.
+     */
+    readonly threads = new ThreadCounts(),
   ) {
     this.emitted = startAfter;
     this.known = startAfter;
@@ -56,6 +62,7 @@ export class ConversationStream {
       ready.push(next);
       this.emitted = next.seq;
     }
+    this.threads.observe(ready);
     return ready;
   }
 

@@ -6,6 +6,7 @@ import type {
   Message,
   ReactionsResponse,
   SearchResponse,
+  ThreadMessagesResponse,
   User,
   UserStatus,
 } from "@chatapp/protocol";
@@ -121,6 +122,21 @@ export class HttpApi {
   /** Takes the user's reaction back; a repeat changes nothing. */
   unreact(messageId: number, emoji: string): Promise<ReactionsResponse> {
     return this.request("DELETE", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /**
+   * A thread (`?thread=`): its root, and a page of its replies in seq order, after or before a
+   * seq (the latest `limit` when neither is given).
+   */
+  thread(
+    conversationId: number,
+    rootId: number,
+    paging: { after?: number; before?: number; limit?: number } = {},
+  ): Promise<ThreadMessagesResponse> {
+    const query = new URLSearchParams({ thread: String(rootId), limit: String(paging.limit ?? 50) });
+    if (paging.after !== undefined) query.set("after_seq", String(paging.after));
+    if (paging.before !== undefined) query.set("before_seq", String(paging.before));
+    return this.get(`/api/conversations/${conversationId}/messages?${query}`);
   }
 
   /** Messages of one's conversations that match the words of `q`. */

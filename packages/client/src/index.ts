@@ -10,6 +10,7 @@ export {
   type SendAck,
   type SendOptions,
   type Target,
+  type ThreadUpdate,
 } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";

@@ -6,7 +6,7 @@ import type { Attachment } from "@chatapp/protocol";
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testClient } from "./helpers.js";
+import { testClient, waitUntil } from "./helpers.js";
 
 describe("ChatClient.upload against the server", () => {
   const dir = mkdtempSync(join(tmpdir(), "chatapp-client-uploads-"));
@@ -58,6 +58,28 @@ describe("ChatClient.upload against the server", () => {
     controller.abort();
     const cancelled = await client.upload(new Blob(["x"]), { signal: controller.signal }).catch((e: unknown) => e);
     expect(cancelled).toMatchObject({ code: "cancelled" });
+    client.close();
+  });
+
+  it("the sender's own copy of a message carries its attachments, given as objects or as ids", async () => {
+    const { client, received } = testClient(server, 53);
+    // The recipient exists once it has connected (a user known by its token).
+    const { client: recipient } = testClient(server, 54);
+    await recipient.connect();
+    await client.connect();
+    const first = await client.upload(new Blob(["one"]), { name: "one.txt" });
+    const second = await client.upload(new Blob(["two"]), { name: "two.txt" });
+    const byObject = await client.send({ receiverId: 54 }, "", { attachments: [first] });
+    const byId = await client.send({ conversationId: byObject.conversationId }, "by id", { attachments: [second.id] });
+    await waitUntil(() => (received.get(byObject.conversationId)?.length ?? 0) === 2);
+    const [own, fetched] = received.get(byObject.conversationId) ?? [];
+    expect(own).toMatchObject({ seq: byObject.seq, content: "", attachments: [first] });
+    // By id, the client knew only the number: the stored message is fetched, with the file's details.
+    expect(fetched).toMatchObject({
+      seq: byId.seq,
+      content: "by id",
+      attachments: [{ id: second.id, name: "two.txt", size: 3 }],
+    });
     client.close();
   });
 });

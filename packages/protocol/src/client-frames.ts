@@ -25,6 +25,8 @@ export const SendFrame = Type.Union([
     content: Content,
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
+    reply_to: Type.Optional(Id),
+    thread_root_id: Type.Optional(Id),
   }),
   Type.Object({
     type: Type.Literal("send"),
@@ -32,6 +34,8 @@ export const SendFrame = Type.Union([
     content: Content,
     client_id: Type.Optional(ClientId),
     attachments: Type.Optional(AttachmentIds),
+    reply_to: Type.Optional(Id),
+    thread_root_id: Type.Optional(Id),
   }),
 ]);
 export type SendFrame = Static<typeof SendFrame>;

@@ -5,6 +5,7 @@ import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { Message, UserStatusValue } from "./server-frames.js";
 import { Text } from "./text.js";
+import { ThreadListingQuery } from "./threads.js";
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -102,6 +103,7 @@ export const ConversationMessagesQuery = Type.Object({
   before_seq: Type.Optional(Id),
   after_seq: Type.Optional(Seq),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.maxHistoryLimit, default: LIMITS.defaultHistoryLimit })),
+  ...ThreadListingQuery.properties,
 });
 export type ConversationMessagesQuery = Static<typeof ConversationMessagesQuery>;
 /** Messages in ascending `seq`; `has_more` says whether the page was cut at `limit`. */
@@ -110,6 +112,13 @@ export const ConversationMessagesResponse = Type.Object({
   has_more: Type.Boolean(),
 });
 export type ConversationMessagesResponse = Static<typeof ConversationMessagesResponse>;
+/** `?thread=<root_id>`: the root, and a page of its replies in ascending `seq` (without the root). */
+export const ThreadMessagesResponse = Type.Object({
+  root: Message,
+  messages: Type.Array(Message),
+  has_more: Type.Boolean(),
+});
+export type ThreadMessagesResponse = Static<typeof ThreadMessagesResponse>;
 
 export const HealthResponse = Type.Object({ status: Type.Literal("ok") });
 export const ReadyResponse = Type.Object({
@@ -140,6 +149,8 @@ export const SendMessageBody = Type.Object({
   content: Text(),
   client_id: Type.Optional(Text({ minLength: 1, maxLength: LIMITS.maxClientIdChars })),
   attachments: Type.Optional(AttachmentIds),
+  reply_to: Type.Optional(Id),
+  thread_root_id: Type.Optional(Id),
 });
 export const ReadBody = Type.Object({ seq: Seq });
 export const ReadResponse = Type.Object({ conversation_id: Id, read_seq: Seq });

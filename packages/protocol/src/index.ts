@@ -7,4 +7,5 @@ export * from "./link-previews.js";
 export * from "./reactions.js";
 export * from "./server-frames.js";
 export * from "./text.js";
+export * from "./threads.js";
 export * from "./uploads.js";

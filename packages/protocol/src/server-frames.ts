@@ -4,6 +4,7 @@ import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
 import { Reaction, type ReactionFrame } from "./reactions.js";
+import { ReplyTo } from "./threads.js";
 import { Attachment } from "./uploads.js";
 
 const Timestamp = Type.String({ format: "date-time", description: "ISO 8601, UTC, milliseconds" });
@@ -63,6 +64,13 @@ export const Message = Type.Object({
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
   /** Reactions, one entry per emoji in the order each was first added (`me` in HTTP answers). */
   reactions: Type.Optional(Type.Array(Reaction)),
+  /** The message this one quotes (`reply_to` of the send). */
+  reply_to: Type.Optional(ReplyTo),
+  /** The thread this message is a reply in (`thread_root_id` of the send). */
+  thread_root_id: Type.Optional(Id),
+  /** On a thread root with replies: how many are not deleted, and when the newest was sent. */
+  reply_count: Type.Optional(Id),
+  last_reply_at: Type.Optional(Timestamp),
 });
 export type Message = Static<typeof Message>;
 

@@ -159,6 +159,20 @@ describeEachDialect("reactions", (dialect) => {
     expect(updated.reactions).toEqual(forAlice.map(({ emoji, count }) => ({ emoji, count })));
   });
 
+  it("(R) a thread's root and replies carry their reactions with me", async () => {
+    const { conversationId, messageId } = await directMessage(http, 6111, 6112, "thread root");
+    const reply = await http(`/api/conversations/${conversationId}/messages`, {
+      method: "POST",
+      userId: 6112,
+      json: { content: "in the thread", thread_root_id: messageId },
+    });
+    await http(path(messageId, "🧵"), { method: "PUT", userId: 6111 });
+    await http(path(reply.body.id, "👌"), { method: "PUT", userId: 6112 });
+    const thread = await http(`/api/conversations/${conversationId}/messages?thread=${messageId}`, { userId: 6112 });
+    expect(thread.body.root.reactions).toEqual([{ emoji: "🧵", count: 1, me: false }]);
+    expect(thread.body.messages[0].reactions).toEqual([{ emoji: "👌", count: 1, me: true }]);
+  });
+
   it("takes skin tones, ZWJ sequences and flags percent-encoded in the path", async () => {
     const { messageId } = await directMessage(http, 6041, 6042);
     const emoji = ["👍🏽", "👩‍👩‍👧‍👦", "🏳️‍🌈", "🇫🇷", "1️⃣"];

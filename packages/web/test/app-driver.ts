@@ -92,3 +92,14 @@ export function scroller(page: Page): Locator {
 export function banner(page: Page): Locator {
   return page.getByRole("status").and(page.locator(".banner"));
 }
+
+/** At least half of `target` shows inside the scrolling `scrollerLocator`. */
+export async function inView(scrollerLocator: Locator, target: Locator): Promise<boolean> {
+  if ((await target.count()) === 0) return false;
+  const outer = await scrollerLocator.boundingBox();
+  const inner = await target.boundingBox();
+  if (!outer || !inner) return false;
+  const top = Math.max(outer.y, inner.y);
+  const bottom = Math.min(outer.y + outer.height, inner.y + inner.height);
+  return bottom - top >= inner.height / 2;
+}

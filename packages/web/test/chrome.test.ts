@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,24 +14,15 @@ import {
   send,
   startDirectChat,
 } from "./app-driver.js";
+import { axeBothThemes } from "./axe.js";
 import { describeInBrowser, launchChromium, openPage } from "./browser.js";
 import { firstScreenBudget } from "./first-screen.js";
 import { directConversation, sendMany, userId } from "./seed.js";
-
-/** axe-core's browser build, evaluated in the page through the DevTools protocol (the page's CSP forbids inline scripts). */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** Sounds are counted, not played: headless Chromium has no speakers anyway. */
 const COUNT_SOUNDS = `window.played = [];
 HTMLMediaElement.prototype.play = function () { window.played.push(this.src); return Promise.resolve(); };`;
 const played = (page: Page) => page.evaluate("window.played") as Promise<string[]>;
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /**
  * The app's chrome: the composer (over-limit counter, Up-arrow editing, emoji), links, the tab
@@ -61,29 +50,6 @@ describeInBrowser("web client chrome in Chromium", () => {
     await person.page.evaluate(COUNT_SOUNDS);
     people.push(person);
     return person.page;
-  };
-
-  /** The serious and critical problems axe-core finds on the page as it is now. */
-  const axe = async (page: Page): Promise<string[]> => {
-    if (!(await page.evaluate("'axe' in window"))) await page.evaluate(AXE_SOURCE);
-    const violations = (await page.evaluate(
-      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
-    )) as AxeViolation[];
-    return violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  };
-
-  /** Runs axe in the light theme and the dark one (the system's preference; no choice made). */
-  const axeBothThemes = async (page: Page, screen: string): Promise<string[]> => {
-    const found: string[] = [];
-    for (const colorScheme of ["light", "dark"] as const) {
-      await page.emulateMedia({ colorScheme });
-      await page.waitForFunction(`matchMedia("(prefers-color-scheme: dark)").matches === ${colorScheme === "dark"}`);
-      found.push(...(await axe(page)).map((v) => `${screen}, ${colorScheme}: ${v}`));
-    }
-    await page.emulateMedia({ colorScheme: "light" });
-    return found;
   };
 
   /** A page that messages link to, on this machine (the server may fetch it: LINK_PREVIEW_ALLOW_PRIVATE). */
@@ -332,10 +298,10 @@ describeInBrowser("web client chrome in Chromium", () => {
     expect(found).toEqual([]);
   }, 60_000);
 
-  it("the first screen's JavaScript stays within 120 KB gzipped; the emoji picker is not part of it", () => {
+  it("the first screen's JavaScript stays within 120 KB gzipped; the emoji picker and the lightbox are not part of it", () => {
     const budget = firstScreenBudget();
     expect(budget.files.length).toBeGreaterThan(0);
     expect(budget.gzipBytes).toBeLessThanOrEqual(120 * 1024);
-    expect(budget.files.filter((file) => /emoji|settings-dialog/.test(file))).toEqual([]);
+    expect(budget.files.filter((file) => /emoji|settings-dialog|lightbox/.test(file))).toEqual([]);
   });
 });

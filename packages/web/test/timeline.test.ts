@@ -1,7 +1,7 @@
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { banner, exactMessage, logIn, message, openConversation, scroller, send } from "./app-driver.js";
+import { banner, exactMessage, inView, logIn, message, openConversation, scroller, send } from "./app-driver.js";
 import { describeInBrowser, launchChromium, openPage } from "./browser.js";
 import { backdate, directConversation, registerOverApi, sendMany } from "./seed.js";
 
@@ -313,16 +313,6 @@ describeInBrowser("message timeline in Chromium", () => {
 });
 
 /** Whether an element lies (at least half) inside the scroller's visible box. */
-async function inView(scrollerLocator: Locator, target: Locator): Promise<boolean> {
-  if ((await target.count()) === 0) return false;
-  const outer = await scrollerLocator.boundingBox();
-  const inner = await target.boundingBox();
-  if (!outer || !inner) return false;
-  const top = Math.max(outer.y, inner.y);
-  const bottom = Math.min(outer.y + outer.height, inner.y + inner.height);
-  return bottom - top >= inner.height / 2;
-}
-
 async function visibleCount(locator: Locator): Promise<number> {
   let n = 0;
   for (const item of await locator.all()) if (await item.isVisible()) n++;

@@ -1,6 +1,6 @@
 import { type ErrorCode, REFUSALS, type RefusalName } from "@chatapp/protocol";
-import { UploadClaimError } from "../store/claim-uploads.js";
 import { isConnectionError } from "../store/dialects/index.js";
+import { DraftRefusal } from "../store/draft-refusal.js";
 import { ClientIdConflictError, StorageUnavailableError } from "../store/message-writer.js";
 
 /**
@@ -44,13 +44,13 @@ export class ChatError extends Error {
 
 /**
  * Turns storage outages into ChatError("unavailable"), a client_id the store can never take
- * into "conflict" (refused for good) and an upload a send may not carry into
+ * into "conflict" (refused for good) and what a send may not name (an upload, a quote, a thread) into
  * "invalid_request"; anything else is passed through.
  */
 export function asChatError(err: unknown): unknown {
   if (err instanceof ChatError) return err;
   if (err instanceof ClientIdConflictError) return new ChatError("conflict", err.message);
-  if (err instanceof UploadClaimError) return new ChatError("invalid_request", err.message);
+  if (err instanceof DraftRefusal) return new ChatError("invalid_request", err.message);
   if (err instanceof StorageUnavailableError || isConnectionError(err)) return ChatError.unavailable();
   return err;
 }

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationMessagesResponse, Message } from "@chatapp/protocol";
+import type { Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
@@ -29,10 +29,11 @@ export class History {
       this.messages.page(conversationId, opts),
       this.conversationsRepo.membersOf([conversationId]),
     ]);
+    const quotes = await this.messages.quotes(messages);
     return {
       messages: await this.reactions.attach(
         userId,
-        messages.map((m) => this.view(m, info.kind, members)),
+        messages.map((m) => viewOf(m, info.kind, members, quotes)),
       ),
       has_more: hasMore,
     };
@@ -58,9 +59,10 @@ export class History {
     const rows = await this.messages.newestFirst(conversationIds, q.before, q.limit);
     const members = await this.conversationsRepo.membersOf([...new Set(rows.map((m) => m.conversation_id))]);
     const byConversation = groupMembers(members);
+    const quotes = await this.messages.quotes(rows);
     const result = await this.reactions.attach(
       userId,
-      rows.map((m) => this.view(m, "direct", byConversation.get(m.conversation_id) ?? [])),
+      rows.map((m) => viewOf(m, "direct", byConversation.get(m.conversation_id) ?? [], quotes)),
     );
     if (q.otherUserId !== undefined && rows.length > 0) {
       const newest = Math.max(...rows.map((m) => m.seq));
@@ -94,11 +96,14 @@ export class History {
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
     ]);
-    const lastReactions = await this.reactions.byMessage(
-      userId,
-      lastMessages.filter((m) => m.deleted_at === null).map((m) => m.id),
-    );
-    const statuses = await this.presence.list([...new Set(members.map((m) => m.user_id))]);
+    const [statuses, quotes, lastReactions] = await Promise.all([
+      this.presence.list([...new Set(members.map((m) => m.user_id))]),
+      this.messages.quotes(lastMessages),
+      this.reactions.byMessage(
+        userId,
+        lastMessages.filter((m) => m.deleted_at === null).map((m) => m.id),
+      ),
+    ]);
     const online = new Set(statuses.filter((s) => s.status === "online").map((s) => s.user_id));
     const byConversation = groupMembers(members);
     const lastOf = new Map(lastMessages.map((m) => [m.conversation_id, m]));
@@ -109,7 +114,7 @@ export class History {
       const lastMessage =
         last &&
         toWireMessage(
-          fieldsOf(last),
+          fieldsOf(last, quotes),
           receiverOf(
             c.kind,
             cm.map((m) => m.user_id),
@@ -139,11 +144,17 @@ export class History {
       };
     });
   }
+}
 
-  private view(m: MessageRow, kind: "direct" | "group", members: MemberRow[]): Message {
-    const memberIds = members.map((x) => x.user_id);
-    return toWireMessage(fieldsOf(m), receiverOf(kind, memberIds, m.sender_id), statusFrom(m.seq, m.sender_id, members));
-  }
+/** A stored message as a member reads it, with its status from the members' cursors. */
+export function viewOf(
+  m: MessageRow,
+  kind: "direct" | "group",
+  members: MemberRow[],
+  quotes: ReadonlyMap<number, ReplyTo>,
+): Message {
+  const memberIds = members.map((x) => x.user_id);
+  return toWireMessage(fieldsOf(m, quotes), receiverOf(kind, memberIds, m.sender_id), statusFrom(m.seq, m.sender_id, members));
 }
 
 function groupMembers(members: MemberRow[]): Map<number, MemberRow[]> {

@@ -67,9 +67,12 @@ export class LinkPreviewUpdates {
     if (!row) return;
     const info = await this.cache.get(row.conversation_id);
     if (!info) return;
-    const members = await this.conversationsRepo.membersOf([row.conversation_id]);
+    const [members, quotes] = await Promise.all([
+      this.conversationsRepo.membersOf([row.conversation_id]),
+      this.messages.quotes([row]),
+    ]);
     const wire = toWireMessage(
-      fieldsOf(row),
+      fieldsOf(row, quotes),
       receiverOf(info.kind, info.memberIds, row.sender_id),
       statusFrom(row.seq, row.sender_id, members),
     );

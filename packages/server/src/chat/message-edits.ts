@@ -100,9 +100,12 @@ export class MessageEdits {
   }
 
   private async view(row: MessageRow, info: { kind: "direct" | "group"; memberIds: number[] }): Promise<Message> {
-    const members = await this.conversationsRepo.membersOf([row.conversation_id]);
+    const [members, quotes] = await Promise.all([
+      this.conversationsRepo.membersOf([row.conversation_id]),
+      this.messages.quotes([row]),
+    ]);
     return toWireMessage(
-      fieldsOf(row),
+      fieldsOf(row, quotes),
       receiverOf(info.kind, info.memberIds, row.sender_id),
       statusFrom(row.seq, row.sender_id, members),
     );

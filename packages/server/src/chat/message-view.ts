@@ -1,4 +1,4 @@
-import type { Attachment, LinkPreview, Message, MessageStatus, SystemInfo } from "@chatapp/protocol";
+import type { Attachment, LinkPreview, Message, MessageStatus, ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
 
@@ -15,9 +15,14 @@ export interface MessageFields {
   deletedAt?: number | null;
   linkPreviews?: LinkPreview[] | null;
   attachments?: Attachment[] | null;
+  replyTo?: ReplyTo | undefined;
+  threadRootId?: number | null;
+  replyCount?: number;
+  lastReplyAt?: number | null;
 }
 
-export const fieldsOf = (row: MessageRow): MessageFields => ({
+/** `quotes`: the quoted messages of the rows being read, by id (threads-repo.ts quotesOf). */
+export const fieldsOf = (row: MessageRow, quotes?: ReadonlyMap<number, ReplyTo>): MessageFields => ({
   id: row.id,
   conversationId: row.conversation_id,
   seq: row.seq,
@@ -30,6 +35,10 @@ export const fieldsOf = (row: MessageRow): MessageFields => ({
   deletedAt: row.deleted_at,
   linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
   attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+  replyTo: row.reply_to_id === null ? undefined : quotes?.get(row.reply_to_id),
+  threadRootId: row.thread_root_id,
+  replyCount: row.reply_count,
+  lastReplyAt: row.last_reply_at,
 });
 
 /**
@@ -55,12 +64,19 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
   if (m.editedAt) wire.edited_at = iso(m.editedAt);
   if (m.linkPreviews && m.linkPreviews.length > 0) wire.link_previews = m.linkPreviews;
   if (m.attachments && m.attachments.length > 0) wire.attachments = m.attachments;
+  if (m.replyTo) wire.reply_to = m.replyTo;
+  if (m.threadRootId) wire.thread_root_id = m.threadRootId;
+  if (m.replyCount && m.replyCount > 0) {
+    wire.reply_count = m.replyCount;
+    if (m.lastReplyAt) wire.last_reply_at = iso(m.lastReplyAt);
+  }
   if (m.deletedAt) {
     // Its files are gone with it (their downloads answer 404).
     wire.deleted = true;
     wire.content = "";
     delete wire.link_previews;
     delete wire.attachments;
+    delete wire.reply_to;
   }
   return wire;
 }

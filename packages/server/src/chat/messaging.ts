@@ -43,6 +43,9 @@ export interface SendInput {
   clientId?: string | undefined;
   /** Upload ids to send with it (1-10, each once; the edges check the shape). */
   attachments?: readonly number[] | undefined;
+  /** The message it quotes, and the thread it replies in (the writer checks both). */
+  replyTo?: number | undefined;
+  threadRootId?: number | undefined;
 }
 
 export interface SendResult {
@@ -215,6 +218,8 @@ export class Messaging {
       clientId: input.clientId ?? null,
       content,
       uploadIds,
+      replyToId: input.replyTo,
+      threadRootId: input.threadRootId,
       meta: { memberIds, receiverId, origin },
     };
   }

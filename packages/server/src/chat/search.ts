@@ -1,5 +1,6 @@
 import type { SearchResponse } from "@chatapp/protocol";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
 import { MAX_SEARCH_WORDS, type SearchRepo, searchTerms } from "../store/search-repo.js";
 import { asChatError, ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
@@ -10,6 +11,7 @@ export class Search {
   constructor(
     private readonly repo: SearchRepo,
     private readonly conversationsRepo: ConversationsRepo,
+    private readonly messages: MessagesRepo,
     private readonly reactions: Reactions,
   ) {}
 
@@ -23,9 +25,10 @@ export class Search {
       const page = rows.slice(0, limit);
       const conversationIds = [...new Set(page.map((r) => r.conversation_id))];
       // A fixed number of queries per page, whatever it holds.
-      const [members, kinds] = await Promise.all([
+      const [members, kinds, quotes] = await Promise.all([
         this.conversationsRepo.membersOf(conversationIds),
         this.conversationsRepo.kinds(conversationIds),
+        this.messages.quotes(page),
       ]);
       const messages = page.map((row) => {
         const cm = members.filter((m) => m.conversation_id === row.conversation_id);
@@ -34,7 +37,7 @@ export class Search {
           cm.map((m) => m.user_id),
           row.sender_id,
         );
-        return toWireMessage(fieldsOf(row), receiver, statusFrom(row.seq, row.sender_id, cm));
+        return toWireMessage(fieldsOf(row, quotes), receiver, statusFrom(row.seq, row.sender_id, cm));
       });
       return { messages: await this.reactions.attach(userId, messages), has_more: rows.length > limit };
     } catch (err) {

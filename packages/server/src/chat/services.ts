@@ -23,6 +23,7 @@ import { Reactions } from "./reactions.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
+import { Threads } from "./threads.js";
 import { Typing } from "./typing.js";
 import { UserDirectory } from "./user-directory.js";
 
@@ -41,6 +42,7 @@ export interface ChatServices {
   edits: MessageEdits;
   search: Search;
   reactions: Reactions;
+  threads: Threads;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -139,7 +141,7 @@ export function createChatServices(
     budgets,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews);
-  const search = new Search(new SearchRepo(store), conversationsRepo, reactions);
+  const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
   // Deleting a message drops its reactions (contract §8).
   edits.onDelete((messageId) => reactions.removeForMessage(messageId));
   return {
@@ -156,6 +158,7 @@ export function createChatServices(
     edits,
     search,
     reactions,
+    threads: new Threads(messages, conversationsRepo, conversations, reactions),
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

@@ -21,16 +21,19 @@ export async function sendBacklog(conn: Connection, chat: ChatServices): Promise
   for (;;) {
     const rows = await chat.messages.undelivered(conn.userId, after, PAGE);
     // This user's own copy of each message: its reactions with `me`, one query per page.
-    const reactions = await chat.reactions.byMessage(
-      conn.userId,
-      rows.filter((r) => r.deleted_at === null).map((r) => r.id),
-    );
+    const [quotes, reactions] = await Promise.all([
+      chat.messages.quotes(rows),
+      chat.reactions.byMessage(
+        conn.userId,
+        rows.filter((r) => r.deleted_at === null).map((r) => r.id),
+      ),
+    ]);
     for (const row of rows) {
       if (conn.backedUp) await conn.drained();
       if (!conn.open) return;
       const info = await chat.conversations.get(row.conversation_id);
       if (!info) continue;
-      const message = toWireMessage(fieldsOf(row), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
+      const message = toWireMessage(fieldsOf(row, quotes), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
       const own = reactions.get(row.id);
       if (own) message.reactions = own;
       conn.sendBacklog(

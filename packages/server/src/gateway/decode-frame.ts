@@ -10,6 +10,7 @@ import {
 } from "@chatapp/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
+import { threadExtraError } from "./decode-thread-extras.js";
 
 export type DecodedFrame =
   | {
@@ -19,6 +20,8 @@ export type DecodedFrame =
       content: string;
       clientId?: string;
       attachments?: number[];
+      replyTo?: number;
+      threadRootId?: number;
     }
   | { type: "typing"; conversationId: number }
   | { type: "read"; conversationId: number; seq: number }
@@ -84,6 +87,8 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
   if (type === "send" && raw.attachments !== undefined && !attachmentsCheck.Check(raw.attachments)) {
     return fail("invalid_frame", `a "send" frame is not valid: ${ATTACHMENTS_SHAPE}`, clientId);
   }
+  const badThreadExtra = type === "send" ? threadExtraError(raw) : undefined;
+  if (badThreadExtra) return fail("invalid_frame", `a "send" frame is not valid: ${badThreadExtra}`, clientId);
   if (!check.Check(raw)) return fail("invalid_frame", describe(check, raw, `a "${type}" frame`), clientId);
 
   switch (type) {
@@ -96,6 +101,8 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       else frame.conversationId = raw.conversation_id as number;
       if (clientId !== undefined) frame.clientId = clientId;
       if (raw.attachments !== undefined) frame.attachments = raw.attachments as number[];
+      if (raw.reply_to !== undefined) frame.replyTo = raw.reply_to as number;
+      if (raw.thread_root_id !== undefined) frame.threadRootId = raw.thread_root_id as number;
       return { ok: true, frame };
     }
     case "typing":

@@ -50,6 +50,8 @@ export async function dispatch(
             content: frame.content,
             clientId,
             attachments: frame.attachments,
+            replyTo: frame.replyTo,
+            threadRootId: frame.threadRootId,
           },
           { connectionId: conn.id, order: conn.sendOrder, ack },
         );

@@ -1,6 +1,7 @@
 import type { Attachment } from "@chatapp/protocol";
 import type { Transaction } from "kysely";
 import type { DialectAdapter } from "./dialects/index.js";
+import { DraftRefusal } from "./draft-refusal.js";
 import type { Database, UploadRow } from "./schema.js";
 import { attachmentOfRow } from "./uploads-repo.js";
 
@@ -9,7 +10,7 @@ import { attachmentOfRow } from "./uploads-repo.js";
  * named by an earlier send of the same batch. The send is refused whole (contract §2) and the
  * upload stays as it was.
  */
-export class UploadClaimError extends Error {
+export class UploadClaimError extends DraftRefusal {
   constructor(message: string) {
     super(message);
     this.name = "UploadClaimError";

@@ -1,8 +1,10 @@
-import type { SystemInfo } from "@chatapp/protocol";
+import type { ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
-import { checkClaims, linkUploads, type UploadClaimError } from "./claim-uploads.js";
+import { checkClaims, linkUploads } from "./claim-uploads.js";
 import type { DialectAdapter } from "./dialects/index.js";
+import type { DraftRefusal } from "./draft-refusal.js";
 import type { Database, MessageRow } from "./schema.js";
+import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
 /**
  * One group-commit transaction's work, with no state of its own (the writer keeps that):
@@ -18,13 +20,18 @@ export interface MessageDraft {
   system?: SystemInfo | undefined;
   /** Upload ids to send with it: the sender's own, finished, not sent yet (checked here). */
   uploadIds?: readonly number[] | undefined;
+  /** The message it quotes, of the same conversation (checked here). */
+  replyToId?: number | undefined;
+  /** The thread it replies in: a top-level user message of the same conversation (checked here). */
+  threadRootId?: number | undefined;
 }
 
 /**
- * Per draft, in the same order: the stored row, and whether it was stored before (a repeat);
- * or why the draft was refused while the rest of the batch was stored.
+ * Per draft, in the same order: the stored row, and whether it was stored before (a repeat),
+ * with the message it quotes as it is now; or why the draft was refused while the rest of the
+ * batch was stored.
  */
-export type BatchResult = { row: MessageRow; duplicate: boolean } | { refused: UploadClaimError };
+export type BatchResult = { row: MessageRow; duplicate: boolean; quote?: ReplyTo | undefined } | { refused: DraftRefusal };
 
 export const idemKey = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
@@ -69,7 +76,28 @@ export async function insertBatch(
     }
     fresh.push(i);
   });
-  // 2. Attachments: a draft naming an upload it may not carry is refused alone.
+  // 2. Quotes and threads: a draft naming a message it may not quote or reply in is refused alone.
+  const quotes = new Map<number, ReplyTo>();
+  const referring = fresh.filter((i) => {
+    const m = messages[i] as MessageDraft;
+    return m.replyToId !== undefined || m.threadRootId !== undefined;
+  });
+  const repeats = results.flatMap((r) => (r && "row" in r && r.row.reply_to_id !== null ? [r] : []));
+  if (referring.length > 0 || repeats.length > 0) {
+    const checked = await checkThreadExtras(
+      trx,
+      referring.map((i) => messages[i] as MessageDraft),
+      repeats.map((r) => r.row),
+    );
+    referring.forEach((i, k) => {
+      const answer = checked.answers[k];
+      if (answer instanceof Error) results[i] = { refused: answer };
+      else if (answer) quotes.set(i, answer);
+    });
+    for (const r of repeats) r.quote = checked.storedQuotes.get(r.row.reply_to_id as number);
+    fresh = fresh.filter((i) => results[i] === undefined);
+  }
+  // 3. Attachments: a draft naming an upload it may not carry is refused alone.
   const attachments = new Map<number, string>();
   const claiming = fresh.filter((i) => ((messages[i] as MessageDraft).uploadIds?.length ?? 0) > 0);
   if (claiming.length > 0) {
@@ -87,7 +115,7 @@ export async function insertBatch(
   }
 
   if (fresh.length > 0) {
-    // 3. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
+    // 4. Reserve seqs: one UPDATE moves every touched conversation's last_seq forward and
     //    locks those rows until commit; then read where each range ends.
     const counts = new Map<number, number>();
     for (const i of fresh) {
@@ -115,7 +143,7 @@ export async function insertBatch(
     for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
-    // 4. Insert, in chunks that stay under every driver's parameter limit.
+    // 5. Insert, in chunks that stay under every driver's parameter limit.
     const rows = fresh.map((i) => {
       const m = messages[i] as MessageDraft;
       const seq = nextSeq.get(m.conversationId) as number;
@@ -130,6 +158,8 @@ export async function insertBatch(
         kind: m.system ? ("system" as const) : ("user" as const),
         system_event: m.system ? JSON.stringify(m.system) : null,
         attachments: attachments.get(i) ?? null,
+        reply_to_id: m.replyToId ?? null,
+        thread_root_id: m.threadRootId ?? null,
       };
     });
     const idOf = await insertRows(trx, adapter, rows);
@@ -147,9 +177,16 @@ export async function insertBatch(
       const id = idOf.get(`${row.conversation_id}:${row.seq}`);
       if (id === undefined) throw new Error("inserted message not found");
       const i = fresh[k] as number;
-      results[i] = { row: { ...row, id, edited_at: null, deleted_at: null, link_previews: null }, duplicate: false };
+      const stored = { ...row, id, edited_at: null, deleted_at: null, link_previews: null, reply_count: 0, last_reply_at: null };
+      results[i] = { row: stored, duplicate: false, quote: quotes.get(i) };
     });
-    // 5. The uploads are sent: their message's members may read them from now on.
+    // 6. Thread roots count their new replies.
+    const replies = new Map<number, number>();
+    for (const row of rows) {
+      if (row.thread_root_id !== null) replies.set(row.thread_root_id, (replies.get(row.thread_root_id) ?? 0) + 1);
+    }
+    await countReplies(trx, replies, now);
+    // 7. The uploads are sent: their message's members may read them from now on.
     await linkUploads(
       trx,
       fresh.flatMap((i) => {
@@ -162,7 +199,7 @@ export async function insertBatch(
   }
   for (const [i, first] of repeatOf) {
     const answer = results[first] as BatchResult;
-    results[i] = "row" in answer ? { row: answer.row, duplicate: true } : answer;
+    results[i] = "row" in answer ? { row: answer.row, duplicate: true, quote: answer.quote } : answer;
   }
   return results as BatchResult[];
 }
@@ -201,7 +238,7 @@ async function findByClientIds(
   return rows;
 }
 
-type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews">;
+type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews" | "reply_count" | "last_reply_at">;
 
 /** Inserts rows and returns their ids keyed "conversation:seq". */
 async function insertRows(

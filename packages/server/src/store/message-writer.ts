@@ -1,8 +1,8 @@
-import type { Attachment, SystemInfo } from "@chatapp/protocol";
+import type { Attachment, ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { GroupCommit } from "../lib/group-commit.js";
-import { UploadClaimError } from "./claim-uploads.js";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialects/index.js";
+import { DraftRefusal } from "./draft-refusal.js";
 import { idemKey, type MessageDraft } from "./insert-batch.js";
 import type { MessageRow } from "./schema.js";
 
@@ -22,6 +22,11 @@ export interface StoredMessage<Meta = unknown> {
   createdAt: number;
   system: SystemInfo | null;
   attachments: Attachment[] | null;
+  /** The message it quotes, as it was when this one was stored (or, for a repeat, as it is now). */
+  replyTo: ReplyTo | undefined;
+  threadRootId: number | null;
+  replyCount: number;
+  lastReplyAt: number | null;
   /** True when this answers a repeated (sender, client_id): nothing new was stored. */
   duplicate: boolean;
 }
@@ -196,7 +201,7 @@ export class MessageWriter<Meta = unknown> {
     const maxAttempts = this.options.maxAttempts ?? 3;
     const { adapter } = this.store;
     for (let attempt = 1; ; attempt++) {
-      let answers: (StoredMessage<Meta> | UploadClaimError)[];
+      let answers: (StoredMessage<Meta> | DraftRefusal)[];
       try {
         const stored = await this.withTimeout(this.store.writeBatch(batch.map((p) => p.message)));
         answers = stored.map((r, i) => ("row" in r ? toStored(r, (batch[i] as Pending<Meta>).message.meta) : r.refused));
@@ -222,7 +227,7 @@ export class MessageWriter<Meta = unknown> {
         return;
       }
       // Sends refused alone (an upload they may not carry): the rest of the batch was stored.
-      const results = answers.filter((a): a is StoredMessage<Meta> => !(a instanceof UploadClaimError));
+      const results = answers.filter((a): a is StoredMessage<Meta> => !(a instanceof DraftRefusal));
       this.settleUncertain(results);
       this.options.onBatch?.(batch.length, performance.now() - started);
       try {
@@ -231,8 +236,8 @@ export class MessageWriter<Meta = unknown> {
         this.options.onError?.(err);
       }
       for (const [i, p] of batch.entries()) {
-        const answer = answers[i] as StoredMessage<Meta> | UploadClaimError;
-        if (answer instanceof UploadClaimError) p.reject(answer);
+        const answer = answers[i] as StoredMessage<Meta> | DraftRefusal;
+        if (answer instanceof DraftRefusal) p.reject(answer);
         else p.resolve(answer);
       }
       return;
@@ -252,7 +257,10 @@ export class MessageWriter<Meta = unknown> {
   }
 }
 
-function toStored<Meta>({ row, duplicate }: { row: MessageRow; duplicate: boolean }, meta: Meta): StoredMessage<Meta> {
+function toStored<Meta>(
+  { row, duplicate, quote }: { row: MessageRow; duplicate: boolean; quote?: ReplyTo | undefined },
+  meta: Meta,
+): StoredMessage<Meta> {
   return {
     meta,
     id: row.id,
@@ -264,6 +272,10 @@ function toStored<Meta>({ row, duplicate }: { row: MessageRow; duplicate: boolea
     createdAt: row.created_at,
     system: row.system_event === null ? null : (JSON.parse(row.system_event) as SystemInfo),
     attachments: row.attachments === null ? null : (JSON.parse(row.attachments) as Attachment[]),
+    replyTo: quote,
+    threadRootId: row.thread_root_id,
+    replyCount: row.reply_count,
+    lastReplyAt: row.last_reply_at,
     duplicate,
   };
 }

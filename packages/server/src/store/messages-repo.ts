@@ -1,10 +1,16 @@
+import type { ReplyTo } from "@chatapp/protocol";
 import type { Store } from "./database.js";
 import type { MessageRow } from "./schema.js";
+import { quotesOf, uncountReply } from "./threads-repo.js";
 
 export interface PageOptions {
   beforeSeq?: number | undefined;
   afterSeq?: number | undefined;
   limit: number;
+  /** Only the replies of this thread root (`?thread=`). */
+  threadRootId?: number | undefined;
+  /** Only messages in no thread (`?top_level=true`). */
+  topLevel?: boolean | undefined;
 }
 
 export class MessagesRepo {
@@ -19,6 +25,8 @@ export class MessagesRepo {
     let query = this.store.db.selectFrom("messages").selectAll().where("conversation_id", "=", conversationId);
     if (opts.afterSeq !== undefined) query = query.where("seq", ">", opts.afterSeq);
     if (opts.beforeSeq !== undefined) query = query.where("seq", "<", opts.beforeSeq);
+    if (opts.threadRootId !== undefined) query = query.where("thread_root_id", "=", opts.threadRootId);
+    if (opts.topLevel) query = query.where("thread_root_id", "is", null);
     const ascending = opts.afterSeq !== undefined;
     const rows = await query
       .orderBy("seq", ascending ? "asc" : "desc")
@@ -83,6 +91,11 @@ export class MessagesRepo {
     return query.orderBy("messages.conversation_id").orderBy("messages.seq").limit(limit).execute();
   }
 
+  /** What these messages quote, as it is now, by quoted id: one query for a page. */
+  quotes(rows: readonly MessageRow[]): Promise<Map<number, ReplyTo>> {
+    return quotesOf(this.store.db, rows);
+  }
+
   byId(id: number): Promise<MessageRow | undefined> {
     return this.store.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
   }
@@ -90,20 +103,25 @@ export class MessagesRepo {
   /**
    * Edits (new content) or deletes (content emptied) a message that is not deleted; returns
    * the row as stored, or undefined when it was deleted meanwhile (an edit must not bring
-   * deleted content back).
+   * deleted content back). A deleted thread reply leaves its root's count in the same
+   * transaction.
    */
   async update(
     id: number,
     change: { content: string; edited_at?: number; deleted_at?: number; link_previews?: null; attachments?: null },
   ): Promise<MessageRow | undefined> {
-    const result = await this.store.db
-      .updateTable("messages")
-      .set(change)
-      .where("id", "=", id)
-      .where("deleted_at", "is", null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) return undefined;
-    return this.byId(id);
+    const updated = await this.store.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable("messages")
+        .set(change)
+        .where("id", "=", id)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      if (change.deleted_at !== undefined) await uncountReply(trx, id);
+      return true;
+    });
+    return updated ? this.byId(id) : undefined;
   }
 
   /**
@@ -151,6 +169,8 @@ export class MessagesRepo {
       .where("messages.sender_id", "<>", userId)
       .where("messages.deleted_at", "is", null)
       .where("messages.kind", "=", "user")
+      // Thread replies are not unread in the conversation (contract §6).
+      .where("messages.thread_root_id", "is", null)
       .groupBy("members.conversation_id")
       .execute();
     return new Map(rows.map((r) => [r.conversation_id, Number(r.unread)]));

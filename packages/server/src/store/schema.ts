@@ -92,6 +92,13 @@ export interface MessagesTable {
   link_previews: Generated<string | null>;
   /** JSON of the attachments sent with it (contract §3), as the upload API answered them; NULL when none. */
   attachments: Generated<string | null>;
+  /** The message this one quotes (contract §5); NULL when it quotes none. */
+  reply_to_id: Generated<number | null>;
+  /** The thread root this message replies in (contract §6); NULL for a top-level message. */
+  thread_root_id: Generated<number | null>;
+  /** On a thread root: its replies that are not deleted, and the newest one's created_at. */
+  reply_count: Generated<number>;
+  last_reply_at: Generated<number | null>;
 }
 
 /** An uploaded file (migration 006); its bytes are in the file store under `uploads/<id>`. */

@@ -27,9 +27,13 @@ import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.
 import { Outbox } from "./outbox.js";
 import { keepReactions, withReactionFrame } from "./reactions.js";
 import { loadRemovals, RemovalNotes } from "./removals.js";
+import type { SendExtras } from "./reply-context.js";
 import { loadStatuses, withStatus } from "./statuses.js";
 import { Store } from "./store.js";
+import { withThreadCount } from "./thread-counts.js";
 import { TimelineLoader } from "./timeline-loader.js";
+import { UploadFiles } from "./upload-files.js";
+import { Uploads } from "./uploads.js";
 import { UserNames } from "./user-names.js";
 
 /** Others' typing shows this long after their last typing frame (they send one every 2 s at most). */
@@ -51,6 +55,10 @@ export class ChatSession {
   /** The HTTP API through the SDK; a refused token ends the session through the client's `error` event. */
   readonly api: HttpApi;
   readonly outbox: Outbox;
+  /** Files being uploaded: the composer's drafts and the pending messages' files. */
+  readonly uploads: Uploads;
+  /** Sent files as object URLs, fetched with the token (images, downloads). */
+  readonly files: UploadFiles;
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
   private readonly removals: RemovalNotes;
@@ -81,7 +89,9 @@ export class ChatSession {
       backoff: { initialMs: 250, maxMs: 10_000 },
     });
     this.api = this.client.api;
-    this.outbox = new Outbox(this.client, this.store);
+    this.uploads = new Uploads(this.client, this.store);
+    this.outbox = new Outbox(this.client, this.store, this.uploads);
+    this.files = new UploadFiles(() => currentToken(session));
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);
   }
@@ -100,6 +110,9 @@ export class ChatSession {
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
       c.on("message_deleted", (frame) => this.onMessageDeleted(frame)),
       c.on("reaction", (frame) => this.onReaction(frame)),
+      c.on("thread_updated", (update) =>
+        this.timelines.patchMessages(update.conversation_id, (messages) => withThreadCount(messages, update)),
+      ),
       c.on("receipt", (receipt) => this.onReceipt(receipt)),
       c.on("typing", (frame) => this.onTyping(frame)),
       c.on("status", (frame) => this.onStatus(frame)),
@@ -123,6 +136,8 @@ export class ChatSession {
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
     clearTimeout(this.backOnlineTimer);
     clearTimeout(this.listRetryTimer);
+    this.uploads.stop();
+    this.files.clear();
     this.client.close();
   }
 
@@ -163,8 +178,17 @@ export class ChatSession {
     });
   }
 
-  send(conversationId: number, content: string): void {
-    this.outbox.send(conversationId, content);
+  /**
+   * Sends a message, with the files of `uploads` (keys from `uploads.start`) once they are
+   * uploaded, quoting `extras.replyTo` and into the thread of `extras.threadRootId`.
+   */
+  send(conversationId: number, content: string, uploads: readonly string[] = [], extras: SendExtras = {}): void {
+    this.outbox.send(conversationId, content, uploads, undefined, extras);
+  }
+
+  /** A page of a thread: its root and replies (the SDK then follows the root's counters). */
+  thread(conversationId: number, rootId: number, paging: { before?: number; limit?: number } = {}) {
+    return this.client.thread(conversationId, rootId, paging);
   }
 
   typing(conversationId: number): void {
@@ -222,6 +246,8 @@ export class ChatSession {
     const reconnected = connection === "open" && this.everOpen;
     this.store.update((s) => ({ ...s, connection, backOnline: reconnected || (s.backOnline && connection === "open") }));
     if (connection !== "open") return;
+    // Uploads that failed for want of a connection start again.
+    this.uploads.resume();
     if (reconnected) {
       clearTimeout(this.backOnlineTimer);
       this.backOnlineTimer = setTimeout(() => this.store.update((s) => ({ ...s, backOnline: false })), BACK_ONLINE_MS);
@@ -410,6 +436,10 @@ export class ChatSession {
   }
 
   private forget(id: number): void {
+    // Files still uploading for messages to it will not be sent.
+    for (const pending of this.store.get().pending) {
+      if (pending.conversationId === id) for (const key of pending.uploads ?? []) this.uploads.cancel(key);
+    }
     this.store.update((s) => ({
       ...s,
       conversations: withoutEntry(s.conversations, id),

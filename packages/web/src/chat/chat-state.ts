@@ -1,5 +1,13 @@
 import type { ConnectionState } from "@chatapp/client";
-import type { Conversation, ConversationMember, Message, ReceiptFrame, User, UserStatusValue } from "@chatapp/protocol";
+import type {
+  Attachment,
+  Conversation,
+  ConversationMember,
+  Message,
+  ReceiptFrame,
+  User,
+  UserStatusValue,
+} from "@chatapp/protocol";
 import type { Removal } from "./removals.js";
 
 /** The loaded part of one conversation's history. */
@@ -36,6 +44,8 @@ export interface PendingMessage {
   clientId: string;
   conversationId: number;
   content: string;
+  /** Keys of its files in `uploads`: the send waits until they are all uploaded. */
+  uploads?: readonly string[];
   createdAt: string;
   /** Why the server refused it; the user may retry or discard it. */
   error?: string;
@@ -44,6 +54,23 @@ export interface PendingMessage {
    * client_id, since the old one would be refused again. After a timeout it keeps its id.
    */
   retryWithNewId?: boolean;
+  /** The message it quotes, and the thread it goes into. */
+  replyTo?: Message;
+  threadRootId?: number;
+}
+
+/** A file being uploaded, for a draft in the composer or a pending message (chat/uploads.ts). */
+export interface UploadState {
+  key: string;
+  name: string;
+  size: number;
+  /** Bytes sent so far. */
+  loaded: number;
+  /** Waiting: it failed for want of a connection and starts again when the socket reopens. */
+  status: "uploading" | "waiting" | "done" | "failed";
+  attachment?: Attachment;
+  /** Why it failed, or what it waits for: "too large (max 1 MB)". */
+  error?: string;
 }
 
 export interface ChatState {
@@ -57,6 +84,8 @@ export interface ChatState {
   conversations: ReadonlyMap<number, Conversation>;
   timelines: ReadonlyMap<number, Timeline>;
   pending: readonly PendingMessage[];
+  /** Files being uploaded, by key: drafts in a composer and files of pending messages. */
+  uploads: ReadonlyMap<string, UploadState>;
   /** Per conversation, who is typing now. */
   typing: ReadonlyMap<number, readonly number[]>;
   presence: ReadonlyMap<number, UserStatusValue>;
@@ -79,6 +108,7 @@ export function initialState(me: User): ChatState {
     conversations: new Map(),
     timelines: new Map(),
     pending: [],
+    uploads: new Map(),
     typing: new Map(),
     presence: new Map(),
     lastSeen: new Map(),
@@ -127,9 +157,9 @@ function newerVersion(current: Message, incoming: Message): Message {
   return incoming;
 }
 
-/** Counts toward the unread badge: someone else's chat message (not a system or deleted one). */
+/** Counts toward the unread badge: someone else's chat message (not a system or deleted one, nor a thread reply). */
 export function countsAsUnread(message: Message, me: number): boolean {
-  return message.sender_id !== me && message.kind !== "system" && !message.deleted;
+  return message.sender_id !== me && message.kind !== "system" && !message.deleted && message.thread_root_id === undefined;
 }
 
 /** A conversation after a new message: preview, activity, unread count. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type ChatState, initialState } from "./chat-state.js";
 import { Outbox } from "./outbox.js";
 import { Store } from "./store.js";
+import { Uploads } from "./uploads.js";
 
 /** A client whose sends are refused with `code` the first time and acked after. */
 function refusingClient(code: ChatClientError["code"]) {
@@ -19,7 +20,7 @@ function refusingClient(code: ChatClientError["code"]) {
 async function sendFailAndRetry(code: ChatClientError["code"]): Promise<string[]> {
   const { client, ids } = refusingClient(code);
   const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me" }));
-  const outbox = new Outbox(client, store);
+  const outbox = new Outbox(client, store, new Uploads(client, store));
   outbox.send(7, "hello");
   await expect.poll(() => store.get().pending[0]?.error).toBeDefined();
   outbox.retry(ids[0] as string);

@@ -28,6 +28,18 @@ export class TimelineLoader {
     this.patch(conversationId, (t) => ({ ...t, messages: mergeMessages(t.messages, messages) }), false);
   }
 
+  /** Changes messages of a conversation's timeline in place (a thread root's counters), if it has one. */
+  patchMessages(conversationId: number, change: (messages: readonly Message[]) => readonly Message[]): void {
+    this.patch(
+      conversationId,
+      (t) => {
+        const messages = change(t.messages);
+        return messages === t.messages ? t : { ...t, messages };
+      },
+      false,
+    );
+  }
+
   /**
    * The latest page: on first open, and after a reconnect (to pick up edits and deletes made
    * meanwhile). It reaches back to the first unread message (and a few before it), where the

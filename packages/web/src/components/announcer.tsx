@@ -1,5 +1,6 @@
 import { useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { bodyText } from "../lib/message-text.js";
 
 /** A screen-reader-only live region: it reads out messages from others as they arrive. */
 export function Announcer() {
@@ -9,7 +10,7 @@ export function Announcer() {
   let text = "";
   if (message) {
     const where = conversation?.kind === "group" && conversation.title ? ` in ${conversation.title}` : "";
-    text = `${displayName(users, message.sender_id)}${where}: ${message.content.slice(0, 300)}`;
+    text = `${displayName(users, message.sender_id)}${where}: ${bodyText(message).slice(0, 300)}`;
   }
   return (
     <div className="visually-hidden" aria-live="polite">

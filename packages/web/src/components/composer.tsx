@@ -1,10 +1,15 @@
 import type { Message } from "@chatapp/protocol";
 import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { lastEditable } from "../lib/last-editable.js";
 import { codePoints, MAX_CONTENT_CHARS, tidyContent } from "../lib/message-text.js";
+import { AttachButton } from "./attach-button.js";
+import { AttachmentChips } from "./attachment-chips.js";
 import { EmojiButton } from "./emoji-button.js";
+import { ReplyBar } from "./reply-quote.js";
 import { useAction } from "./use-action.js";
+import type { DraftUploads } from "./use-draft-uploads.js";
 
 /**
  * Where messages are written: Enter sends, Shift+Enter starts a new line. Sending never waits
@@ -12,11 +17,22 @@ import { useAction } from "./use-action.js";
  *
  * Up-arrow in an empty composer edits one's last message here, in the composer (as Telegram
  * and WhatsApp do): a bar above names what is being edited, Enter saves, Escape cancels.
+ *
+ * Files come from "Attach files", a paste, or a drop on the conversation (`drafts`, owned by
+ * the pane): they upload at once, show as chips above the input, and go with the next
+ * message, which may then have no text.
+ *
+ * A reply (chosen from a message's menu or by a swipe) shows what it quotes above the input,
+ * with a Cancel; `threadRootId` makes this the composer of that thread.
  */
-export function Composer({ conversationId }: { conversationId: number }) {
+export function Composer(props: { conversationId: number; drafts: DraftUploads; threadRootId?: number }) {
+  const { conversationId, drafts, threadRootId } = props;
   const chat = useChat();
+  const replies = useReplyActions();
+  const replyTo = replies?.replyTo;
   const me = useChatState((s) => s.me.id);
   const messages = useChatState((s) => s.timelines.get(conversationId)?.messages);
+  const uploads = useChatState((s) => s.uploads);
   const [text, setText] = useState("");
   const [editing, setEditing] = useState<Message>();
   const [error, act] = useAction();
@@ -29,7 +45,10 @@ export function Composer({ conversationId }: { conversationId: number }) {
   const length = codePoints(text);
   const tooLong = length > MAX_CONTENT_CHARS;
   const content = tidyContent(text);
-  const canSubmit = content.trim() !== "" && !tooLong;
+  const withFiles = !editing && drafts.keys.length > 0;
+  // A failed file is retried or removed first: the message would only fail with it.
+  const failedFiles = withFiles && drafts.keys.some((key) => uploads.get(key)?.status === "failed");
+  const canSubmit = (content.trim() !== "" || withFiles) && !tooLong && !failedFiles;
 
   useLayoutEffect(() => {
     const el = input.current;
@@ -43,6 +62,11 @@ export function Composer({ conversationId }: { conversationId: number }) {
   useEffect(() => {
     if (!window.matchMedia("(max-width: 700px)").matches) input.current?.focus();
   }, []);
+
+  // Replying: where the reply is written.
+  useEffect(() => {
+    if (replyTo) input.current?.focus();
+  }, [replyTo]);
 
   function submit() {
     if (!canSubmit) return;
@@ -58,7 +82,8 @@ export function Composer({ conversationId }: { conversationId: number }) {
       });
       return;
     }
-    chat.send(conversationId, content);
+    chat.send(conversationId, content, drafts.take(), { replyTo, threadRootId });
+    replies?.setReplyTo(undefined);
     setText("");
   }
 
@@ -81,7 +106,7 @@ export function Composer({ conversationId }: { conversationId: number }) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
-    } else if (event.key === "ArrowUp" && plain && text === "" && !editing) {
+    } else if (event.key === "ArrowUp" && plain && text === "" && !editing && threadRootId === undefined) {
       const last = messages && lastEditable(messages, me);
       if (last) {
         event.preventDefault();
@@ -90,6 +115,9 @@ export function Composer({ conversationId }: { conversationId: number }) {
     } else if (event.key === "Escape" && editing) {
       event.preventDefault();
       stopEditing();
+    } else if (event.key === "Escape" && replyTo) {
+      event.preventDefault();
+      replies?.setReplyTo(undefined);
     }
   }
 
@@ -103,9 +131,11 @@ export function Composer({ conversationId }: { conversationId: number }) {
 
   const hint = tooLong
     ? `${length - MAX_CONTENT_CHARS} characters over the limit of ${MAX_CONTENT_CHARS}.`
-    : editing
-      ? "Enter saves, Escape cancels, Shift+Enter adds a line."
-      : "Enter sends, Shift+Enter adds a line, Up-arrow edits your last message.";
+    : failedFiles
+      ? "Retry or remove the files that could not be uploaded."
+      : editing
+        ? "Enter saves, Escape cancels, Shift+Enter adds a line."
+        : "Enter sends, Shift+Enter adds a line, Up-arrow edits your last message.";
 
   return (
     <form
@@ -127,8 +157,15 @@ export function Composer({ conversationId }: { conversationId: number }) {
           </button>
         </div>
       )}
+      {replyTo && !editing && <ReplyBar message={replyTo} onCancel={() => replies?.setReplyTo(undefined)} />}
       {/* In the flow above the input (not over it), so it never hides what is being typed. */}
-      <p id={`${ids}-hint`} className={tooLong ? "composer-hint error" : "composer-hint visually-hidden"}>
+      {!editing && <AttachmentChips keys={drafts.keys} label="Files to send" onRemove={drafts.remove} />}
+      {drafts.note && (
+        <p className="composer-hint composer-note" role="status">
+          {drafts.note}
+        </p>
+      )}
+      <p id={`${ids}-hint`} className={tooLong || failedFiles ? "composer-hint error" : "composer-hint visually-hidden"}>
         {hint}
       </p>
       {error && (
@@ -136,16 +173,17 @@ export function Composer({ conversationId }: { conversationId: number }) {
           {error}
         </p>
       )}
+      <AttachButton onFiles={drafts.add} disabled={editing !== undefined} />
       <EmojiButton onPick={insert} />
       <label htmlFor={`${ids}-text`} className="visually-hidden">
-        Message
+        {threadRootId === undefined ? "Message" : "Thread reply"}
       </label>
       <textarea
         id={`${ids}-text`}
         ref={input}
         rows={1}
         value={text}
-        placeholder="Write a message"
+        placeholder={threadRootId === undefined ? "Write a message" : "Reply in the thread"}
         enterKeyHint={editing ? "done" : "send"}
         aria-describedby={editing ? `${ids}-editing ${ids}-hint` : `${ids}-hint`}
         aria-invalid={tooLong || undefined}
@@ -154,6 +192,13 @@ export function Composer({ conversationId }: { conversationId: number }) {
           if (!editing && e.target.value.trim() !== "") chat.typing(conversationId);
         }}
         onKeyDown={onKeyDown}
+        onPaste={(e) => {
+          // Pasted files (a screenshot, files copied in a file manager) attach; text pastes as usual.
+          const files = [...e.clipboardData.files];
+          if (files.length === 0 || editing) return;
+          e.preventDefault();
+          drafts.add(files);
+        }}
         onBlur={(e) => {
           selection.current = { start: e.target.selectionStart, end: e.target.selectionEnd };
         }}

@@ -1,7 +1,9 @@
-import { type ReactNode, useId, useState } from "react";
+import type { Message } from "@chatapp/protocol";
+import { lazy, type ReactNode, Suspense, useId, useMemo, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
 import { usePresence } from "../chat/presence.js";
+import { ReplyContext } from "../chat/reply-context.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
@@ -10,8 +12,13 @@ import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
+import { useDraftUploads } from "./use-draft-uploads.js";
+import { useFileDrop } from "./use-file-drop.js";
 
-/** One open conversation: its header, messages, who is typing, and the composer. */
+// Threads are opened now and then: their panel is not in the first screen's JavaScript.
+const ThreadPanel = lazy(() => import("./thread-panel.js"));
+
+/** One open conversation: its header, messages, who is typing, and the composer; files dropped anywhere on it attach. */
 export function ConversationPane({ conversationId, focusSeq }: { conversationId: number; focusSeq: number | undefined }) {
   const conversation = useChatState((s) => s.conversations.get(conversationId));
   const loaded = useChatState((s) => s.conversationsLoaded);
@@ -20,10 +27,15 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const presence = useChatState((s) => s.presence);
   const connected = useChatState((s) => s.connection === "open");
   const [showMembers, setShowMembers] = useState(false);
+  const [replyTo, setReplyTo] = useState<Message>();
+  const [threadRoot, setThreadRoot] = useState<number>();
+  const replyActions = useMemo(() => ({ replyTo, setReplyTo, openThread: setThreadRoot }), [replyTo]);
   const titleId = useId();
   const panelId = useId();
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
   const otherPresence = usePresence(other).shown;
+  const drafts = useDraftUploads();
+  const drop = useFileDrop(drafts.add);
 
   if (!conversation && loaded) return <NotAMember conversationId={conversationId} />;
 
@@ -39,34 +51,46 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   }
 
   return (
-    <section className="conversation" aria-labelledby={titleId}>
-      <header className="pane-header">
-        <a className="back" href="#/" aria-label="Back to conversations">
-          ‹
-        </a>
-        <Avatar
-          name={title}
-          presence={other === undefined ? undefined : otherPresence}
-          hue={other === undefined ? undefined : senderHue(other)}
-        />
-        <div className="pane-title">
-          <h2 id={titleId}>{title}</h2>
-          <p className="subtitle">{subtitle}</p>
+    <ReplyContext.Provider value={replyActions}>
+      <section className="conversation" aria-labelledby={titleId} data-dragging={drop.dragging || undefined} {...drop.handlers}>
+        <header className="pane-header">
+          <a className="back" href="#/" aria-label="Back to conversations">
+            ‹
+          </a>
+          <Avatar
+            name={title}
+            presence={other === undefined ? undefined : otherPresence}
+            hue={other === undefined ? undefined : senderHue(other)}
+          />
+          <div className="pane-title">
+            <h2 id={titleId}>{title}</h2>
+            <p className="subtitle">{subtitle}</p>
+          </div>
+          {group && (
+            <button type="button" aria-expanded={showMembers} aria-controls={panelId} onClick={() => setShowMembers((v) => !v)}>
+              Members
+            </button>
+          )}
+        </header>
+        <div className="pane-body">
+          <MessageList conversationId={conversationId} conversation={conversation} focusSeq={focusSeq} />
+          {group && showMembers && conversation && (
+            <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
+          )}
+          {threadRoot !== undefined && conversation && (
+            <Suspense fallback={null}>
+              <ThreadPanel conversation={conversation} rootId={threadRoot} onClose={() => setThreadRoot(undefined)} />
+            </Suspense>
+          )}
         </div>
-        {group && (
-          <button type="button" aria-expanded={showMembers} aria-controls={panelId} onClick={() => setShowMembers((v) => !v)}>
-            Members
-          </button>
+        <TypingIndicator conversationId={conversationId} />
+        <Composer conversationId={conversationId} drafts={drafts} />
+        {drop.dragging && (
+          <div className="drop-target" aria-hidden="true">
+            Drop files to attach them
+          </div>
         )}
-      </header>
-      <div className="pane-body">
-        <MessageList conversationId={conversationId} conversation={conversation} focusSeq={focusSeq} />
-        {group && showMembers && conversation && (
-          <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
-        )}
-      </div>
-      <TypingIndicator conversationId={conversationId} />
-      <Composer conversationId={conversationId} />
-    </section>
+      </section>
+    </ReplyContext.Provider>
   );
 }

@@ -3,6 +3,7 @@ import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { reactedWith } from "../chat/reactions.js";
+import { useReplyActions } from "../chat/reply-context.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
@@ -11,11 +12,16 @@ import { DeliveryTick } from "./delivery-tick.js";
 import { LinkPreviewCards } from "./link-preview-cards.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageActions } from "./message-actions.js";
+import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
 import { ReactionChips } from "./reaction-chips.js";
 import { QuickReactions, ReactionPickerPanel } from "./reaction-picker.js";
+import { QuoteBlock } from "./reply-quote.js";
+import { ThreadLink } from "./thread-link.js";
 import { useAction } from "./use-action.js";
+import { useSwipeReply } from "./use-swipe-reply.js";
+import "./replies.css";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
 export const messageDomId = (conversationId: number, seq: number) => `message-${conversationId}-${seq}`;
@@ -50,6 +56,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [menuOpen, setMenuOpen] = useState(false);
   const [picking, setPicking] = useState(false);
   const [error, act] = useAction();
+  const replies = useReplyActions();
+  const repliable = replies !== null && message.kind !== "system" && !message.deleted;
+  const swipe = useSwipeReply(repliable ? () => replies.setReplyTo(message) : undefined);
   const openMenu = useCallback((open: boolean) => {
     setMenuOpen(open);
     if (!open) setConfirmingDelete(false);
@@ -71,9 +80,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const group = conversation?.kind === "group";
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
-  const actionable = own && !message.deleted && !editing;
-  // Anyone's message takes reactions; only one's own takes edits and deletes.
-  const reactable = !message.deleted && !editing;
+  const editable = own && !message.deleted && !editing;
+  // Anyone's message may be reacted and replied to; one's own may also be edited and deleted.
+  const actionable = !message.deleted && !editing;
   const toggle = (emoji: string, add: boolean) => act(() => chat.react(message.id, emoji, add));
   const hue = senderHue(message.sender_id);
 
@@ -86,9 +95,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
       data-highlighted={highlighted || undefined}
       data-first={firstOfRun || undefined}
       // A message takes focus, which shows its actions to keyboard users.
-      tabIndex={reactable ? 0 : undefined}
+      tabIndex={actionable ? 0 : undefined}
       onContextMenu={
-        reactable
+        actionable
           ? (event) => {
               event.preventDefault();
               openMenu(true);
@@ -96,11 +105,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
           : undefined
       }
       {...rowProps(place)}
+      {...swipe.handlers}
     >
       {group && !own && (
         <span className="message-avatar">{firstOfRun && <Avatar name={nameOf(message.sender_id)} size="small" hue={hue} />}</span>
       )}
-      <div className="message-body">
+      <div className="message-body" style={swipe.offset > 0 ? { transform: `translateX(${swipe.offset}px)` } : undefined}>
         <div className="bubble">
           {group && !own && firstOfRun ? (
             <span className="sender" data-hue={hue}>
@@ -108,6 +118,9 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             </span>
           ) : (
             <span className="visually-hidden">{nameOf(message.sender_id)}: </span>
+          )}
+          {message.reply_to && !message.deleted && (
+            <QuoteBlock quote={message.reply_to} conversationId={message.conversation_id} />
           )}
           {message.deleted ? (
             <p className="text deleted">Message deleted</p>
@@ -124,9 +137,12 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             />
           ) : (
             <>
-              <p className="text">
-                <LinkifiedText text={message.content} />
-              </p>
+              {message.attachments && <MessageAttachments attachments={message.attachments} />}
+              {message.content !== "" && (
+                <p className="text">
+                  <LinkifiedText text={message.content} />
+                </p>
+              )}
               {message.link_previews && <LinkPreviewCards previews={message.link_previews} />}
             </>
           )}
@@ -146,7 +162,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             onClose={() => setPicking(false)}
           />
         )}
-        {reactable && (
+        {actionable && (
           <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
             {confirmingDelete ? (
               <>
@@ -171,7 +187,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                     setPicking(true);
                   }}
                 />
-                {actionable && (
+                {editable && (
                   <>
                     <button
                       type="button"
@@ -189,9 +205,38 @@ export const MessageItem = memo(function MessageItem(props: Props) {
                     </button>
                   </>
                 )}
+                {repliable && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.setReplyTo(message);
+                    }}
+                    aria-label="Reply to message"
+                  >
+                    Reply
+                  </button>
+                )}
+                {repliable && message.thread_root_id === undefined && (
+                  <button
+                    type="button"
+                    className="quiet"
+                    onClick={() => {
+                      openMenu(false);
+                      replies.openThread(message.id);
+                    }}
+                    aria-label="Reply in thread"
+                  >
+                    Thread
+                  </button>
+                )}
               </>
             )}
           </MessageActions>
+        )}
+        {message.reply_count !== undefined && replies && (
+          <ThreadLink count={message.reply_count} onOpen={() => replies.openThread(message.id)} />
         )}
         {error && (
           <p className="error" role="alert">

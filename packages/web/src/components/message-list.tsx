@@ -3,6 +3,7 @@ import { defaultRangeExtractor, type Range, useVirtualizer } from "@tanstack/rea
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { EMPTY_TIMELINE, hasOlder, type PendingMessage } from "../chat/chat-state.js";
+import { isTopLevel } from "../chat/thread-counts.js";
 import { readersBySeq } from "../lib/delivery.js";
 import { firstUnreadSeq, newFromOthers, type TimelineRow, timelineRows } from "../lib/timeline-rows.js";
 import { JumpToLatest } from "./jump-to-latest.js";
@@ -50,7 +51,7 @@ export function MessageList(props: {
   const allPending = useChatState((s) => s.pending);
   const me = useChatState((s) => s.me.id);
   const pending = useMemo(
-    () => (allPending.length === 0 ? NO_PENDING : allPending.filter((p) => p.conversationId === conversationId)),
+    () => (allPending.length === 0 ? NO_PENDING : allPending.filter((p) => p.conversationId === conversationId && isTopLevel(p))),
     [allPending, conversationId],
   );
   const scroller = useRef<HTMLElement>(null);
@@ -64,11 +65,13 @@ export function MessageList(props: {
   useEffect(() => {
     if (opening === undefined && conversation) setOpening(dividerAt(conversation));
   }, [opening, conversation]);
+  // Thread replies show in their thread's panel, not here.
+  const shown = useMemo(() => timeline.messages.filter(isTopLevel), [timeline.messages]);
   const unreadAfter = opening ?? undefined;
-  const firstUnread = unreadAfter === undefined ? undefined : firstUnreadSeq(timeline.messages, unreadAfter, me);
+  const firstUnread = unreadAfter === undefined ? undefined : firstUnreadSeq(shown, unreadAfter, me);
   const rows = useMemo(
-    () => timelineRows(timeline.messages, timeline.loaded && !older, firstUnread),
-    [timeline.messages, timeline.loaded, older, firstUnread],
+    () => timelineRows(shown, timeline.loaded && !older, firstUnread),
+    [shown, timeline.loaded, older, firstUnread],
   );
   const readers = useMemo(
     () => (conversation?.kind === "group" ? readersBySeq(conversation.members, me, timeline.messages) : undefined),
@@ -269,9 +272,7 @@ export function MessageList(props: {
           })}
         </ol>
       </section>
-      {awaySince !== undefined && (
-        <JumpToLatest newCount={newFromOthers(timeline.messages, awaySince, me)} onJump={jumpToLatest} />
-      )}
+      {awaySince !== undefined && <JumpToLatest newCount={newFromOthers(shown, awaySince, me)} onJump={jumpToLatest} />}
     </div>
   );
 }

@@ -1,11 +1,15 @@
 import { useChat } from "../chat/chat-context.js";
 import type { PendingMessage } from "../chat/chat-state.js";
+import { AttachmentChips } from "./attachment-chips.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageTime } from "./message-time.js";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
-/** One's own message not stored yet: "sending" until the server has it, or refused with retry/discard. */
+/**
+ * One's own message not stored yet: "sending" until its files are uploaded and the server has
+ * it, or refused (a file too) with retry/discard.
+ */
 export function PendingItem({ pending, place }: { pending: PendingMessage; place: RowPlace }) {
   const chat = useChat();
   return (
@@ -13,9 +17,12 @@ export function PendingItem({ pending, place }: { pending: PendingMessage; place
       <div className="message-body">
         <div className="bubble">
           <span className="visually-hidden">You: </span>
-          <p className="text">
-            <LinkifiedText text={pending.content} />
-          </p>
+          {pending.uploads && <AttachmentChips keys={pending.uploads} label="Files" />}
+          {pending.content !== "" && (
+            <p className="text">
+              <LinkifiedText text={pending.content} />
+            </p>
+          )}
           <span className="meta">
             <MessageTime iso={pending.createdAt} />
             {!pending.error && <DeliveryTick status="sending" />}

@@ -1,6 +1,6 @@
 import { LIMITS, type Message } from "@chatapp/protocol";
 import { describe, expect, it } from "vitest";
-import { codePoints, MAX_CONTENT_CHARS, previewText, systemText, tidyContent } from "./message-text.js";
+import { bodyText, codePoints, MAX_CONTENT_CHARS, previewText, systemText, tidyContent } from "./message-text.js";
 
 const names: Record<number, string> = { 1: "Alice", 2: "Bob", 3: "Carol" };
 const nameOf = (id: number) => names[id] ?? `User ${id}`;
@@ -47,5 +47,16 @@ describe("message text", () => {
 
   it("trims blank space around what was typed but keeps indentation", () => {
     expect(tidyContent("\n\n  code\n  more  \n\n")).toBe("  code\n  more");
+  });
+});
+
+describe("bodyText", () => {
+  const file = (id: number, name: string) => ({ id, url: `/api/uploads/${id}`, name, content_type: "image/png", size: 1 });
+
+  it("is the text when there is one, and names the files of a message without text", () => {
+    expect(bodyText({ content: "look", attachments: [file(1, "plan.png")] })).toBe("look");
+    expect(bodyText({ content: "", attachments: [file(1, "plan.png")] })).toBe("📎 plan.png");
+    expect(bodyText({ content: "", attachments: [file(1, "a.png"), file(2, "b.png")] })).toBe("📎 2 files");
+    expect(bodyText({ content: "" })).toBe("");
   });
 });

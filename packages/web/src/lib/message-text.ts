@@ -50,7 +50,14 @@ export function systemText(message: Message, nameOf: (id: number) => string, me:
 export function previewText(message: Message | null, me: number, nameOf: (id: number) => string, group: boolean): string {
   if (message === null) return "No messages yet";
   if (message.kind === "system") return systemText(message, nameOf, me);
-  const text = message.deleted ? "Message deleted" : message.content.replace(/\s+/g, " ");
+  const text = message.deleted ? "Message deleted" : bodyText(message).replace(/\s+/g, " ");
   if (message.sender_id === me) return `You: ${text}`;
   return group ? `${nameOf(message.sender_id)}: ${text}` : text;
+}
+
+/** A message's text, or what it carries when it has none (a message of files only): "📎 plan.png", "📎 3 files". */
+export function bodyText(message: Pick<Message, "content" | "attachments">): string {
+  if (message.content !== "" || !message.attachments?.length) return message.content;
+  const [only, ...others] = message.attachments;
+  return others.length === 0 && only ? `📎 ${only.name}` : `📎 ${message.attachments.length} files`;
 }

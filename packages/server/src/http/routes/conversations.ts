@@ -13,8 +13,10 @@ import {
   ReadBody,
   ReadResponse,
   SendMessageBody,
+  ThreadMessagesResponse,
   UpdateConversationBody,
 } from "@chatapp/protocol";
+import { Type } from "@sinclair/typebox";
 import type { preHandlerHookHandler } from "fastify";
 import { ChatError } from "../../chat/errors.js";
 import type { ChatServices } from "../../chat/services.js";
@@ -93,19 +95,21 @@ export function conversationsRoutes(app: App, deps: { chat: ChatServices; guard:
       schema: {
         params: ConversationParams,
         querystring: ConversationMessagesQuery,
-        response: { 200: ConversationMessagesResponse },
+        // `?thread=` answers its root beside the page.
+        response: { 200: Type.Union([ThreadMessagesResponse, ConversationMessagesResponse]) },
       },
     },
     async (request) => {
-      const { before_seq, after_seq, limit } = request.query;
+      const { before_seq, after_seq, limit, thread, top_level } = request.query;
       if (before_seq !== undefined && after_seq !== undefined) {
         throw new ChatError("invalid_request", "use before_seq or after_seq, not both");
       }
-      return chat.history.page(request.userId, request.params.id, {
-        beforeSeq: before_seq,
-        afterSeq: after_seq,
-        limit: limit ?? LIMITS.defaultHistoryLimit,
-      });
+      const paging = { beforeSeq: before_seq, afterSeq: after_seq, limit: limit ?? LIMITS.defaultHistoryLimit };
+      if (thread !== undefined) {
+        if (top_level === "true") throw new ChatError("invalid_request", "use thread or top_level, not both");
+        return chat.threads.thread(request.userId, request.params.id, thread, paging);
+      }
+      return chat.history.page(request.userId, request.params.id, { ...paging, topLevel: top_level === "true" });
     },
   );
 
@@ -122,6 +126,8 @@ export function conversationsRoutes(app: App, deps: { chat: ChatServices; guard:
         content: request.body.content,
         clientId: request.body.client_id,
         attachments: request.body.attachments,
+        replyTo: request.body.reply_to,
+        threadRootId: request.body.thread_root_id,
       });
       return reply.code(duplicate ? 200 : 201).send(message);
     },

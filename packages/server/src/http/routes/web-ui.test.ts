@@ -35,6 +35,8 @@ describe("web UI routes", () => {
     expect(res.headers["content-type"]).toMatch(/^text\/html/);
     expect(res.headers["cache-control"]).toBe("no-cache");
     expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    // Sent files' images are shown from object URLs, fetched with the token (packages/web).
+    expect(res.headers["content-security-policy"]).toContain("img-src 'self' data: blob:");
     expect(res.body).toContain("/assets/app-1a2b3c.js");
   });
 

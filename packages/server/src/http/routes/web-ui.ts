@@ -18,10 +18,10 @@ const REVALIDATE = "no-cache";
 /**
  * The UI's documents run only the bundle's own files: no inline script, no eval. Declaring it
  * now keeps the build honest (the browser tests would see a violation) until a server-wide
- * policy exists.
+ * policy exists. `blob:` images: sent files' images, fetched with the token (see security-headers.ts).
  */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * Serves the built web client at `/` when it exists; otherwise `/` keeps answering with the

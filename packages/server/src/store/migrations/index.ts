@@ -10,6 +10,7 @@ import { linkPreviewsMigration } from "./007-link-previews.js";
 import { attachmentsMigration } from "./008-attachments.js";
 import { strippedImagesMigration } from "./009-stripped-images.js";
 import { reactionsMigration } from "./010-reactions.js";
+import { repliesThreadsMigration } from "./011-replies-threads.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -27,5 +28,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "008-attachments": attachmentsMigration(),
     "009-stripped-images": strippedImagesMigration(),
     "010-reactions": reactionsMigration(dialect),
+    "011-replies-threads": repliesThreadsMigration(),
   };
 }

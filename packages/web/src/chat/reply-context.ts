@@ -1,0 +1,26 @@
+import type { Message } from "@chatapp/protocol";
+import { createContext, useContext } from "react";
+
+/**
+ * What a message offers around replies in the open conversation: quote it in the composer,
+ * open its thread. Provided by the conversation pane; absent elsewhere (search results).
+ */
+export interface ReplyActions {
+  /** The message the composer is quoting, if any. */
+  replyTo: Message | undefined;
+  setReplyTo: (message: Message | undefined) => void;
+  /** Opens the thread panel on this root. */
+  openThread: (rootId: number) => void;
+}
+
+export const ReplyContext = createContext<ReplyActions | null>(null);
+
+export function useReplyActions(): ReplyActions | null {
+  return useContext(ReplyContext);
+}
+
+/** Extras of a send: the message quoted, the thread it goes into. */
+export interface SendExtras {
+  replyTo?: Message | undefined;
+  threadRootId?: number | undefined;
+}
