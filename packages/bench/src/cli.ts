@@ -1,7 +1,7 @@
 /**
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
- * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reconnect-storm, upload. Targets for
+ * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload. Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
+import { type ReactionsResult, runReactions } from "./scenarios/reactions.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
 import { parseSize, runUpload, type UploadResult } from "./scenarios/upload.js";
 import { remoteTarget, startTarget, TARGETS, type Target, type TargetName } from "./targets.js";
@@ -30,7 +31,9 @@ const { values, positionals } = parseArgs({
     json: { type: "boolean", default: false },
     // Defaults per scenario: connections 19900 sockets, 200 at once; upload 100 files, 4 at once.
     count: { type: "string" },
+    // group-fanout: one group per size; reactions: one group (1000 unless given).
     members: { type: "string", default: "10,100,1000" },
+    reactors: { type: "string", default: "50" },
     clients: { type: "string", default: "2000" },
     concurrency: { type: "string" },
     size: { type: "string", default: "1MiB" },
@@ -38,7 +41,7 @@ const { values, positionals } = parseArgs({
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reconnect-storm", "upload"];
+const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reactions", "reconnect-storm", "upload"];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -71,7 +74,7 @@ const options = {
   progress,
 };
 
-type Result = DmResult | ConnectionsResult | FanoutResult[] | StormResult | UploadResult;
+type Result = DmResult | ConnectionsResult | FanoutResult[] | StormResult | UploadResult | ReactionsResult;
 
 async function measure(target: Target): Promise<Result> {
   try {
@@ -81,6 +84,12 @@ async function measure(target: Target): Promise<Result> {
     }
     if (scenario === "upload") {
       return await runUpload(target, { count, size, concurrency, progress });
+    }
+    if (scenario === "reactions") {
+      if (["relay", "naive"].includes(target.name)) usage("reactions measures ChatApp (the peers have no reactions)");
+      const members = values.members === "10,100,1000" ? 1000 : wholeNumber("members", String(values.members));
+      const reactors = Math.min(members, wholeNumber("reactors", String(values.reactors)));
+      return await runReactions(target, { members, reactors, seconds: options.seconds, warmup: options.warmup, progress });
     }
     if (scenario === "group-fanout") {
       const out: FanoutResult[] = [];
@@ -126,6 +135,7 @@ const isDm = (r: Result): r is DmResult => !Array.isArray(r) && "latencyMs" in r
 const isFanout = (r: Result): r is FanoutResult[] => Array.isArray(r);
 const isStorm = (r: Result): r is StormResult => !Array.isArray(r) && "backSeconds" in r;
 const isUpload = (r: Result): r is UploadResult => !Array.isArray(r) && "megabytesPerSecond" in r;
+const isReactions = (r: Result): r is ReactionsResult => !Array.isArray(r) && "reactionsPerSecond" in r;
 const relayResult = results.find((r) => r.target === "relay")?.result;
 const relay = relayResult && isDm(relayResult) ? relayResult.rate : undefined;
 if (values.json) {
@@ -148,6 +158,15 @@ if (values.json) {
       `${target.padEnd(15)} ${String(r.uploaded).padStart(9)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${r.megabytesPerSecond.toFixed(1).padStart(8)} ${String(r.latencyMs.p50).padStart(8)} ${String(r.latencyMs.p99).padStart(8)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssMedianMiB} MiB`.padStart(8)} ${`${r.rssPeakMiB} MiB`.padStart(6)}`,
     );
   }
+} else if (scenario === "reactions") {
+  console.log("reactions: one group, every member connected, reactors adding then removing at once");
+  console.log("target           members  reactors   reactions/s   deliveries/s   last member p50 ms   p99 ms   lost");
+  for (const { target, result: r } of results) {
+    if (!isReactions(r)) continue;
+    console.log(
+      `${target.padEnd(15)} ${String(r.members).padStart(8)} ${String(r.reactors).padStart(9)} ${r.reactionsPerSecond.toFixed(0).padStart(13)} ${r.deliveriesPerSecond.toFixed(0).padStart(14)} ${String(r.lastMemberMs.p50).padStart(20)} ${String(r.lastMemberMs.p99).padStart(8)} ${String(r.lost).padStart(6)}`,
+    );
+  }
 } else if (scenario === "group-fanout") {
   const relayFanout = results.find((r) => r.target === "relay")?.result;
   console.log("group-fanout: one sender, every member connected");
@@ -166,7 +185,7 @@ if (values.json) {
   console.log(`connections: ${count} idle sockets, ${concurrency} opening at once`);
   console.log("target           opened  failed   seconds   RSS before   RSS after   KiB/conn");
   for (const { target, result } of results) {
-    if (isDm(result) || isFanout(result) || isStorm(result) || isUpload(result)) continue;
+    if (isDm(result) || isFanout(result) || isStorm(result) || isUpload(result) || isReactions(result)) continue;
     const r = result;
     console.log(
       `${target.padEnd(15)} ${String(r.opened).padStart(7)} ${String(r.failed).padStart(7)} ${r.seconds.toFixed(2).padStart(9)} ${`${r.rssBeforeMiB} MiB`.padStart(12)} ${`${r.rssAfterMiB} MiB`.padStart(11)} ${String(r.kibPerConnection).padStart(10)}`,
@@ -190,9 +209,11 @@ const failed = (r: Result) =>
     ? false
     : isUpload(r)
       ? r.failed > 0
-      : isFanout(r)
-        ? r.some((x) => x.lost > 0)
-        : isDm(r)
-          ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0
-          : r.failed > 0;
+      : isReactions(r)
+        ? r.lost > 0
+        : isFanout(r)
+          ? r.some((x) => x.lost > 0)
+          : isDm(r)
+            ? r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0
+            : r.failed > 0;
 if (results.some(({ result }) => failed(result))) process.exitCode = 1;

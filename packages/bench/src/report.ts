@@ -11,6 +11,7 @@ import { resolve } from "node:path";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
+import { type ReactionsResult, runReactions } from "./scenarios/reactions.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
 import { runUpload, type UploadResult } from "./scenarios/upload.js";
 import { startTarget, TARGETS, type TargetName } from "./targets.js";
@@ -72,6 +73,20 @@ const conns = new Map<TargetName, ConnectionsResult>();
 for (const name of ["relay", "chatapp-sqlite"] as TargetName[]) conns.set(name, await connections(name));
 const fanouts = new Map<TargetName, FanoutResult[]>();
 for (const name of ["relay", "chatapp-sqlite", "chatapp-mysql"] as TargetName[]) fanouts.set(name, await fanout(name));
+// Reactions in a 1,000-member group, next to group-fanout: ChatApp's single-node targets (the peers have none).
+const REACTION_MEMBERS = 1000;
+const REACTORS = 50;
+const reactionRuns = new Map<TargetName, ReactionsResult>();
+for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
+  progress(`starting ${name}`);
+  const target = await startTarget(name);
+  try {
+    const options = { members: REACTION_MEMBERS, reactors: REACTORS, seconds: SECONDS, warmup: 3, progress };
+    reactionRuns.set(name, await runReactions(target, options));
+  } finally {
+    await target.stop();
+  }
+}
 const STORM_CLIENTS = Number(process.env.BENCH_STORM_CLIENTS ?? 5000);
 const storms = new Map<TargetName, StormResult>();
 for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
@@ -188,6 +203,7 @@ ${[...fanouts]
   )
   .join("\n")}
 
+${reactionsSection(reactionRuns, "in the run above")}
 ## Reconnect storm
 
 \`npm run bench -- reconnect-storm --start <target> --clients ${STORM_CLIENTS}\` — ${STORM_CLIENTS.toLocaleString("en-US")} SDK clients
@@ -233,6 +249,31 @@ ${[...results]
   .map(
     ([t, r]) =>
       `| ${t} | ${r.uploaded}${r.failed ? ` (${r.failed} failed)` : ""} | ${r.megabytesPerSecond.toFixed(1)} | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${r.rssBeforeMiB} MiB | ${r.rssMedianMiB} MiB | ${r.rssPeakMiB} MiB |`,
+  )
+  .join("\n")}
+`;
+}
+
+/**
+ * The reactions scenario's section (also kept by hand in docs/benchmarks.md when only it was
+ * run: `when` says which run made the figures).
+ */
+function reactionsSection(results: Map<TargetName, ReactionsResult>, when: string): string {
+  return `## Reactions
+
+\`npm run bench -- reactions --start <target> --members ${REACTION_MEMBERS} --reactors ${REACTORS} --seconds ${SECONDS}\` (${when}) — one group of
+${REACTION_MEMBERS.toLocaleString("en-US")} members, every one connected, and one message; each round ${REACTORS} members send \`react\` at once (the next
+round \`unreact\`, and so on), each with its own emoji, and the next round starts once every member has every \`reaction\`
+frame of this one. Each reaction is one publish to the member list: ${REACTORS} reactions make ${(REACTORS * REACTION_MEMBERS).toLocaleString("en-US")} frames, never a frame
+per member per member. Latency is from the round's frames leaving to the last member receiving each reaction, so it
+includes the wait behind the other ${REACTORS - 1} of the round. Compare deliveries/s with group-fanout at 1,000 members.
+
+| target | members | reactors | reactions/s | deliveries/s | last member p50 ms | p99 ms |
+|---|---:|---:|---:|---:|---:|---:|
+${[...results]
+  .map(
+    ([t, r]) =>
+      `| ${t} | ${r.members} | ${r.reactors} | ${Math.round(r.reactionsPerSecond).toLocaleString("en-US")} | ${Math.round(r.deliveriesPerSecond).toLocaleString("en-US")} | ${r.lastMemberMs.p50} | ${r.lastMemberMs.p99} |`,
   )
   .join("\n")}
 `;

@@ -15,6 +15,8 @@ import {
   type MessageUpdatedFrame,
   type Pin,
   type PinnedFrame,
+  type Reaction,
+  type ReactionFrame,
   type ReadyFrame,
   type ReceiptFrame,
   type ReplyTo,
@@ -114,6 +116,8 @@ export interface ChatClientEvents extends Record<string, unknown> {
   unpinned: UnpinnedFrame;
   /** The user's unread mentions in a conversation changed (see `mentionCount`). */
   mention_count: { conversation_id: number; mention_count: number };
+  /** A member added or removed a reaction; `reactions` is the message's list after it, `me` included. */
+  reaction: ReactionFrame & { reactions: Reaction[] };
   /**
    * A thread root's `reply_count` / `last_reply_at` changed (the server sends no frame for the
    * root). For roots the client has seen: in a message, `history()` or `thread()`.
@@ -309,6 +313,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
     const page = await this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+    this.seedReactions(conversationId, page.messages);
     this.threadsOf(conversationId).observe(page.messages);
     return page;
   }
@@ -324,6 +329,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   ): Promise<ThreadMessagesResponse> {
     const page = await this.api.thread(conversationId, rootId, paging);
     this.threadsOf(conversationId).observe([page.root]);
+    this.seedReactions(conversationId, [page.root, ...page.messages]);
     return page;
   }
 
@@ -362,6 +368,25 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.mentions.count(conversationId);
   }
 
+  /**
+   * Adds the user's reaction to a message: over the socket when it is open (the `reaction`
+   * event that follows is the confirmation; a refusal comes as an `error` event), over HTTP
+   * otherwise (then the promise rejects on a refusal).
+   */
+  async react(messageId: number, emoji: string): Promise<void> {
+    await this.changeReaction("react", messageId, emoji);
+  }
+
+  /** Takes the user's reaction back, like `react`. */
+  async unreact(messageId: number, emoji: string): Promise<void> {
+    await this.changeReaction("unreact", messageId, emoji);
+  }
+
+  /** A message's reactions as the client knows them now (kept current by `reaction` frames). */
+  reactionsOf(conversationId: number, messageId: number): Reaction[] {
+    return this.streams.get(conversationId)?.reactions.of(messageId) ?? [];
+  }
+
   /** The highest seq emitted per conversation: save it, and pass it back as `cursors` to resume later. */
   cursors(): Record<number, number> {
     return Object.fromEntries([...this.streams].map(([id, s]) => [id, s.lastSeq]));
@@ -373,6 +398,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    */
   disconnectAbruptly(): void {
     this.connection.disconnectAbruptly();
+  }
+
+  private async changeReaction(type: "react" | "unreact", messageId: number, emoji: string): Promise<void> {
+    if (this.connection.writable) {
+      this.connection.transmit(JSON.stringify({ type, message_id: messageId, emoji }));
+      return;
+    }
+    const answer = type === "react" ? await this.api.react(messageId, emoji) : await this.api.unreact(messageId, emoji);
+    this.stream(answer.conversation_id).reactions.update(messageId, answer.reactions);
   }
 
   /** Puts on the wire the sends whose turn it is (see SendQueue). */
@@ -464,7 +498,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         this.emit("status", frame);
         return;
       case "message_updated":
+        this.stream(frame.conversation_id).reactions.seed(frame);
         this.emit("message_updated", frame);
+        return;
+      case "reaction":
+        this.emit("reaction", { ...frame, reactions: this.stream(frame.conversation_id).reactions.apply(frame, this.me) });
         return;
       case "message_deleted": {
         if (this.mentions.deleted(frame.conversation_id, frame.seq)) this.emitMentions(frame.conversation_id);
@@ -524,6 +562,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.queue.reject(pending.clientId, new ChatClientError(code, message, undefined, pending.clientId));
       this.pump();
     }
+  }
+
+  /**
+   * Messages read over HTTP: their reactions are known from here on (see reactionsOf). Only
+   * for a conversation the client follows: making its stream here would move where it starts.
+   */
+  private seedReactions(conversationId: number, messages: readonly Message[]): void {
+    const reactions = this.streams.get(conversationId)?.reactions;
+    for (const message of messages) reactions?.seed(message);
   }
 
   private threadsOf(conversationId: number): ThreadCounts {

@@ -1,4 +1,5 @@
 import type { Message } from "@chatapp/protocol";
+import { MessageReactions } from "./message-reactions.js";
 import { ThreadCounts } from "./thread-counts.js";
 
 /**
@@ -18,6 +19,8 @@ export class ConversationStream {
   fetchingEpoch: number | undefined;
   /** Failed fetches in a row, for the retry backoff. */
   fetchFailures = 0;
+  /** Each message's reactions, kept current by `reaction` frames (see MessageReactions). */
+  readonly reactions = new MessageReactions();
 
   constructor(
     readonly conversationId: number,
@@ -43,6 +46,8 @@ export class ConversationStream {
   }
 
   accept(message: Message): Message[] {
+    // A resent or refetched copy still brings the reactions as they are now.
+    this.reactions.seed(message);
     const { seq } = message;
     if (seq <= this.emitted || this.ahead.has(seq)) return [];
     if (seq > this.known) this.known = seq;

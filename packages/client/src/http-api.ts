@@ -6,6 +6,7 @@ import type {
   Message,
   Pin,
   PinsResponse,
+  ReactionsResponse,
   SearchResponse,
   ThreadMessagesResponse,
   User,
@@ -128,6 +129,16 @@ export class HttpApi {
   /** Unpins a message (fine when it was not pinned). */
   unpin(conversationId: number, messageId: number): Promise<void> {
     return this.request("DELETE", `/api/conversations/${conversationId}/pins/${messageId}`);
+  }
+
+  /** Adds the user's reaction (one emoji) to a message; a repeat changes nothing. */
+  react(messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.request("PUT", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  /** Takes the user's reaction back; a repeat changes nothing. */
+  unreact(messageId: number, emoji: string): Promise<ReactionsResponse> {
+    return this.request("DELETE", `/api/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
   }
 
   /**

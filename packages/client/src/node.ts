@@ -14,3 +14,4 @@ export type { ChatClientEvents, ChatClientOptions, SendAck, SendOptions, Target,
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";
+export { applyReaction, withKnownMe } from "./message-reactions.js";

@@ -160,4 +160,31 @@ describe("ChatClient against the server", () => {
     await waitUntil(() => statuses.includes("72:offline"), 5000, "status event");
     a.client.close();
   });
+
+  it("reacts over the socket and over HTTP; the reaction event and reactionsOf keep counts and me", async () => {
+    const a = testClient(server, 81);
+    const b = testClient(server, 82);
+    await Promise.all([a.client.connect(), b.client.connect()]);
+    const ack = await a.client.send({ receiverId: 82 }, "react here");
+    const seen: string[] = [];
+    b.client.on("reaction", (f) => seen.push(`${f.user_id}:${f.action}:${f.emoji}:${f.count}`));
+    await a.client.react(ack.id, "👍");
+    await b.client.react(ack.id, "👍");
+    await waitUntil(() => seen.length === 2, 5000, "reaction events");
+    expect(seen).toEqual(["81:add:👍:1", "82:add:👍:2"]);
+    expect(b.client.reactionsOf(ack.conversationId, ack.id)).toEqual([{ emoji: "👍", count: 2, me: true }]);
+    await a.client.unreact(ack.id, "👍");
+    await waitUntil(() => seen.length === 3, 5000, "the removal");
+    expect(b.client.reactionsOf(ack.conversationId, ack.id)).toEqual([{ emoji: "👍", count: 1, me: true }]);
+    await waitUntil(() => a.client.reactionsOf(ack.conversationId, ack.id)[0]?.me === false, 5000, "own removal");
+    // Over HTTP (HttpApi), with the answer's me.
+    const answer = await a.client.api.react(ack.id, "🎉");
+    expect(answer.reactions).toEqual([
+      { emoji: "👍", count: 1, me: false },
+      { emoji: "🎉", count: 1, me: true },
+    ]);
+    await expect(a.client.api.react(ack.id, "not one")).rejects.toMatchObject({ code: "invalid_request" });
+    a.client.close();
+    b.client.close();
+  });
 });

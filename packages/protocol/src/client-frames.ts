@@ -2,6 +2,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { MentionIds } from "./mentions.js";
+import { ReactFrame, UnreactFrame } from "./reactions.js";
 import { Text } from "./text.js";
 
 /** Length bounds are checked by the server itself so that it can answer `too_large`. */
@@ -64,7 +65,9 @@ export const CLIENT_FRAME_SCHEMAS = {
   typing: TypingFrame,
   read: ReadFrame,
   ping: PingFrame,
+  react: ReactFrame,
+  unreact: UnreactFrame,
 } as const;
 
 export type ClientFrameType = keyof typeof CLIENT_FRAME_SCHEMAS;
-export type ClientFrame = SendFrame | TypingFrame | ReadFrame | PingFrame;
+export type ClientFrame = SendFrame | TypingFrame | ReadFrame | PingFrame | ReactFrame | UnreactFrame;

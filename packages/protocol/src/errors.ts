@@ -20,6 +20,13 @@ export const REFUSALS = {
     message: "no such conversation, or you are not a member",
   },
   conflict: { code: "conflict", status: 409, socket: "conflict", message: "conflicts with what is stored" },
+  /** A reaction to a deleted or system message: a conflict over HTTP, a bad frame on the socket (contract §8). */
+  not_reactable: {
+    code: "conflict",
+    status: 409,
+    socket: "invalid_frame",
+    message: "a deleted or system message takes no reactions",
+  },
   too_large: { code: "too_large", status: 413, socket: "too_large", message: "too large" },
   rate_limited: { code: "rate_limited", status: 429, socket: "rate_limited", message: "too many requests: slow down" },
   internal: { code: "internal", status: 500, socket: "unavailable", message: "internal server error" },

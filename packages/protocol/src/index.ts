@@ -7,6 +7,7 @@ export * from "./link-previews.js";
 export * from "./mention-names.js";
 export * from "./mentions.js";
 export * from "./pins.js";
+export * from "./reactions.js";
 export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./threads.js";

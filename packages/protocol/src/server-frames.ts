@@ -4,6 +4,7 @@ import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
 import { LinkPreview } from "./link-previews.js";
 import type { PinnedFrame, UnpinnedFrame } from "./pins.js";
+import { Reaction, type ReactionFrame } from "./reactions.js";
 import { ReplyTo } from "./threads.js";
 import { Attachment } from "./uploads.js";
 
@@ -64,6 +65,8 @@ export const Message = Type.Object({
   attachments: Type.Optional(Type.Array(Attachment, { maxItems: LIMITS.maxAttachments })),
   /** Members it mentions (the send's `mentions` and `@username` in its text), the sender left out. */
   mentions: Type.Optional(Type.Array(Id)),
+  /** Reactions, one entry per emoji in the order each was first added (`me` in HTTP answers). */
+  reactions: Type.Optional(Type.Array(Reaction)),
   /** The message this one quotes (`reply_to` of the send). */
   reply_to: Type.Optional(ReplyTo),
   /** The thread this message is a reply in (`thread_root_id` of the send). */
@@ -213,4 +216,5 @@ export type AnyServerFrame =
   | MessageDeletedFrame
   | MemberJoinedFrame
   | MemberLeftFrame
-  | ConversationUpdatedFrame;
+  | ConversationUpdatedFrame
+  | ReactionFrame;

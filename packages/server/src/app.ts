@@ -29,6 +29,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
+import { reactionsRoutes } from "./http/routes/reactions.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
@@ -97,6 +98,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       maxGroupMembers: config.maxGroupMembers,
       messagesPerSecond: config.limits.messagesPerSecond,
       messagesBurst: config.limits.messagesBurst,
+      framesPerSecond: config.limits.framesPerSecond,
+      framesBurst: config.limits.framesBurst,
       budgets: config.limits,
       presence: {
         nodeId,
@@ -180,6 +183,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });
   messagesRoutes(app, { chat, guard });
+  reactionsRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });

@@ -1,7 +1,8 @@
 import { createHistogram } from "node:perf_hooks";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
+import { connectGroup } from "./group-members.js";
 
 export interface FanoutOptions {
   members: number;
@@ -20,48 +21,13 @@ export interface FanoutResult {
   lost: number;
 }
 
-const httpBase = (wsUrl: string) => wsUrl.replace(/^ws/, "http").replace(/\/ws$/, "");
-
 /**
  * One group of `members`, every member connected, one of them sending with at most `window`
  * messages not yet delivered to all the others: deliveries per second, and the latency to the
- * last member. Against ChatApp the group is created through the API; against the relay the
- * sockets join a room, and the relay broadcasts without storing.
+ * last member (see connectGroup for how the group is made on each target).
  */
 export async function runGroupFanout(target: Target, options: FanoutOptions, chatapp: boolean): Promise<FanoutResult> {
-  const base = 40_000_000 + Math.floor(Math.random() * 100_000) * 2000;
-  const ids = Array.from({ length: options.members }, (_, i) => base + i);
-  const tokens = await Promise.all(ids.map((id) => target.token(id)));
-  let room = 1;
-  options.progress(`${target.name}: connecting ${options.members} members`);
-  const open = (i: number, query: string) =>
-    new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`${target.url}${query}`, {
-        headers: { authorization: `Bearer ${tokens[i]}` },
-        perMessageDeflate: false,
-        localAddress: `127.0.0.${1 + (i % 4)}`,
-      });
-      ws.once("open", () => resolve(ws));
-      ws.once("error", reject);
-    });
-  if (chatapp) {
-    // Members must exist before the group does: the first connection provisions them.
-    const first = await Promise.all(ids.map((_, i) => open(i, "")));
-    for (const ws of first) closeHard(ws);
-    const res = await fetch(`${httpBase(target.url)}/api/conversations`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${tokens[0]}`, "content-type": "application/json" },
-      body: JSON.stringify({ kind: "group", title: "fanout", member_ids: ids.slice(1) }),
-    });
-    if (res.status !== 201) throw new Error(`could not create the group: ${res.status} ${await res.text()}`);
-    room = ((await res.json()) as { id: number }).id;
-  }
-  const sockets: WebSocket[] = [];
-  for (let start = 0; start < ids.length; start += 200) {
-    sockets.push(
-      ...(await Promise.all(ids.slice(start, start + 200).map((_, k) => open(start + k, chatapp ? "" : `?rooms=${room}`)))),
-    );
-  }
+  const { room, sockets } = await connectGroup(target, options.members, chatapp, options.progress);
   const sender = sockets[0] as WebSocket;
   const receivers = sockets.slice(1);
 

@@ -8,6 +8,7 @@ import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import type { Mentions } from "./mentions.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
+import type { Reactions } from "./reactions.js";
 import type { Receipts } from "./receipts.js";
 
 /** Reading: history pages, the (seed) history endpoint and the conversation list. */
@@ -19,6 +20,7 @@ export class History {
     private readonly presence: PresenceRepo,
     private readonly receipts: Receipts,
     private readonly mentions: Mentions,
+    private readonly reactions: Reactions,
   ) {}
 
   /** Messages of one conversation in seq order; members only. */
@@ -31,7 +33,10 @@ export class History {
     ]);
     const quotes = await this.messages.quotes(messages);
     return {
-      messages: messages.map((m) => viewOf(m, info.kind, members, quotes)),
+      messages: await this.reactions.attach(
+        userId,
+        messages.map((m) => viewOf(m, info.kind, members, quotes)),
+      ),
       has_more: hasMore,
     };
   }
@@ -57,7 +62,10 @@ export class History {
     const members = await this.conversationsRepo.membersOf([...new Set(rows.map((m) => m.conversation_id))]);
     const byConversation = groupMembers(members);
     const quotes = await this.messages.quotes(rows);
-    const result = rows.map((m) => viewOf(m, "direct", byConversation.get(m.conversation_id) ?? [], quotes));
+    const result = await this.reactions.attach(
+      userId,
+      rows.map((m) => viewOf(m, "direct", byConversation.get(m.conversation_id) ?? [], quotes)),
+    );
     if (q.otherUserId !== undefined && rows.length > 0) {
       const newest = Math.max(...rows.map((m) => m.seq));
       await this.receipts.read(userId, rows[0]?.conversation_id as number, newest);
@@ -91,9 +99,13 @@ export class History {
       this.messages.unreadCounts(userId, ids),
       this.mentions.unreadCounts(userId, ids),
     ]);
-    const [statuses, quotes] = await Promise.all([
+    const [statuses, quotes, lastReactions] = await Promise.all([
       this.presence.list([...new Set(members.map((m) => m.user_id))]),
       this.messages.quotes(lastMessages),
+      this.reactions.byMessage(
+        userId,
+        lastMessages.filter((m) => m.deleted_at === null).map((m) => m.id),
+      ),
     ]);
     const online = new Set(statuses.filter((s) => s.status === "online").map((s) => s.user_id));
     const byConversation = groupMembers(members);
@@ -113,6 +125,8 @@ export class History {
           ),
           statusFromSummary(last.seq, summary),
         );
+      const reactions = last && lastReactions.get(last.id);
+      if (lastMessage && reactions) lastMessage.reactions = reactions;
       return {
         id: c.id,
         kind: c.kind,

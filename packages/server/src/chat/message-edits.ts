@@ -9,6 +9,7 @@ import { asChatError, ChatError } from "./errors.js";
 import type { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
 import { validateContent } from "./messaging.js";
+import type { Reactions } from "./reactions.js";
 
 /**
  * Editing and deleting one's own messages. A deleted message keeps its place (seq) with its
@@ -26,6 +27,8 @@ export class MessageEdits {
     private readonly cache: ConversationCache,
     private readonly broker: Broker,
     private readonly budgets: ActionBudgets,
+    /** An edited message keeps its reactions: its answer and frame carry them. */
+    private readonly reactions: Reactions,
     /** Link previews of the edited text, when they are on. */
     private readonly previews?: LinkPreviewUpdates,
   ) {}
@@ -52,9 +55,11 @@ export class MessageEdits {
       if (!updated) throw new ChatError("conflict", "the message was deleted");
       for (const hook of this.editHooks) updated = await hook(updated);
       const message = await this.view(updated, info);
-      this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...message }) });
+      // The frame goes to every member: its reactions leave out `me`; the answer has it.
+      const [shared] = await this.reactions.attach(null, [message]);
+      this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...shared }) });
       this.previews?.request({ id: updated.id, conversationId: updated.conversation_id, content, editedAt: updated.edited_at });
-      return message;
+      return (await this.reactions.attach(userId, [message]))[0] ?? message;
     } catch (err) {
       throw asChatError(err);
     }

@@ -4,6 +4,7 @@ import type { MessagesRepo } from "../store/messages-repo.js";
 import { MAX_SEARCH_WORDS, type SearchRepo, searchTerms } from "../store/search-repo.js";
 import { asChatError, ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import type { Reactions } from "./reactions.js";
 
 /** Search over the caller's conversations only, ranked, paged by offset. */
 export class Search {
@@ -11,6 +12,7 @@ export class Search {
     private readonly repo: SearchRepo,
     private readonly conversationsRepo: ConversationsRepo,
     private readonly messages: MessagesRepo,
+    private readonly reactions: Reactions,
   ) {}
 
   async search(userId: number, query: string, limit: number, offset: number): Promise<SearchResponse> {
@@ -37,7 +39,7 @@ export class Search {
         );
         return toWireMessage(fieldsOf(row, quotes), receiver, statusFrom(row.seq, row.sender_id, cm));
       });
-      return { messages, has_more: rows.length > limit };
+      return { messages: await this.reactions.attach(userId, messages), has_more: rows.length > limit };
     } catch (err) {
       throw asChatError(err);
     }

@@ -10,6 +10,7 @@ import { MessagesRepo } from "../store/messages-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
+import { ReactionsRepo } from "../store/reactions-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
@@ -22,6 +23,7 @@ import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
 import { Pins } from "./pins.js";
 import { Presence, type PresenceOptions } from "./presence.js";
+import { Reactions } from "./reactions.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
 import { Search } from "./search.js";
@@ -45,6 +47,7 @@ export interface ChatServices {
   search: Search;
   mentions: Mentions;
   pins: Pins;
+  reactions: Reactions;
   threads: Threads;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
@@ -62,6 +65,9 @@ export function createChatServices(
     /** Messages per second per user (0: no limit), and how many may be saved up. */
     messagesPerSecond?: number;
     messagesBurst?: number;
+    /** The frame rate limit (per connection on the socket), applied per user to HTTP reactions. */
+    framesPerSecond?: number;
+    framesBurst?: number;
     /** Budgets for edits, deletes, group changes and group creation (off when not given). */
     budgets?: Partial<ActionBudgetOptions>;
     /** This node in a cluster; a single node gets a fresh id and the default timings. */
@@ -127,7 +133,10 @@ export function createChatServices(
   broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
   const mentions = new Mentions(new MentionsRepo(store));
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions);
+  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
+  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
+  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -138,12 +147,14 @@ export function createChatServices(
     options.maxGroupMembers ?? 1000,
     budgets,
   );
-  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, previews);
-  const search = new Search(new SearchRepo(store), conversationsRepo, messages);
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews);
+  const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
   const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets);
   edits.onEdit((row) => mentions.edited(row));
   edits.onDelete((messageId) => mentions.deleted(messageId));
   edits.onDelete((messageId, userId) => pins.messageDeleted(messageId, userId));
+  // Deleting a message drops its reactions (contract §8).
+  edits.onDelete((messageId) => reactions.removeForMessage(messageId));
   return {
     users,
     directory,
@@ -159,7 +170,8 @@ export function createChatServices(
     search,
     mentions,
     pins,
-    threads: new Threads(messages, conversationsRepo, conversations),
+    reactions,
+    threads: new Threads(messages, conversationsRepo, conversations, reactions),
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

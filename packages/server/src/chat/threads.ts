@@ -4,6 +4,7 @@ import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import { viewOf } from "./history.js";
+import type { Reactions } from "./reactions.js";
 
 /**
  * Reading a thread (contract §6): its root and a page of its replies in seq order. Sending
@@ -15,6 +16,7 @@ export class Threads {
     private readonly messages: MessagesRepo,
     private readonly conversationsRepo: ConversationsRepo,
     private readonly conversations: ConversationCache,
+    private readonly reactions: Reactions,
   ) {}
 
   /**
@@ -39,10 +41,11 @@ export class Threads {
       this.conversationsRepo.membersOf([conversationId]),
     ]);
     const quotes = await this.messages.quotes([root, ...messages]);
-    return {
-      root: viewOf(root, info.kind, members, quotes),
-      messages: messages.map((m) => viewOf(m, info.kind, members, quotes)),
-      has_more: hasMore,
-    };
+    // The root and the replies with their reactions, `me` for the caller: one query.
+    const [withRoot, ...replies] = await this.reactions.attach(userId, [
+      viewOf(root, info.kind, members, quotes),
+      ...messages.map((m) => viewOf(m, info.kind, members, quotes)),
+    ]);
+    return { root: withRoot ?? viewOf(root, info.kind, members, quotes), messages: replies, has_more: hasMore };
   }
 }

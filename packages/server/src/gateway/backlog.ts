@@ -24,13 +24,22 @@ export async function sendBacklog(conn: Connection, chat: ChatServices): Promise
   let after: { conversationId: number; seq: number } | null = null;
   for (;;) {
     const rows = await chat.messages.undelivered(conn.userId, after, PAGE);
-    const quotes = await chat.messages.quotes(rows);
+    // This user's own copy of each message: its reactions with `me`, one query per page.
+    const [quotes, reactions] = await Promise.all([
+      chat.messages.quotes(rows),
+      chat.reactions.byMessage(
+        conn.userId,
+        rows.filter((r) => r.deleted_at === null).map((r) => r.id),
+      ),
+    ]);
     for (const row of rows) {
       if (conn.backedUp) await conn.drained();
       if (!conn.open) return;
       const info = await chat.conversations.get(row.conversation_id);
       if (!info) continue;
       const message = toWireMessage(fieldsOf(row, quotes), receiverOf(info.kind, info.memberIds, row.sender_id), "delivered");
+      const own = reactions.get(row.id);
+      if (own) message.reactions = own;
       conn.sendBacklog(
         { conversationId: row.conversation_id, seq: row.seq, senderId: row.sender_id },
         JSON.stringify({ type: "message", ...message }),

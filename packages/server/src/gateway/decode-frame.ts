@@ -28,6 +28,7 @@ export type DecodedFrame =
     }
   | { type: "typing"; conversationId: number }
   | { type: "read"; conversationId: number; seq: number }
+  | { type: "react" | "unreact"; messageId: number; emoji: string }
   | { type: "ping" };
 
 export type DecodeResult = { ok: true; frame: DecodedFrame } | { ok: false; code: ErrorCode; message: string; clientId?: string };
@@ -118,6 +119,9 @@ export function decodeFrame(data: Buffer | string, isBinary: boolean): DecodeRes
       return { ok: true, frame: { type, conversationId: raw.conversation_id as number, seq: raw.seq as number } };
     case "ping":
       return { ok: true, frame: { type } };
+    case "react":
+    case "unreact":
+      return { ok: true, frame: { type, messageId: raw.message_id as number, emoji: raw.emoji as string } };
   }
 }
 

@@ -65,6 +65,11 @@ export async function dispatch(
       case "read":
         await chat.receipts.read(conn.userId, frame.conversationId, frame.seq);
         return;
+      // The `reaction` frame every member gets is this socket's confirmation too.
+      case "react":
+      case "unreact":
+        await chat.reactions.fromSocket(conn.userId, frame.messageId, frame.emoji, frame.type === "react" ? "add" : "remove");
+        return;
     }
   } catch (err) {
     if (err instanceof ChatError) {

@@ -17,6 +17,7 @@ export interface Database {
   uploads: UploadsTable;
   mentions: MentionsTable;
   pins: PinsTable;
+  reactions: ReactionsTable;
 }
 
 export interface UsersTable {
@@ -151,3 +152,13 @@ export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;
+
+/** One user's reaction with one emoji to one message (migration 010). */
+export interface ReactionsTable {
+  /** Orders a message's emoji by when each was first added. */
+  id: Generated<number>;
+  message_id: number;
+  user_id: number;
+  emoji: string;
+  created_at: number;
+}

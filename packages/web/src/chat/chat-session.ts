@@ -4,6 +4,7 @@ import type {
   MemberLeftFrame,
   Message,
   MessageDeletedFrame,
+  ReactionFrame,
   ReceiptFrame,
   StatusUpdateFrame,
   TypingEventFrame,
@@ -26,6 +27,7 @@ import {
 import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
 import { PinBoard } from "./pins.js";
+import { keepReactions, withReactionFrame } from "./reactions.js";
 import { loadRemovals, RemovalNotes } from "./removals.js";
 import type { SendExtras } from "./reply-context.js";
 import { loadStatuses, withStatus } from "./statuses.js";
@@ -111,6 +113,7 @@ export class ChatSession {
       c.on("message", (message) => this.onMessage(message)),
       c.on("message_updated", ({ type: _type, ...message }) => this.onMessageChanged(message)),
       c.on("message_deleted", (frame) => this.onMessageDeleted(frame)),
+      c.on("reaction", (frame) => this.onReaction(frame)),
       c.on("thread_updated", (update) =>
         this.timelines.patchMessages(update.conversation_id, (messages) => withThreadCount(messages, update)),
       ),
@@ -217,6 +220,15 @@ export class ChatSession {
     this.onMessageChanged(await this.api.deleteMessage(messageId));
   }
 
+  /**
+   * Adds (or, with `add` false, takes back) one's reaction. The `reaction` frame that every
+   * member gets, this user included, is what updates the message on screen.
+   */
+  async react(messageId: number, emoji: string, add: boolean): Promise<void> {
+    if (add) await this.client.react(messageId, emoji);
+    else await this.client.unreact(messageId, emoji);
+  }
+
   /** Opens (or creates) the direct conversation with a user; resolves with its id. */
   async startDirect(userId: number): Promise<number> {
     return this.adopt(await this.api.directWith(userId)).id;
@@ -294,9 +306,26 @@ export class ChatSession {
     if ((!known || message.kind === "system") && this.arrivedWhileListing === undefined) void this.refreshConversation(id);
   }
 
-  private onMessageChanged(message: Message): void {
+  private onMessageChanged(changed: Message): void {
+    const message = keepReactions(this.knownMessage(changed.conversation_id, changed.id), changed);
     this.timelines.merge(message.conversation_id, [message]);
     this.patchConversation(message.conversation_id, (c) => withChangedMessage(c, message));
+  }
+
+  private onReaction(frame: ReactionFrame): void {
+    const known = this.knownMessage(frame.conversation_id, frame.message_id);
+    if (!known) return;
+    const message = withReactionFrame(known, frame, this.me);
+    this.timelines.merge(message.conversation_id, [message]);
+    this.patchConversation(message.conversation_id, (c) => withChangedMessage(c, message));
+  }
+
+  /** The message as this screen has it: in its open timeline, or as its conversation's latest. */
+  private knownMessage(conversationId: number, messageId: number): Message | undefined {
+    const s = this.store.get();
+    const inTimeline = s.timelines.get(conversationId)?.messages.find((m) => m.id === messageId);
+    const last = s.conversations.get(conversationId)?.last_message;
+    return inTimeline ?? (last?.id === messageId ? last : undefined);
   }
 
   private onMessageDeleted(frame: MessageDeletedFrame): void {

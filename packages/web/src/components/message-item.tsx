@@ -2,6 +2,7 @@ import type { Conversation, Message } from "@chatapp/protocol";
 import { memo, useCallback, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
+import { reactedWith } from "../chat/reactions.js";
 import { useReplyActions } from "../chat/reply-context.js";
 import { directStatus } from "../lib/delivery.js";
 import { listNames, systemText } from "../lib/message-text.js";
@@ -16,6 +17,8 @@ import { MessageAttachments } from "./message-attachments.js";
 import { MessageEditor } from "./message-editor.js";
 import { MessageTime } from "./message-time.js";
 import { usePinControl } from "./pin-actions.js";
+import { ReactionChips } from "./reaction-chips.js";
+import { QuickReactions, ReactionPickerPanel } from "./reaction-picker.js";
 import { QuoteBlock } from "./reply-quote.js";
 import { ThreadLink } from "./thread-link.js";
 import { useAction } from "./use-action.js";
@@ -41,7 +44,8 @@ interface Props {
 
 /**
  * One message: own on the right, others' on the left (in a group, under the sender's name and
- * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own.
+ * avatar in their colour); ticks on one's own direct messages; edit and delete for one's own;
+ * reactions under every message, added from its actions (quick ones, or the full picker).
  */
 export const MessageItem = memo(function MessageItem(props: Props) {
   const { message, conversation, firstOfRun, readers, highlighted } = props;
@@ -52,6 +56,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const [editing, setEditing] = useState(false);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [menuOpen, setMenuOpen] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [error, act] = useAction();
   const replies = useReplyActions();
   const repliable = replies !== null && message.kind !== "system" && !message.deleted;
@@ -80,10 +85,11 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const other = conversation?.members.find((m) => m.user_id !== me);
   const status = own && !group && !message.deleted ? directStatus(message.seq, other) : undefined;
   const editable = own && !message.deleted && !editing;
-  // Anyone's message may be replied to; one's own may also be edited and deleted.
-  const actionable = editable || (repliable && !editing);
-  const menuable = actionable || (pin.canPin && !editing);
+  // Anyone's message may be reacted to, replied to and (by who may pin) pinned; one's own may
+  // also be edited and deleted.
+  const menuable = !message.deleted && !editing;
   const mentionsMe = !own && !message.deleted && (message.mentions?.includes(me) ?? false);
+  const toggle = (emoji: string, add: boolean) => act(() => chat.react(message.id, emoji, add));
   const hue = senderHue(message.sender_id);
 
   return (
@@ -159,6 +165,16 @@ export const MessageItem = memo(function MessageItem(props: Props) {
             {status && <DeliveryTick status={status} />}
           </span>
         </div>
+        {message.reactions && !message.deleted && <ReactionChips reactions={message.reactions} onToggle={toggle} />}
+        {picking && (
+          <ReactionPickerPanel
+            onPick={(emoji) => {
+              setPicking(false);
+              void toggle(emoji, !reactedWith(message, emoji));
+            }}
+            onClose={() => setPicking(false)}
+          />
+        )}
         {menuable && (
           <MessageActions open={menuOpen || confirmingDelete} onOpenChange={openMenu}>
             {confirmingDelete ? (
@@ -173,6 +189,17 @@ export const MessageItem = memo(function MessageItem(props: Props) {
               </>
             ) : (
               <>
+                <QuickReactions
+                  isMine={(emoji) => reactedWith(message, emoji)}
+                  onToggle={(emoji, add) => {
+                    openMenu(false);
+                    void toggle(emoji, add);
+                  }}
+                  onMore={() => {
+                    openMenu(false);
+                    setPicking(true);
+                  }}
+                />
                 {editable && (
                   <>
                     <button

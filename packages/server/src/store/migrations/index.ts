@@ -9,6 +9,7 @@ import { uploadsMigration } from "./006-uploads.js";
 import { linkPreviewsMigration } from "./007-link-previews.js";
 import { attachmentsMigration } from "./008-attachments.js";
 import { strippedImagesMigration } from "./009-stripped-images.js";
+import { reactionsMigration } from "./010-reactions.js";
 import { repliesThreadsMigration } from "./011-replies-threads.js";
 import { mentionsAndPinsMigration } from "./012-mentions-and-pins.js";
 
@@ -27,6 +28,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "007-link-previews": linkPreviewsMigration(),
     "008-attachments": attachmentsMigration(),
     "009-stripped-images": strippedImagesMigration(),
+    "010-reactions": reactionsMigration(dialect),
     "011-replies-threads": repliesThreadsMigration(),
     "012-mentions-and-pins": mentionsAndPinsMigration(dialect),
   };
