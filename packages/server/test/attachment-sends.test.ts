@@ -183,6 +183,13 @@ describeEachDialect("sending attachments", (dialect) => {
     const repeat = await send([second.id]);
     expect(repeat.status).toBe(200);
     expect(repeat.body).toEqual(stored.body);
+    // A repeat answers the message as it is now: edited, then deleted (its files gone).
+    await http(`/api/messages/${stored.body.id}`, { method: "PATCH", userId: A, json: { content: "once, edited" } });
+    expect((await send([second.id])).body).toMatchObject({ content: "once, edited", edited_at: expect.any(String) });
+    await http(`/api/messages/${stored.body.id}`, { method: "DELETE", userId: A });
+    const gone = await send([second.id]);
+    expect(gone.body).toMatchObject({ id: stored.body.id, deleted: true, content: "" });
+    expect(gone.body).not.toHaveProperty("attachments");
     // The second upload was not sent: the other member cannot read it, and it can still go.
     expect(await readable(B, second.url)).toBe(404);
     const later = await http(`/api/conversations/${direct}/messages`, {

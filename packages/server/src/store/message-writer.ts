@@ -1,4 +1,4 @@
-import type { Attachment, ReplyTo, SystemInfo } from "@chatapp/protocol";
+import type { Attachment, LinkPreview, ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { GroupCommit } from "../lib/group-commit.js";
 import type { Store } from "./database.js";
 import { isConnectionError } from "./dialects/index.js";
@@ -29,6 +29,10 @@ export interface StoredMessage<Meta = unknown> {
   threadRootId: number | null;
   replyCount: number;
   lastReplyAt: number | null;
+  /** Null for a new message; a repeat answers the message as it is now (edited, deleted, previewed). */
+  editedAt: number | null;
+  deletedAt: number | null;
+  linkPreviews: LinkPreview[] | null;
   /** True when this answers a repeated (sender, client_id): nothing new was stored. */
   duplicate: boolean;
 }
@@ -279,6 +283,9 @@ function toStored<Meta>(
     threadRootId: row.thread_root_id,
     replyCount: row.reply_count,
     lastReplyAt: row.last_reply_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    linkPreviews: row.link_previews === null ? null : (JSON.parse(row.link_previews) as LinkPreview[]),
     duplicate,
   };
 }
