@@ -159,6 +159,30 @@ describeEachDialect("pins", (dialect) => {
     expect((await pin(group, system.id, A)).status).toBe(409);
   });
 
+  it("a pin's message is as the reader sees it now: its quote and reactions with me", async () => {
+    const quoted = await send(direct, B, "the plan");
+    const reply = await http(`/api/conversations/${direct}/messages`, {
+      method: "POST",
+      userId: A,
+      json: { content: "agreed", reply_to: quoted.id },
+    });
+    expect(reply.status).toBe(201);
+    expect(
+      (await http(`/api/messages/${reply.body.id}/reactions/${encodeURIComponent("👍")}`, { method: "PUT", userId: B })).status,
+    ).toBe(200);
+    const pinned = await pin(direct, reply.body.id, B);
+    expect(pinned.status).toBe(200);
+    expect(pinned.body.message).toMatchObject({
+      reply_to: { id: quoted.id, content: "the plan" },
+      reactions: [{ emoji: "👍", count: 1, me: true }],
+    });
+    const listed = (await pins(direct, A)).find((p) => p.message_id === reply.body.id);
+    expect(listed.message).toMatchObject({
+      reply_to: { id: quoted.id },
+      reactions: [{ emoji: "👍", count: 1, me: false }],
+    });
+  });
+
   it("a 51st pin is 409", async () => {
     const room = (await http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: C } })).body
       .id as number;

@@ -1,4 +1,4 @@
-import { MAX_PINS, type Pin, type PinnedFrame, type UnpinnedFrame } from "@chatapp/protocol";
+import { MAX_PINS, type Pin, type PinnedFrame, type ReplyTo, type UnpinnedFrame } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import { iso } from "../lib/time.js";
 import type { ConversationInfo, ConversationsRepo } from "../store/conversations-repo.js";
@@ -9,6 +9,7 @@ import type { ActionBudgets } from "./action-budgets.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import type { Reactions } from "./reactions.js";
 
 /**
  * Pins (contract §9): owners pin in a group, either member in a direct conversation. Pins are
@@ -25,6 +26,7 @@ export class Pins {
     private readonly cache: ConversationCache,
     private readonly broker: Broker,
     private readonly budgets: ActionBudgets,
+    private readonly reactions: Reactions,
   ) {}
 
   /** The conversation's pins, newest first; members only. */
@@ -32,15 +34,16 @@ export class Pins {
     try {
       const info = await this.member(userId, conversationId);
       const pins = await this.repo.list(conversationId);
-      const [rows, members] = await Promise.all([
-        this.repo.messages(pins.map((p) => p.message_id)),
-        this.conversationsRepo.membersOf([conversationId]),
-      ]);
+      const rows = await this.repo.messages(pins.map((p) => p.message_id));
       const byId = new Map(rows.map((r) => [r.id, r]));
-      return pins.flatMap((pin) => {
-        const row = byId.get(pin.message_id);
-        return row ? [pinView(pin, row, info, members)] : [];
-      });
+      return this.views(
+        userId,
+        info,
+        pins.flatMap((pin) => {
+          const row = byId.get(pin.message_id);
+          return row ? [{ pin, row }] : [];
+        }),
+      );
     } catch (err) {
       throw asChatError(err);
     }
@@ -73,7 +76,7 @@ export class Pins {
           this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
         }
       }
-      return pinView(pin, row, info, await this.conversationsRepo.membersOf([conversationId]));
+      return (await this.views(userId, info, [{ pin, row }]))[0] as Pin;
     } catch (err) {
       throw asChatError(err);
     }
@@ -106,6 +109,18 @@ export class Pins {
     this.broker.publish({ userIds: memberIds, frame: JSON.stringify(frame) });
   }
 
+  /** Pins with their messages as `userId` reads them now: quote as it is, reactions with `me`. */
+  private async views(userId: number, info: ConversationInfo, pins: { pin: PinRow; row: MessageRow }[]): Promise<Pin[]> {
+    const rows = pins.map((p) => p.row);
+    const [members, quotes] = await Promise.all([this.conversationsRepo.membersOf([info.id]), this.messages.quotes(rows)]);
+    const views = pins.map(({ pin, row }) => pinView(pin, row, info, members, quotes));
+    const messages = await this.reactions.attach(
+      userId,
+      views.map((v) => v.message),
+    );
+    return views.map((v, i) => ({ ...v, message: messages[i] as Pin["message"] }));
+  }
+
   private async member(userId: number, conversationId: number): Promise<ConversationInfo> {
     const info = await this.cache.forMember(conversationId, userId);
     if (!info) throw ChatError.noConversation();
@@ -130,14 +145,20 @@ export class Pins {
   }
 }
 
-function pinView(pin: PinRow, row: MessageRow, info: ConversationInfo, members: MemberRow[]): Pin {
+function pinView(
+  pin: PinRow,
+  row: MessageRow,
+  info: ConversationInfo,
+  members: MemberRow[],
+  quotes: ReadonlyMap<number, ReplyTo>,
+): Pin {
   return {
     message_id: pin.message_id,
     conversation_id: pin.conversation_id,
     pinned_by: pin.pinned_by,
     pinned_at: iso(pin.pinned_at),
     message: toWireMessage(
-      fieldsOf(row),
+      fieldsOf(row, quotes),
       receiverOf(info.kind, info.memberIds, row.sender_id),
       statusFrom(row.seq, row.sender_id, members),
     ),

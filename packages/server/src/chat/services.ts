@@ -149,7 +149,7 @@ export function createChatServices(
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews);
   const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
-  const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets);
+  const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets, reactions);
   edits.onEdit((row) => mentions.edited(row));
   edits.onDelete((messageId) => mentions.deleted(messageId));
   edits.onDelete((messageId, userId) => pins.messageDeleted(messageId, userId));
