@@ -18,14 +18,28 @@ export interface ResolvedMentions {
 const NONE: ResolvedMentions = { userIds: [], byId: new Set() };
 
 /**
- * Resolves each candidate list to the members it names, the sender left out, in one query for
- * the whole batch. Called inside the writer's transaction after the conversation rows are
+ * Resolves each candidate list to the members it names, the sender left out, in one query per
+ * 20 sends of the batch. Called inside the writer's transaction after the conversation rows are
  * locked (the seq reservation): membership changes lock the same row (ConversationsRepo.lock),
  * so what is read here is the membership at the moment the message is stored (READ COMMITTED
  * on MySQL and PostgreSQL, one writer at a time on SQLite). Names and ids of anyone else are
  * dropped without a word.
  */
 export async function resolveMentions(trx: Kysely<Database>, lists: MentionCandidates[]): Promise<ResolvedMentions[]> {
+  const resolved: ResolvedMentions[] = [];
+  for (let start = 0; start < lists.length; start += LISTS_PER_QUERY) {
+    resolved.push(...(await resolveChunk(trx, lists.slice(start, start + LISTS_PER_QUERY))));
+  }
+  return resolved;
+}
+
+/**
+ * Sends per lookup: each names at most 50 ids and 50 names, so a query holds about 2,000
+ * parameters, under every driver's limit (a batch may hold 1,000 sends).
+ */
+const LISTS_PER_QUERY = 20;
+
+async function resolveChunk(trx: Kysely<Database>, lists: MentionCandidates[]): Promise<ResolvedMentions[]> {
   const ids = [...new Set(lists.flatMap((l) => l.ids))];
   const names = [...new Set(lists.flatMap((l) => l.names))];
   if (ids.length === 0 && names.length === 0) return lists.map(() => NONE);
