@@ -6,6 +6,7 @@ export * from "./limits.js";
 export * from "./link-previews.js";
 export * from "./mention-names.js";
 export * from "./mentions.js";
+export * from "./pin-answers.js";
 export * from "./pins.js";
 export * from "./reactions.js";
 export * from "./server-frames.js";

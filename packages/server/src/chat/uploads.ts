@@ -6,8 +6,9 @@ import type { FileStore } from "../files/file-store.js";
 import { sanitizeFileName } from "../lib/file-name.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { Semaphore } from "../lib/semaphore.js";
+import { attachmentOf } from "../store/attachment-of.js";
 import type { UploadRow } from "../store/schema.js";
-import { attachmentOf, type UploadsRepo } from "../store/uploads-repo.js";
+import type { UploadsRepo } from "../store/uploads-repo.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 

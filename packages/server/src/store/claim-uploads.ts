@@ -1,9 +1,9 @@
 import type { Attachment } from "@chatapp/protocol";
 import type { Transaction } from "kysely";
+import { attachmentOfRow } from "./attachment-of.js";
 import type { DialectAdapter } from "./dialects/index.js";
 import { DraftRefusal } from "./draft-refusal.js";
 import type { Database, UploadRow } from "./schema.js";
-import { attachmentOfRow } from "./uploads-repo.js";
 
 /**
  * A send named an upload it may not carry: not the sender's, not finished, already sent, or

@@ -8,7 +8,6 @@ import type {
   User,
   UserStatusValue,
 } from "@chatapp/protocol";
-import type { Removal } from "./removals.js";
 
 /** The loaded part of one conversation's history. */
 export interface Timeline {
@@ -73,6 +72,15 @@ export interface UploadState {
   attachment?: Attachment;
   /** Why it failed, or what it waits for: "too large (max 1 MB)". */
   error?: string;
+}
+
+/** That someone else removed the user from a group: what the group's pane says instead of its messages. */
+export interface Removal {
+  title: string | null;
+  /** Who removed the user. */
+  by: number;
+  /** When this device heard of it (ISO). */
+  at: string;
 }
 
 export interface ChatState {

@@ -1,10 +1,6 @@
 import type { HttpApi } from "@chatapp/client";
 import type { Pin } from "@chatapp/protocol";
-import { useSyncExternalStore } from "react";
-import { useChat } from "./chat-context.js";
 import { Store } from "./store.js";
-
-const NONE: readonly Pin[] = [];
 
 /**
  * The pinned messages of the conversations opened in this session, newest first. A list is
@@ -52,10 +48,4 @@ export class PinBoard {
 function samePins(known: readonly Pin[] | undefined, fresh: readonly Pin[]): boolean {
   if (!known) return fresh.length === 0;
   return JSON.stringify(known) === JSON.stringify(fresh);
-}
-
-/** The conversation's pins, newest first (empty until fetched). */
-export function usePins(conversationId: number): readonly Pin[] {
-  const chat = useChat();
-  return useSyncExternalStore(chat.pins.store.subscribe, () => chat.pins.store.get().get(conversationId) ?? NONE);
 }

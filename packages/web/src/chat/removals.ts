@@ -1,13 +1,4 @@
-/** That someone else removed the user from a group: what the group's pane says instead of its messages. */
-export interface Removal {
-  title: string | null;
-  /** Who removed the user. */
-  by: number;
-  /** When this device heard of it (ISO). */
-  at: string;
-}
-
-import { type ChatState, withEntry, withoutEntry } from "./chat-state.js";
+import { type ChatState, type Removal, withEntry, withoutEntry } from "./chat-state.js";
 import type { Store } from "./store.js";
 
 /** Only the latest removals are remembered: an old one has nothing left to explain. */

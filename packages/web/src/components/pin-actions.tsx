@@ -1,6 +1,6 @@
 import type { Conversation, Message } from "@chatapp/protocol";
 import { useChat, useChatState } from "../chat/chat-context.js";
-import { usePins } from "../chat/pins.js";
+import { usePins } from "./use-pins.js";
 
 /**
  * Whether the user may pin `message` (an owner of a group, either member of a direct

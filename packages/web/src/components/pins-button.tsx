@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
-import { usePins } from "../chat/pins.js";
 import { navigate } from "../lib/hash-route.js";
+import { usePins } from "./use-pins.js";
 
 /**
  * The conversation's pinned messages, in the header: a button with their count that opens the
