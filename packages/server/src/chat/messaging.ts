@@ -4,6 +4,7 @@ import type { Broker } from "../broker/broker.js";
 import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { Store } from "../store/database.js";
 import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
+import type { Blocks } from "./blocks.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { namesIn, validateMentionIds } from "./mentions.js";
@@ -102,6 +103,8 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
+    /** Every direct send passes its check (integrations §3), whichever edge it came through. */
+    private readonly blocks: Blocks,
     private readonly options: {
       provisionRecipients: boolean;
       limiter?: RateLimiter<number>;
@@ -204,6 +207,8 @@ export class Messaging {
       } else if (!(await this.users.exists(input.receiverId))) {
         throw new ChatError("not_found", `no user with id ${input.receiverId}`);
       }
+      // Before the conversation is found or made: a block creates nothing.
+      await this.blocks.check(senderId, input.receiverId);
       conversationId = await this.conversations.direct(senderId, input.receiverId);
       receiverId = input.receiverId;
       memberIds = [senderId, input.receiverId];
@@ -213,6 +218,7 @@ export class Messaging {
       conversationId = info.id;
       memberIds = info.memberIds;
       receiverId = receiverOf(info.kind, info.memberIds, senderId);
+      if (receiverId !== undefined) await this.blocks.check(senderId, receiverId);
     } else {
       throw new ChatError("invalid_request", "a send needs receiver_id or conversation_id");
     }
