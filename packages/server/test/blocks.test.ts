@@ -175,7 +175,9 @@ describeEachDialect("blocks", (dialect) => {
       await http("/api/conversations", { method: "POST", userId: C, json: { kind: "group", title: "t", member_ids: [A, B] } })
     ).body.id;
     await block(A, B);
-    const [a, b, c] = await Promise.all([A, B, C].map((u) => suite().connect(u)));
+    const a = await suite().connect(A);
+    const b = await suite().connect(B);
+    const c = await suite().connect(C);
     b.send({ type: "typing", conversation_id: group });
     await c.next((f) => f.type === "typing" && f.user_id === B);
     a.send({ type: "typing", conversation_id: group });
