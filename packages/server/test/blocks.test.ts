@@ -216,6 +216,28 @@ describeEachDialect("blocks", (dialect) => {
     expect([...(await repo.blockersAmong([A, B, C], C))].sort()).toEqual([A, B]);
     expect(await repo.blockersAmong([], C)).toEqual(new Set());
   });
+
+  it("removes every block a user is in, either way (erasure), and sends pass again at once", async () => {
+    const [A, B, C] = [9091, 9092, 9093];
+    await users(A, B, C);
+    await block(A, B);
+    await block(C, A);
+    await block(B, C);
+    // Cached on this node first: the removal must drop those sets too.
+    expect((await http("/api/conversations", { method: "POST", userId: B, json: { kind: "direct", user_id: A } })).status).toBe(
+      403,
+    );
+    await suite().server.app.chat.blocks.removeAllOf(A);
+    expect(await blocks(A)).toEqual([]);
+    expect(await blocks(C)).toEqual([]);
+    expect((await blocks(B)).map((b) => b.user_id)).toEqual([C]);
+    expect((await http("/api/conversations", { method: "POST", userId: B, json: { kind: "direct", user_id: A } })).status).toBe(
+      201,
+    );
+    expect((await http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: C } })).status).toBe(
+      201,
+    );
+  });
 });
 
 describeWithRedis("blocks across two nodes", () => {

@@ -131,5 +131,9 @@ describeEachDialect("mutes", (dialect) => {
     expect([...(await mutes.mutedAmong(id, [A, B, C]))].sort()).toEqual([B, C]);
     await unmute(C, id);
     expect([...(await mutes.mutedAmong(id, [A, B, C]))]).toEqual([B]);
+    // Erasure ends a user's mutes.
+    await mutes.removeAllOf(B);
+    expect(await mutes.mutedAmong(id, [A, B, C])).toEqual(new Set());
+    expect((await entry(B, id)).muted).toBe(false);
   });
 });

@@ -61,6 +61,17 @@ export class Blocks {
     await this.guard(() => this.changed([blockerId, blockedId], () => this.repo.unblock(blockerId, blockedId)));
   }
 
+  /**
+   * Ends every block the user is in, either way (erasure, integrations §1): the other users'
+   * cached sets are dropped too, on every node.
+   */
+  async removeAllOf(userId: number): Promise<void> {
+    await this.guard(async () => {
+      const others = [...(await this.repo.pairsOf(userId))];
+      await this.changed([userId, ...others], () => this.repo.removeAllOf(userId));
+    });
+  }
+
   /** The caller's own blocks, newest first. Who blocks the caller is never shown. */
   async list(userId: number): Promise<Block[]> {
     const rows = await this.guard(() => this.repo.listBy(userId));

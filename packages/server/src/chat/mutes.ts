@@ -42,6 +42,11 @@ export class Mutes {
     });
   }
 
+  /** Ends every mute of the user (erasure, integrations §1). */
+  removeAllOf(userId: number): Promise<void> {
+    return this.guard(() => this.repo.removeAllOf(userId));
+  }
+
   /** The caller's mute state of each listed conversation (one query for a page). */
   async statesFor(userId: number, conversationIds: readonly number[]): Promise<(conversationId: number) => MuteState> {
     const active = await this.repo.activeFor(userId, conversationIds, Date.now());

@@ -61,4 +61,12 @@ export class BlocksRepo {
       .execute();
     return new Set(rows.map((r) => r.blocker_id));
   }
+
+  /** Ends every block the user made or was the target of (erasure, integrations §1). */
+  async removeAllOf(userId: number): Promise<void> {
+    await this.store.db
+      .deleteFrom("blocks")
+      .where((eb) => eb.or([eb("blocker_id", "=", userId), eb("blocked_id", "=", userId)]))
+      .execute();
+  }
 }

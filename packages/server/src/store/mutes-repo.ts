@@ -48,4 +48,9 @@ export class MutesRepo {
       .execute();
     return new Set(rows.map((r) => r.user_id));
   }
+
+  /** Ends every mute of the user (erasure, integrations §1). */
+  async removeAllOf(userId: number): Promise<void> {
+    await this.store.db.deleteFrom("mutes").where("user_id", "=", userId).execute();
+  }
 }
