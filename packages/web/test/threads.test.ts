@@ -165,7 +165,7 @@ describeInBrowser("replies and threads in Chromium", () => {
     await bar.getByText("the hotel by the lake is booked").waitFor();
     await expect(alice.locator(".composer-reply").count()).resolves.toBe(1);
     await expect
-      .poll(() => panel.getByLabel("Thread reply", { exact: true }).evaluate((el) => el === document.activeElement))
+      .poll(() => panel.getByLabel("Thread reply", { exact: true }).evaluate((el) => el === el.ownerDocument.activeElement))
       .toBe(true);
     expect(await axe(alice)).toEqual([]);
 
