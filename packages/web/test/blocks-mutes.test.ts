@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
-import { conversationLink, openConversation } from "./app-driver.js";
+import { conversationLink, message, openConversation, send } from "./app-driver.js";
 import { axeBothThemes } from "./axe.js";
 import { describeInBrowser } from "./browser.js";
 import { directConversation, sendMany } from "./seed.js";
@@ -42,6 +42,11 @@ describeInBrowser("blocks and mutes", () => {
       .server()
       .http(`/api/conversations/${id}/messages`, { method: "POST", userId: suite.idOf("alice"), json: { content: "hello?" } });
     expect(refused.status).toBe(403);
+    // In Alice's client the send is refused with the server's words, nothing about a block.
+    const alice = await suite.session("alice");
+    await openConversation(alice, "Bob Smith");
+    await send(alice, "are you there?");
+    await message(alice, "are you there?").getByText("Not sent: you cannot send to this conversation.").waitFor();
 
     await openMenu(bob);
     expect(await axeBothThemes(bob, "conversation menu")).toEqual([]);
