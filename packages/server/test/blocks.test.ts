@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeEachDialect, describeWithRedis, eventually, REDIS_URL, startSuite, useSuite } from "@chatapp/testkit";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const REFUSED = { error: { code: "forbidden", message: "you cannot send to this conversation" } };
@@ -239,6 +241,52 @@ describeEachDialect("blocks", (dialect) => {
     );
   });
 });
+
+/** A before-send hook that allows everything and records what it was asked. */
+const hook = { contents: [] as string[], url: "" };
+const hookServer = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    hook.contents.push(JSON.parse(Buffer.concat(chunks).toString("utf8")).data.content);
+    res.writeHead(200, { "Content-Type": "application/json" }).end('{"action":"allow"}');
+  });
+});
+
+describeEachDialect(
+  "blocks and the before-send hook",
+  (dialect) => {
+    beforeAll(async () => {
+      await new Promise<void>((resolve) => hookServer.listen(0, "127.0.0.1", resolve));
+      hook.url = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/hook`;
+    });
+    afterAll(() => new Promise<void>((resolve) => hookServer.close(() => resolve())));
+    const suite = useSuite(dialect, {
+      configure: (config) => {
+        config.beforeSend = {
+          url: hook.url,
+          secret: `whsec_${Buffer.alloc(32, 7).toString("base64")}`,
+          timeoutMs: 2000,
+          failure: "allow",
+        };
+      },
+    });
+
+    it("a send refused for a block is not posted to the hook", async () => {
+      const http = suite().server.http;
+      const [A, B] = [9301, 9302];
+      for (const u of [A, B]) await http("/api/me", { userId: u });
+      const id = (await http("/api/conversations", { method: "POST", userId: A, json: { kind: "direct", user_id: B } })).body.id;
+      const send = (content: string) =>
+        http(`/api/conversations/${id}/messages`, { method: "POST", userId: A, json: { content } });
+      expect((await send("asked")).status).toBe(201);
+      await http(`/api/blocks/${A}`, { method: "POST", userId: B });
+      expect((await send("never asked")).status).toBe(403);
+      expect(hook.contents).toEqual(["asked"]);
+    });
+  },
+  { only: ["sqlite"] },
+);
 
 describeWithRedis("blocks across two nodes", () => {
   describeEachDialect(
