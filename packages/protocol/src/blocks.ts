@@ -3,6 +3,12 @@ import { Id } from "./ids.js";
 
 /** Blocking and muting (integrations §3). */
 
+/**
+ * The most users one user may block: bounds `GET /api/blocks` and each node's cached block
+ * pairs. The next block is refused with 409 `conflict`.
+ */
+export const MAX_BLOCKS_PER_USER = 10_000;
+
 /** `POST`/`DELETE /api/blocks/:user_id`. */
 export const BlockParams = Type.Object({ user_id: Id });
 export type BlockParams = Static<typeof BlockParams>;

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_BLOCKS_PER_USER } from "@chatapp/protocol";
 import { describeEachDialect, describeWithRedis, eventually, REDIS_URL, startSuite, useSuite } from "@chatapp/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
@@ -207,6 +208,31 @@ describeEachDialect("blocks", (dialect) => {
     expect(res.status).toBe(201);
   });
 
+  it("caps a user's blocks at MAX_BLOCKS_PER_USER (409), repeats and lifts not counted", async () => {
+    const [A, B, C] = [9111, 9112, 9113];
+    await users(A, B, C);
+    // Rows written straight to the store: 10,000 requests would only test the limiter.
+    const { db } = suite().server.app.store;
+    const rows = Array.from({ length: MAX_BLOCKS_PER_USER - 1 }, (_, i) => ({
+      blocker_id: A,
+      blocked_id: 50_000_000 + i,
+      created_at: 1,
+    }));
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto("blocks")
+        .values(rows.slice(i, i + 500))
+        .execute();
+    expect((await block(A, B)).status).toBe(204);
+    expect((await block(A, B)).status).toBe(204);
+    const over = await block(A, C);
+    expect(over.status).toBe(409);
+    expect(over.body.error.code).toBe("conflict");
+    expect((await unblock(A, B)).status).toBe(204);
+    expect((await block(A, C)).status).toBe(204);
+    expect((await blocks(A))[0]?.user_id).toBe(C);
+  });
+
   it("answers 'has U blocked S' one way, and which members blocked a sender (for notifications)", async () => {
     const [A, B, C] = [9081, 9082, 9083];
     await users(A, B, C);
@@ -241,6 +267,28 @@ describeEachDialect("blocks", (dialect) => {
     );
   });
 });
+
+describeEachDialect(
+  "blocks and the action budget",
+  (dialect) => {
+    const suite = useSuite(dialect, { env: { RATE_ACTIONS_PER_MINUTE: "1", RATE_ACTIONS_BURST: "2" } });
+
+    it("counts blocks and unblocks against RATE_ACTIONS_PER_MINUTE; repeats cost nothing", async () => {
+      const http = suite().server.http;
+      const [A, B, C] = [9401, 9402, 9403];
+      for (const u of [A, B, C]) await http("/api/me", { userId: u });
+      expect((await http(`/api/blocks/${B}`, { method: "POST", userId: A })).status).toBe(204);
+      expect((await http(`/api/blocks/${B}`, { method: "POST", userId: A })).status).toBe(204);
+      expect((await http(`/api/blocks/${C}`, { method: "DELETE", userId: A })).status).toBe(204);
+      expect((await http(`/api/blocks/${C}`, { method: "POST", userId: A })).status).toBe(204);
+      const limited = await http(`/api/blocks/${B}`, { method: "DELETE", userId: A });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe("rate_limited");
+      expect((await http("/api/blocks", { userId: A })).body.map((b: { user_id: number }) => b.user_id)).toEqual([C, B]);
+    });
+  },
+  { only: ["sqlite"] },
+);
 
 /** A before-send hook that allows everything and records what it was asked. */
 const hook = { contents: [] as string[], url: "" };

@@ -1,10 +1,11 @@
-import { type Block, MAX_USER_ID } from "@chatapp/protocol";
+import { type Block, MAX_BLOCKS_PER_USER, MAX_USER_ID } from "@chatapp/protocol";
 import type { Broker } from "../broker/broker.js";
 import { BoundedMap } from "../lib/bounded-map.js";
 import { iso } from "../lib/time.js";
 import { TtlCache } from "../lib/ttl-cache.js";
 import type { BlocksRepo } from "../store/blocks-repo.js";
 import type { UsersRepo } from "../store/users-repo.js";
+import type { ActionBudgets } from "./action-budgets.js";
 import { asChatError, ChatError } from "./errors.js";
 
 /** Users whose block pairs one node keeps; the least recently used go first. */
@@ -37,6 +38,8 @@ export class Blocks {
     private readonly repo: BlocksRepo,
     private readonly users: UsersRepo,
     private readonly broker: Broker,
+    /** Each block and unblock is a change that every node hears of (RATE_ACTIONS_PER_MINUTE). */
+    private readonly budgets: ActionBudgets,
   ) {
     broker.onNotice((notice) => {
       if (notice.type === "blocks_changed") for (const id of notice.userIds) this.forget(id);
@@ -52,13 +55,24 @@ export class Blocks {
       if (blockedId > MAX_USER_ID || (await this.users.existingIds([blockedId])).size === 0) {
         throw new ChatError("not_found", `no user with id ${blockedId}`);
       }
+      // A repeat changes nothing and costs nothing (asked of the database: a cache may lag).
+      if (await this.repo.hasBlocked(blockerId, blockedId)) return;
+      if ((await this.repo.countBy(blockerId)) >= MAX_BLOCKS_PER_USER) {
+        throw new ChatError("conflict", `you can block at most ${MAX_BLOCKS_PER_USER} users`);
+      }
+      this.budgets.action(blockerId);
       await this.changed([blockerId, blockedId], () => this.repo.block(blockerId, blockedId, Date.now()));
     });
   }
 
   /** Lifts the block, if there is one (no block: nothing to do, and no error). */
   async unblock(blockerId: number, blockedId: number): Promise<void> {
-    await this.guard(() => this.changed([blockerId, blockedId], () => this.repo.unblock(blockerId, blockedId)));
+    await this.guard(async () => {
+      // Nothing to lift changes nothing and costs nothing (asked of the database: a cache may lag).
+      if (!(await this.repo.hasBlocked(blockerId, blockedId))) return;
+      this.budgets.action(blockerId);
+      await this.changed([blockerId, blockedId], () => this.repo.unblock(blockerId, blockedId));
+    });
   }
 
   /**

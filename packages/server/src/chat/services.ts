@@ -124,7 +124,7 @@ export function createChatServices(
       )
     : undefined;
   const blocksRepo = new BlocksRepo(store);
-  const blocks = new Blocks(blocksRepo, users, broker);
+  const blocks = new Blocks(blocksRepo, users, broker, budgets);
   const mutes = new Mutes(new MutesRepo(store), conversations);
   const hook = options.beforeSend ? new BeforeSendHook(options.beforeSend, onError) : undefined;
   const messaging = new Messaging(store, writerOptions, conversations, directory, broker, blocks, {

@@ -11,6 +11,16 @@ export class BlocksRepo {
     await adapter.insertIgnore(insert, ["blocker_id", "blocked_id"]).execute();
   }
 
+  /** How many users `blockerId` blocks. */
+  async countBy(blockerId: number): Promise<number> {
+    const row = await this.store.db
+      .selectFrom("blocks")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("blocker_id", "=", blockerId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async unblock(blockerId: number, blockedId: number): Promise<void> {
     await this.store.db.deleteFrom("blocks").where("blocker_id", "=", blockerId).where("blocked_id", "=", blockedId).execute();
   }
