@@ -118,17 +118,18 @@ export class Reactions {
   }
 
   /**
-   * Adds, then checks the cap: two users adding new emoji at once both see the other's row,
-   * so the cap holds without a lock (at worst both are refused).
+   * Adds under the message's row lock (ReactionsRepo.add): the cap and the deletion check
+   * hold against every other add and delete at the same time.
    */
   private async add(messageId: number, userId: number, emoji: string): Promise<boolean> {
-    if (!(await this.repo.add(messageId, userId, emoji, Date.now()))) return false;
-    if ((await this.repo.distinctEmoji(messageId)) <= REACTION_LIMITS.maxEmojiPerMessage) return true;
-    if ((await this.repo.count(messageId, emoji)) > 1) return true;
-    await this.repo.remove(messageId, userId, emoji);
-    throw new ChatError(
-      "conflict",
-      `a message carries at most ${REACTION_LIMITS.maxEmojiPerMessage} different emoji: react with one it already has`,
-    );
+    const outcome = await this.repo.add(messageId, userId, emoji, Date.now(), REACTION_LIMITS.maxEmojiPerMessage);
+    if (outcome === "deleted") throw new ChatError("not_reactable", "the message was deleted");
+    if (outcome === "full") {
+      throw new ChatError(
+        "conflict",
+        `a message carries at most ${REACTION_LIMITS.maxEmojiPerMessage} different emoji: react with one it already has`,
+      );
+    }
+    return outcome === "added";
   }
 }
