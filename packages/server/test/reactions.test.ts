@@ -368,6 +368,22 @@ describeEachDialect(
         statuses.push((await http(path(messageId, e), { method: "PUT", userId: 6092 })).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
     });
+
+    it("a repeat, changing nothing, costs nothing: the budget is kept for changes", async () => {
+      const http: Http = (...args) => suite().server.http(...args);
+      const { messageId } = await directMessage(http, 6093, 6094);
+      const statuses: number[] = [];
+      const put = async (e: string) => statuses.push((await http(path(messageId, e), { method: "PUT", userId: 6094 })).status);
+      const del = async (e: string) => statuses.push((await http(path(messageId, e), { method: "DELETE", userId: 6094 })).status);
+      await put("😀");
+      // Repeats of an add and removes of what is not there: all answered, none paid for.
+      for (let i = 0; i < 3; i++) await put("😀");
+      for (let i = 0; i < 3; i++) await del("😁");
+      await put("😁");
+      await put("😂");
+      await put("🤣");
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 429]);
+    });
   },
   { only: ["sqlite"] },
 );

@@ -94,6 +94,8 @@ export class Reactions {
       if (!row || !info) throw new ChatError("no_conversation", "no such message, or not in a conversation of yours");
       if (row.deleted_at !== null) throw new ChatError("not_reactable", "the message was deleted");
       if (row.kind === "system") throw new ChatError("not_reactable", "a system message takes no reactions");
+      // A repeat changes nothing: it is answered without spending the budget kept for changes.
+      if ((await this.repo.has(messageId, userId, emoji)) === (action === "add")) return row.conversation_id;
       if (limiter && !limiter.take(userId)) {
         throw ChatError.rateLimited("too many reactions", limiter.retryAfterMs(userId));
       }
