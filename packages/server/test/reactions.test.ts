@@ -376,13 +376,14 @@ describeEachDialect(
       const put = async (e: string) => statuses.push((await http(path(messageId, e), { method: "PUT", userId: 6094 })).status);
       const del = async (e: string) => statuses.push((await http(path(messageId, e), { method: "DELETE", userId: 6094 })).status);
       await put("😀");
-      // Repeats of an add and removes of what is not there: all answered, none paid for.
+      // Repeats of an add and removes of what is not there: all answered, none paid for, so
+      // the two changes after them still fit in the burst of 3 (they would not if each repeat
+      // took a token: six of them at one token a second).
       for (let i = 0; i < 3; i++) await put("😀");
       for (let i = 0; i < 3; i++) await del("😁");
       await put("😁");
       await put("😂");
-      await put("🤣");
-      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 429]);
+      expect(statuses).toEqual(Array(9).fill(200));
     });
   },
   { only: ["sqlite"] },
