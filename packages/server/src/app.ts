@@ -23,6 +23,7 @@ import { OpenSockets } from "./http/open-sockets.js";
 import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { blocksRoutes } from "./http/routes/blocks.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { messagesRoutes } from "./http/routes/messages.js";
@@ -187,6 +188,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   reactionsRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
+  blocksRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   await webUiRoutes(app);
 

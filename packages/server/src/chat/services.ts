@@ -3,10 +3,12 @@ import type { Broker } from "../broker/broker.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
+import { BlocksRepo } from "../store/blocks-repo.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
 import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
+import { MutesRepo } from "../store/mutes-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
@@ -15,6 +17,7 @@ import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
 import { BeforeSendHook, type BeforeSendOptions } from "./before-send.js";
+import { Blocks } from "./blocks.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
@@ -22,6 +25,7 @@ import { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { Mentions } from "./mentions.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
+import { Mutes } from "./mutes.js";
 import { Pins } from "./pins.js";
 import { Presence, type PresenceOptions } from "./presence.js";
 import { Reactions } from "./reactions.js";
@@ -50,6 +54,12 @@ export interface ChatServices {
   pins: Pins;
   reactions: Reactions;
   threads: Threads;
+  /** Blocking (integrations §3): the routes and every direct send's check. */
+  blocks: Blocks;
+  /** "Has U blocked S?" and "who of these blocked S?" (notifications ask, integrations §4). */
+  blocksRepo: BlocksRepo;
+  /** Muting (integrations §3); `mutes.mutedAmong` is what notifications leave out. */
+  mutes: Mutes;
   readiness: Readiness;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
@@ -118,8 +128,11 @@ export function createChatServices(
         (err) => onError(err, "link previews failed"),
       )
     : undefined;
+  const blocksRepo = new BlocksRepo(store);
+  const blocks = new Blocks(blocksRepo, users, broker, budgets);
+  const mutes = new Mutes(new MutesRepo(store), conversations);
   const hook = options.beforeSend ? new BeforeSendHook(options.beforeSend, onError) : undefined;
-  const messaging = new Messaging(store, writerOptions, conversations, directory, broker, {
+  const messaging = new Messaging(store, writerOptions, conversations, directory, broker, blocks, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
     onDelivered: previews
@@ -141,9 +154,9 @@ export function createChatServices(
   });
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
-  const typing = new Typing(conversations, broker);
+  const typing = new Typing(conversations, broker, blocks);
   const mentions = new Mentions(new MentionsRepo(store));
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions);
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions, mutes);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -153,6 +166,7 @@ export function createChatServices(
     broker,
     options.maxGroupMembers ?? 1000,
     budgets,
+    blocks,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews, hook);
   const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
@@ -179,6 +193,9 @@ export function createChatServices(
     pins,
     reactions,
     threads: new Threads(messages, conversationsRepo, conversations, reactions),
+    blocks,
+    blocksRepo,
+    mutes,
     readiness: new Readiness(store, broker),
     async drain() {
       await messaging.drain();

@@ -18,6 +18,8 @@ export interface Database {
   mentions: MentionsTable;
   pins: PinsTable;
   reactions: ReactionsTable;
+  blocks: BlocksTable;
+  mutes: MutesTable;
 }
 
 export interface UsersTable {
@@ -160,5 +162,20 @@ export interface ReactionsTable {
   message_id: number;
   user_id: number;
   emoji: string;
+  created_at: number;
+}
+
+/** `blocker_id` blocks `blocked_id` (migration 013): no direct messages between them either way. */
+export interface BlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  created_at: number;
+}
+
+/** A user's mute of a conversation (migration 013); `muted_until` NULL lasts until removed. */
+export interface MutesTable {
+  user_id: number;
+  conversation_id: number;
+  muted_until: number | null;
   created_at: number;
 }
