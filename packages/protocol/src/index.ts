@@ -13,3 +13,4 @@ export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./threads.js";
 export * from "./uploads.js";
+export * from "./webhooks.js";

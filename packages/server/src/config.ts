@@ -2,6 +2,8 @@ import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_CHARS, type WebhookEventType } from "@chatapp/protocol";
+import { webhookSecretProblem } from "./outbound/webhook-signing.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -120,6 +122,17 @@ export interface Config {
   };
   /** Uploaded files: how large one may be, and where the bytes are kept. */
   files: FilesConfig;
+  /** Webhooks (integrations contract §2). */
+  webhooks: WebhooksConfig;
+}
+
+/**
+ * WEBHOOK_URL's endpoint (with WEBHOOK_SECRET and WEBHOOK_EVENTS), and how long undelivered
+ * events are retried (WEBHOOK_MAX_AGE_HOURS). More endpoints come through the admin API.
+ */
+export interface WebhooksConfig {
+  endpoint: { url: string; secret: string; events: WebhookEventType[] } | undefined;
+  maxAgeMs: number;
 }
 
 /**
@@ -345,6 +358,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const files = parseFiles(get, int, problems, redisUrl);
+  const webhooks = parseWebhooks(get, int, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -379,7 +393,52 @@ export function loadConfig(env: Env): Config {
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
+    webhooks,
   };
+}
+
+function parseWebhooks(
+  get: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): WebhooksConfig {
+  const maxAgeMs = int("WEBHOOK_MAX_AGE_HOURS", 24, 1, 24 * 365) * 3600_000;
+  const url = get("WEBHOOK_URL");
+  const secret = get("WEBHOOK_SECRET");
+  const eventsRaw = get("WEBHOOK_EVENTS");
+  const events: WebhookEventType[] = [];
+  for (const name of (eventsRaw ?? WEBHOOK_EVENT_TYPES.join(",")).split(",").map((e) => e.trim())) {
+    if (name === "") continue;
+    if (!isWebhookEventType(name)) {
+      problems.push(`WEBHOOK_EVENTS: "${name}" is not an event type; use a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}`);
+    } else if (!events.includes(name)) events.push(name);
+  }
+  if (eventsRaw !== undefined && events.length === 0) problems.push("WEBHOOK_EVENTS: names no event type");
+  // Never the secret's value in a message.
+  const secretProblem = secret === undefined ? undefined : webhookSecretProblem(secret);
+  if (secretProblem !== undefined) problems.push(`WEBHOOK_SECRET: ${secretProblem} (whsec_ + base64 of 24 to 64 random bytes)`);
+  if (url === undefined) {
+    if (secret !== undefined && get("BEFORE_SEND_URL") === undefined) {
+      problems.push("WEBHOOK_SECRET: has no effect without WEBHOOK_URL (or BEFORE_SEND_URL); set it or remove this");
+    }
+    if (eventsRaw !== undefined) problems.push("WEBHOOK_EVENTS: has no effect without WEBHOOK_URL; set WEBHOOK_URL or remove it");
+    return { endpoint: undefined, maxAgeMs };
+  }
+  if (!isHttpUrl(url) || url.length > WEBHOOK_URL_MAX_CHARS) {
+    problems.push(`WEBHOOK_URL: must be an http:// or https:// URL of at most ${WEBHOOK_URL_MAX_CHARS} characters (got "${redactUrl(url)}")`);
+  }
+  if (secret === undefined) problems.push("WEBHOOK_SECRET: required with WEBHOOK_URL (whsec_ + base64 of 24 to 64 random bytes)");
+  return { endpoint: secret === undefined ? undefined : { url, secret, events }, maxAgeMs };
+}
+
+/** An absolute http: or https: URL with a host. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function parseFiles(

@@ -18,6 +18,10 @@ export interface Database {
   mentions: MentionsTable;
   pins: PinsTable;
   reactions: ReactionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_fanout: WebhookFanoutTable;
 }
 
 export interface UsersTable {
@@ -162,3 +166,52 @@ export interface ReactionsTable {
   emoji: string;
   created_at: number;
 }
+
+/** The webhook outbox (migration 015): one row per event, written with the change it reports. */
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  type: string;
+  conversation_id: number | null;
+  /** JSON of the event's `data`, a snapshot taken with the change. */
+  data: string;
+  created_at: number;
+  /** 1 once its delivery rows exist. */
+  fanned: Generated<number>;
+}
+
+/** Where webhook events go (migration 015). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  /** 'env' for WEBHOOK_URL's endpoint; NULL for those made through the admin API. */
+  name: string | null;
+  url: string;
+  /** JSON array of event types; NULL: every type. */
+  events: string | null;
+  /** The whsec_ secret; NULL for the 'env' endpoint, whose secret stays in the configuration. */
+  secret: string | null;
+  created_at: number;
+}
+
+/** One event still to deliver to one endpoint (migration 015). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  endpoint_id: number;
+  /** The event's conversation: deliveries of one (endpoint, order_key) go one at a time, by event_id. */
+  order_key: number | null;
+  attempts: Generated<number>;
+  next_at: number;
+  /** A node's claim: until then no other node attempts it. */
+  lease_until: Generated<number>;
+  lease_owner: string | null;
+  /** The event's created_at: its age decides when it is dropped. */
+  created_at: number;
+}
+
+/** One row, locked while a node fans events out into deliveries. */
+export interface WebhookFanoutTable {
+  id: number;
+  ran_at: number;
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

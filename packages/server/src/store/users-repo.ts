@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Store } from "./database.js";
+import { appendEvents, userData } from "./outbox.js";
 import { takeLocalUserId } from "./local-user-ids.js";
 import type { UserRow } from "./schema.js";
 import { searchName } from "./search-name.js";
@@ -71,6 +72,9 @@ export class UsersRepo {
             .insertInto("users")
             .values({ id, ...values })
             .execute();
+          await appendEvents(trx, [
+            { type: "user.created", conversationId: null, data: userData({ id, username: input.username, display_name: input.displayName }) },
+          ]);
           return id;
         });
         return { id, username: input.username, display_name: input.displayName };
@@ -86,13 +90,43 @@ export class UsersRepo {
 
   /**
    * Makes sure user rows exist for ids taken from tokens minted elsewhere (first-use
-   * provisioning), in one statement. Safe to call concurrently from several requests and nodes.
-   * Their ids never move where local accounts take theirs (local-user-ids.ts).
+   * provisioning), in one transaction. Safe to call concurrently from several requests and
+   * nodes. Their ids never move where local accounts take theirs (local-user-ids.ts). Each
+   * user actually created gets one `user.created` webhook event, committed with its row.
    */
   async ensureExists(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     const { db, adapter } = this.store;
-    const now = Date.now();
-    await adapter.insertIgnore(db.insertInto("users").values(ids.map((id) => ({ id, created_at: now }))), ["id"]).execute();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await db.transaction().execute(async (trx) => {
+          const now = Date.now();
+          const insert = adapter.insertIgnore(trx.insertInto("users").values(ids.map((id) => ({ id, created_at: now }))), ["id"]);
+          let created: number[];
+          if (adapter.supportsReturning) {
+            // ON CONFLICT DO NOTHING RETURNING answers exactly the rows this statement inserted.
+            created = (await insert.returning("id").execute()).map((r) => r.id);
+          } else {
+            // MySQL: lock the ids (gaps included) first, so a concurrent provisioning waits or
+            // deadlocks (tried again) rather than both taking the same id for new.
+            const present = await trx.selectFrom("users").select("id").where("id", "in", ids).forUpdate().execute();
+            const have = new Set(present.map((r) => r.id));
+            await insert.execute();
+            created = [...new Set(ids)].filter((id) => !have.has(id));
+          }
+          await appendEvents(
+            trx,
+            created.map((id) => ({
+              type: "user.created" as const,
+              conversationId: null,
+              data: userData({ id, username: null, display_name: null }),
+            })),
+          );
+        });
+        return;
+      } catch (err) {
+        if (!adapter.isRetryable(err) || attempt >= 3) throw err;
+      }
+    }
   }
 }
