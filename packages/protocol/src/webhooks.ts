@@ -47,7 +47,9 @@ export type WebhookEndpoint = Static<typeof WebhookEndpoint>;
 export const CreatedWebhookEndpoint = Type.Composite([WebhookEndpoint, Type.Object({ secret: Type.String() })]);
 export type CreatedWebhookEndpoint = Static<typeof CreatedWebhookEndpoint>;
 
-export const WebhookIdParams = Type.Object({ id: Type.String({ pattern: "^[0-9]{1,15}$" }) });
+export const WebhookEndpointList = Type.Array(WebhookEndpoint);
+
+export const WebhookIdParams = Type.Object({ id: Id });
 
 /** What every delivery's body holds. */
 export interface WebhookBody {

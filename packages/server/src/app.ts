@@ -44,6 +44,7 @@ import { ensureDatabaseExists, openStore, type Store } from "./store/database.js
 import { migrateToLatest } from "./store/migrate.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
 import { SERVER_VERSION } from "./version.js";
+import { startWebhooks, type Webhooks } from "./webhooks/index.js";
 
 export interface ChatApp {
   config: Config;
@@ -53,6 +54,8 @@ export interface ChatApp {
   chat: ChatServices;
   /** Uploaded files (contract §3). */
   uploads: Uploads;
+  /** Webhook endpoints and the delivery worker (integrations §2). */
+  webhooks: Webhooks;
   gateway: Gateway;
   tokens: TokenService;
   /** Starts listening; resolves with the port. */
@@ -124,6 +127,12 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
+  const webhooks = await startWebhooks(
+    store,
+    config.webhooks,
+    logger,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -197,6 +206,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     broker,
     chat,
     uploads,
+    webhooks,
     gateway,
     tokens,
     async listen() {
@@ -211,6 +221,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        await webhooks.close();
         await uploads.stop();
         files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));

@@ -410,7 +410,9 @@ function parseWebhooks(
   for (const name of (eventsRaw ?? WEBHOOK_EVENT_TYPES.join(",")).split(",").map((e) => e.trim())) {
     if (name === "") continue;
     if (!isWebhookEventType(name)) {
-      problems.push(`WEBHOOK_EVENTS: "${name}" is not an event type; use a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}`);
+      problems.push(
+        `WEBHOOK_EVENTS: "${name}" is not an event type; use a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+      );
     } else if (!events.includes(name)) events.push(name);
   }
   if (eventsRaw !== undefined && events.length === 0) problems.push("WEBHOOK_EVENTS: names no event type");
@@ -425,7 +427,9 @@ function parseWebhooks(
     return { endpoint: undefined, maxAgeMs };
   }
   if (!isHttpUrl(url) || url.length > WEBHOOK_URL_MAX_CHARS) {
-    problems.push(`WEBHOOK_URL: must be an http:// or https:// URL of at most ${WEBHOOK_URL_MAX_CHARS} characters (got "${redactUrl(url)}")`);
+    problems.push(
+      `WEBHOOK_URL: must be an http:// or https:// URL of at most ${WEBHOOK_URL_MAX_CHARS} characters (got "${redactUrl(url)}")`,
+    );
   }
   if (secret === undefined) problems.push("WEBHOOK_SECRET: required with WEBHOOK_URL (whsec_ + base64 of 24 to 64 random bytes)");
   return { endpoint: secret === undefined ? undefined : { url, secret, events }, maxAgeMs };

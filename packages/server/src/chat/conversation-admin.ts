@@ -79,7 +79,8 @@ export class ConversationAdmin {
       this.budgets.addMembers(actorId, candidates.length);
       await this.requireUsers(candidates);
       // The size limit is checked inside the transaction, with the conversation locked.
-      const added = candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers, actorId);
+      const added =
+        candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers, actorId);
       if (added === "full") throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
       if (added.length > 0) {
         await this.cache.refresh(conversationId);

@@ -10,8 +10,8 @@ import {
   type ResolvedMentions,
   resolveMentions,
 } from "./mention-rows.js";
-import type { Database, MessageRow } from "./schema.js";
 import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
+import type { Database, MessageRow } from "./schema.js";
 import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
 /**
@@ -220,6 +220,7 @@ export async function insertBatch(
         const receiver = receiverFromDirectKey(directKeys.get(row.conversation_id) ?? null, row.sender_id);
         return { type: "message.created", conversationId: row.conversation_id, data: messageData(row, receiver, quote) };
       }),
+      now,
     );
     // 8. Thread roots count their new replies.
     const replies = new Map<number, number>();

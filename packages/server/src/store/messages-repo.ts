@@ -1,7 +1,7 @@
 import type { ReplyTo } from "@chatapp/protocol";
 import type { Store } from "./database.js";
-import type { MessageRow } from "./schema.js";
 import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
+import type { MessageRow } from "./schema.js";
 import { quotesOf, uncountReply } from "./threads-repo.js";
 
 const deletedData = (m: MessageRow) => ({ id: m.id, conversation_id: m.conversation_id, seq: m.seq });

@@ -21,16 +21,20 @@ const APPEND_CHUNK = 500;
 
 /**
  * Appends events in the caller's open transaction: one multi-row INSERT per 500 events, so a
- * group-commit batch pays one statement however many messages it holds.
+ * group-commit batch pays one statement however many messages it holds. `at` is when they
+ * happened (the body's `timestamp`; a new message's is its own timestamp).
  */
-export async function appendEvents(trx: Transaction<Database> | Kysely<Database>, events: readonly OutboxEvent[]): Promise<void> {
+export async function appendEvents(
+  trx: Transaction<Database> | Kysely<Database>,
+  events: readonly OutboxEvent[],
+  at: number = Date.now(),
+): Promise<void> {
   if (events.length === 0) return;
-  const now = Date.now();
   const rows = events.map((e) => ({
     type: e.type,
     conversation_id: e.conversationId,
     data: JSON.stringify(e.data),
-    created_at: now,
+    created_at: at,
   }));
   for (let start = 0; start < rows.length; start += APPEND_CHUNK) {
     await trx

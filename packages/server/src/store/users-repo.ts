@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Store } from "./database.js";
-import { appendEvents, userData } from "./outbox.js";
 import { takeLocalUserId } from "./local-user-ids.js";
+import { appendEvents, userData } from "./outbox.js";
 import type { UserRow } from "./schema.js";
 import { searchName } from "./search-name.js";
 
@@ -73,7 +73,11 @@ export class UsersRepo {
             .values({ id, ...values })
             .execute();
           await appendEvents(trx, [
-            { type: "user.created", conversationId: null, data: userData({ id, username: input.username, display_name: input.displayName }) },
+            {
+              type: "user.created",
+              conversationId: null,
+              data: userData({ id, username: input.username, display_name: input.displayName }),
+            },
           ]);
           return id;
         });

@@ -77,7 +77,11 @@ export function webhooksMigration(dialect: DialectName): Migration {
         .on("webhook_deliveries")
         .columns(["endpoint_id", "order_key", "event_id"])
         .execute();
-      await db.schema.createIndex("webhook_deliveries_due_idx").on("webhook_deliveries").columns(["endpoint_id", "next_at"]).execute();
+      await db.schema
+        .createIndex("webhook_deliveries_due_idx")
+        .on("webhook_deliveries")
+        .columns(["endpoint_id", "next_at"])
+        .execute();
       await db.schema.createIndex("webhook_deliveries_lease_idx").on("webhook_deliveries").columns(["lease_owner"]).execute();
       await spell
         .table(
