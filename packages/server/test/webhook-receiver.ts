@@ -26,6 +26,14 @@ export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   readonly invalid: string[] = [];
   respond: (request: Omit<ReceivedWebhook, "status">, attempt: number) => number = () => 200;
+  /** How long each answer is held back (so overlapping requests would show). */
+  delayMs = 0;
+  /**
+   * Requests that arrived while another of the same conversation (or the same webhook-id)
+   * was still unanswered: the order rule forbids them.
+   */
+  readonly overlaps: string[] = [];
+  private readonly open = new Set<string>();
   private readonly verifier: Webhook;
   private readonly attemptsById = new Map<string, number>();
   private readonly held = new Set<() => void>();
@@ -77,7 +85,19 @@ export class WebhookReceiver {
       this.held.add(() => res.destroy());
       return;
     }
-    res.writeHead(status, { "content-type": "text/plain" }).end("ok");
+    const conversation = request.body.data?.conversation_id;
+    const keys = [`id:${id}`, ...(conversation === undefined ? [] : [`conversation:${conversation}`])];
+    for (const key of keys) {
+      if (this.open.has(key))
+        this.overlaps.push(`${key} (${request.body.type} ${JSON.stringify(request.body.data).slice(0, 80)})`);
+      this.open.add(key);
+    }
+    const answer = () => {
+      for (const key of keys) this.open.delete(key);
+      res.writeHead(status, { "content-type": "text/plain" }).end("ok");
+    };
+    if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+    else answer();
   }
 
   /** Requests answered 2xx, in arrival order. */

@@ -15,7 +15,10 @@ export interface DeliveryWorkerOptions {
   pollMs?: number;
   /** An attempt's deadline: a 2xx within it is success (default 10 s). */
   attemptTimeoutMs?: number;
-  /** How long a claim holds against other nodes: above the attempt's deadline (default 15 s). */
+  /**
+   * How long a claim holds against other nodes (default 11 s): just above the attempt's
+   * deadline, so a node killed mid-attempt holds up its conversation for at most that long.
+   */
   leaseMs?: number;
   /** Attempts in flight on this node at most, and per endpoint (so a dead one cannot take every slot). */
   concurrency?: number;
@@ -74,7 +77,7 @@ export class DeliveryWorker {
   ) {
     this.pollMs = options.pollMs ?? 1000;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.leaseMs = options.leaseMs ?? 11_000;
     this.concurrency = options.concurrency ?? 32;
     this.perEndpoint = options.perEndpoint ?? 8;
     this.housekeepingMs = options.housekeepingMs ?? 5000;
