@@ -8,6 +8,8 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { ApiKeys } from "./chat/api-keys.js";
+import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
@@ -22,6 +24,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { OpenSockets } from "./http/open-sockets.js";
 import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
+import { adminRoutes } from "./http/routes/admin/index.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
@@ -40,6 +43,8 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { ApiKeysRepo } from "./store/api-keys-repo.js";
+import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
@@ -58,6 +63,8 @@ export interface ChatApp {
   webhooks: Webhooks;
   gateway: Gateway;
   tokens: TokenService;
+  /** The keys of the admin API (ADMIN_API_KEY and the CLI's). */
+  apiKeys: ApiKeys;
   /** Starts listening; resolves with the port. */
   listen(): Promise<number>;
   /**
@@ -133,6 +140,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
   );
+  const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
+    logger.warn({ err }, "could not record an API key's last use"),
+  );
+  const audit = new AuditLog(new AuditRepo(store));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -164,6 +175,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
+  app.decorateRequest("adminKey", "");
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
@@ -196,6 +208,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, webhooks: webhooks.endpoints });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
@@ -209,6 +222,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     webhooks,
     gateway,
     tokens,
+    apiKeys,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

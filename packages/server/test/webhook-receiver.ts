@@ -34,15 +34,21 @@ export class WebhookReceiver {
    */
   readonly overlaps: string[] = [];
   private readonly open = new Set<string>();
-  private readonly verifier: Webhook;
+  private verifier: Webhook;
   private readonly attemptsById = new Map<string, number>();
   private readonly held = new Set<() => void>();
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    readonly secret: string,
+    public secret: string,
   ) {
+    this.verifier = new Webhook(secret);
+  }
+
+  /** Verifies with `secret` from now on (an endpoint whose secret the server generated). */
+  useSecret(secret: string): void {
+    this.secret = secret;
     this.verifier = new Webhook(secret);
   }
 

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { WEBHOOK_EVENT_TYPES } from "@chatapp/protocol";
 import { describeEachDialect, eventually, type Suite, startSuite } from "@chatapp/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { appendEvents } from "../src/store/outbox.js";
 import { WebhookReceiver } from "./webhook-receiver.js";
 
 const newSecret = () => `whsec_${randomBytes(32).toString("base64")}`;
+const ADMIN_KEY = "webhook-admin-key-0123456789-abcdefghijkl";
 
 describeEachDialect("webhooks", (dialect) => {
   let receiver: WebhookReceiver;
@@ -12,7 +14,9 @@ describeEachDialect("webhooks", (dialect) => {
   const extra: WebhookReceiver[] = [];
   beforeAll(async () => {
     receiver = await WebhookReceiver.start(newSecret());
-    suite = await startSuite(dialect, { env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: receiver.secret } });
+    suite = await startSuite(dialect, {
+      env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: receiver.secret, ADMIN_API_KEY: ADMIN_KEY },
+    });
   });
   afterAll(async () => {
     await suite?.done();
@@ -212,10 +216,10 @@ describeEachDialect("webhooks", (dialect) => {
     const { endpoints } = suite.server.app.webhooks;
     await endpoints.create({ url: dead.url, secret: dead.secret, events: ["message.created"] });
     await endpoints.create({ url: live.url, secret: live.secret, events: ["message.created"] });
-    const groups = [];
+    const groups: { id: number }[] = [];
     for (let i = 0; i < 12; i++) groups.push(await group(4901, [4902], `dead ${i}`));
     const started = Date.now();
-    const sent = [];
+    const sent: { id: number }[] = [];
     for (const g of groups) sent.push(await send(4901, g.id, "to every endpoint"));
     // The chat did not wait on any endpoint.
     expect(Date.now() - started).toBeLessThan(5000);
@@ -227,6 +231,85 @@ describeEachDialect("webhooks", (dialect) => {
     // The dead endpoint holds at most its own share of attempts.
     expect(dead.received.length).toBeGreaterThan(0);
     expect(dead.received.length).toBeLessThanOrEqual(8);
+  });
+
+  const admin = (path: string, init: { method?: string; json?: unknown; key?: string | null } = {}) =>
+    http(path, {
+      method: init.method ?? "GET",
+      ...(init.json === undefined ? {} : { json: init.json }),
+      headers: init.key === null ? {} : { authorization: `Bearer ${init.key ?? ADMIN_KEY}` },
+    });
+
+  it("(R) creates, lists and deletes endpoints through the admin API; an endpoint gets what it subscribed to", async () => {
+    const hook = await WebhookReceiver.start(newSecret());
+    extra.push(hook);
+    const created = await admin("/api/admin/webhooks", { method: "POST", json: { url: hook.url, events: ["member.added"] } });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      id: expect.any(Number),
+      url: hook.url,
+      events: ["member.added"],
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]+={0,2}$/),
+      created_at: expect.stringMatching(/Z$/),
+    });
+    expect(Buffer.from(created.body.secret.slice(6), "base64").length).toBeGreaterThanOrEqual(24);
+    hook.useSecret(created.body.secret);
+    const listed = await admin("/api/admin/webhooks");
+    expect(listed.status).toBe(200);
+    expect(listed.body).toContainEqual({
+      id: created.body.id,
+      url: hook.url,
+      events: ["member.added"],
+      created_at: created.body.created_at,
+    });
+    for (const e of listed.body) expect(e).not.toHaveProperty("secret");
+
+    const g = await group(5101, [5102], "subscribed");
+    const got = await hook.waitFor("member.added", (d) => d.conversation_id === g.id);
+    expect(got.body.data).toEqual({ conversation_id: g.id, user_ids: [5101, 5102], by: 5101 });
+    // Only the type it asked for.
+    await receiver.waitFor("message.created", (d) => d.conversation_id === g.id);
+    expect(hook.received.filter((r) => r.body.type !== "member.added")).toEqual([]);
+
+    // A given secret is kept; an endpoint that is deleted gets nothing further.
+    const secret = newSecret();
+    const own = await admin("/api/admin/webhooks", { method: "POST", json: { url: `${hook.url}?second`, secret } });
+    expect(own.status).toBe(201);
+    expect(own.body.secret).toBe(secret);
+    expect(own.body.events).toEqual([...WEBHOOK_EVENT_TYPES]);
+    expect((await admin(`/api/admin/webhooks/${own.body.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await admin(`/api/admin/webhooks/${created.body.id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await admin(`/api/admin/webhooks/${created.body.id}`, { method: "DELETE" })).status).toBe(404);
+    expect((await admin("/api/admin/webhooks")).body.map((e: any) => e.id)).not.toContain(created.body.id);
+    const after = await group(5101, [5102], "after delete");
+    await receiver.waitFor("member.added", (d) => d.conversation_id === after.id);
+    await receiver.waitFor("message.created", (d) => d.conversation_id === after.id);
+    expect(hook.events("member.added", (d) => d.conversation_id === after.id)).toEqual([]);
+    expect(hook.invalid).toEqual([]);
+    // Each change is in the audit log, without the secret.
+    const audit = await admin("/api/admin/audit");
+    const actions = audit.body.entries.map((e: any) => [e.action, e.target_id]);
+    expect(actions).toContainEqual(["webhook.create", created.body.id]);
+    expect(actions).toContainEqual(["webhook.delete", created.body.id]);
+    expect(JSON.stringify(audit.body)).not.toContain(secret);
+  });
+
+  it("(R) refuses unknown event types, non-http URLs, bad secrets and missing keys", async () => {
+    const bad = async (json: unknown) => {
+      const res = await admin("/api/admin/webhooks", { method: "POST", json });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe("invalid_request");
+    };
+    await bad({ url: "https://example.com/h", events: ["message.exploded"] });
+    await bad({ url: "ftp://example.com/h" });
+    await bad({ url: "not a url" });
+    await bad({ url: "https://example.com/h", secret: "whsec_tooshort" });
+    await bad({ events: ["message.created"] });
+    expect((await admin("/api/admin/webhooks", { key: null })).status).toBe(401);
+    expect(
+      (await admin("/api/admin/webhooks", { method: "POST", key: "wrong-key-0123456789-0123456789-xx", json: {} })).status,
+    ).toBe(401);
+    expect((await admin("/api/admin/webhooks/999999", { method: "DELETE" })).status).toBe(404);
   });
 
   it("reports the outbox in /metrics", async () => {
