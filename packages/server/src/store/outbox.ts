@@ -23,6 +23,10 @@ const APPEND_CHUNK = 500;
  * Appends events in the caller's open transaction: one multi-row INSERT per 500 events, so a
  * group-commit batch pays one statement however many messages it holds. `at` is when they
  * happened (the body's `timestamp`; a new message's is its own timestamp).
+ *
+ * Only events some endpoint wants are written: the endpoints (a small table) are read in the
+ * same transaction, so an endpoint whose creation was answered before this change began is
+ * seen, and with no endpoint (or none wanting these types) the cost is that one read.
  */
 export async function appendEvents(
   trx: Transaction<Database> | Kysely<Database>,
@@ -30,7 +34,10 @@ export async function appendEvents(
   at: number = Date.now(),
 ): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map((e) => ({
+  const wanted = await wantedTypes(trx);
+  const kept = wanted === "all" ? events : events.filter((e) => wanted.has(e.type));
+  if (kept.length === 0) return;
+  const rows = kept.map((e) => ({
     type: e.type,
     conversation_id: e.conversationId,
     data: JSON.stringify(e.data),
@@ -42,6 +49,17 @@ export async function appendEvents(
       .values(rows.slice(start, start + APPEND_CHUNK))
       .execute();
   }
+}
+
+/** The event types at least one endpoint wants ("all" when one wants every type). */
+async function wantedTypes(trx: Transaction<Database> | Kysely<Database>): Promise<"all" | Set<string>> {
+  const endpoints = await trx.selectFrom("webhook_endpoints").select("events").execute();
+  const types = new Set<string>();
+  for (const e of endpoints) {
+    if (e.events === null) return "all";
+    for (const type of JSON.parse(e.events) as string[]) types.add(type);
+  }
+  return types;
 }
 
 type MessageSnapshotRow = Pick<
