@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_CHARS, type WebhookEventType } from "@chatapp/protocol";
+import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
 import { webhookSecretProblem } from "./outbound/webhook-signing.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -86,6 +87,8 @@ export interface Config {
    * tests): off, the fetcher refuses them (previews/fetch-page.ts, docs/security.md).
    */
   linkPreviews: { enabled: boolean; allowPrivate: boolean };
+  /** BEFORE_SEND_* (integrations §2): the before-send hook; undefined when BEFORE_SEND_URL is unset. */
+  beforeSend: BeforeSendSettings | undefined;
   /** Uploaded files (contract §3): where they are kept on local disk, and their limits. */
   uploads: {
     /** UPLOAD_DIR: the folder of the local-disk store. */
@@ -367,6 +370,7 @@ export function loadConfig(env: Env): Config {
     // Never the value itself: it is a secret even when too short.
     problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
   }
+  const beforeSend = parseBeforeSend(get, int, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -398,6 +402,7 @@ export function loadConfig(env: Env): Config {
     commitTimeoutMs: 10_000,
     maxGroupMembers,
     linkPreviews,
+    beforeSend,
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
