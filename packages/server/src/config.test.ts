@@ -70,6 +70,8 @@ describe("loadConfig", () => {
     expect(first({ WEBHOOK_MAX_AGE_HOURS: "0" })).toEqual(["WEBHOOK_MAX_AGE_HOURS"]);
     // The secret's value never appears in the message.
     expect(problems({ ...base, WEBHOOK_SECRET: "whsec_short" }).join(" ")).not.toContain("whsec_short");
+    // Shared with the before-send hook: a malformed secret is named once.
+    expect(first({ ...base, BEFORE_SEND_URL: "https://x.example/b", WEBHOOK_SECRET: "whsec_short" })).toEqual(["WEBHOOK_SECRET"]);
   });
 
   it("takes an ADMIN_API_KEY of 32+ characters and refuses a shorter one without printing it", () => {

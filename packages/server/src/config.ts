@@ -430,8 +430,10 @@ function parseWebhooks(
     } else if (!events.includes(name)) events.push(name);
   }
   if (eventsRaw !== undefined && events.length === 0) problems.push("WEBHOOK_EVENTS: names no event type");
-  // Never the secret's value in a message.
-  const secretProblem = secret === undefined ? undefined : webhookSecretProblem(secret);
+  // Never the secret's value in a message. When the before-send hook signs with this secret
+  // too (no BEFORE_SEND_SECRET), its parser names a malformed one: said once, not twice.
+  const checkedByHook = get("BEFORE_SEND_URL") !== undefined && get("BEFORE_SEND_SECRET") === undefined;
+  const secretProblem = secret === undefined || checkedByHook ? undefined : webhookSecretProblem(secret);
   if (secretProblem !== undefined) problems.push(`WEBHOOK_SECRET: ${secretProblem} (whsec_ + base64 of 24 to 64 random bytes)`);
   if (url === undefined) {
     if (secret !== undefined && get("BEFORE_SEND_URL") === undefined) {
