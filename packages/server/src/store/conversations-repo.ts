@@ -109,11 +109,8 @@ export class ConversationsRepo {
     };
   }
 
-  /**
-   * A new group: the creator is its owner, the others members. `by` is who made it for the
-   * webhook event (the creator, or null for the admin API).
-   */
-  async createGroup(title: string, creatorId: number, memberIds: number[], by: number | null = creatorId): Promise<number> {
+  /** A new group: the creator is its owner, the others members; member.added names the creator as `by`. */
+  async createGroup(title: string, creatorId: number, memberIds: number[]): Promise<number> {
     const { db, adapter } = this.store;
     const now = Date.now();
     return db.transaction().execute(async (trx) => {
@@ -142,7 +139,7 @@ export class ConversationsRepo {
         memberAdded(
           id,
           rows.map((r) => r.user_id),
-          by,
+          creatorId,
         ),
       ]);
       return id;
