@@ -69,6 +69,17 @@ describeEachDialect("webhooks", (dialect) => {
     expect(receiver.events("user.created", (d) => d.id === 4100)).toHaveLength(1);
   });
 
+  it("sends user.created when the admin API creates a user, bot included", async () => {
+    const res = await http("/api/admin/users", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      json: { id: 4150, username: "hookbot", display_name: "Hook Bot", bot: true },
+    });
+    expect(res.status).toBe(201);
+    const created = await receiver.waitFor("user.created", (d) => d.id === 4150);
+    expect(created.body.data).toEqual({ id: 4150, username: "hookbot", display_name: "Hook Bot", bot: true });
+  });
+
   it("sends member.added at a group's creation, then its system message, in order", async () => {
     const g = await group(4201, [4202, 4203], "Hooks");
     const added = await receiver.waitFor("member.added", (d) => d.conversation_id === g.id);

@@ -113,6 +113,11 @@ export function receiverFromDirectKey(directKey: string | null, senderId: number
 }
 
 /** A user as the user API shows it: the `user.created` event's data. */
-export function userData(user: { id: number; username: string | null; display_name: string | null }): Record<string, unknown> {
-  return { id: user.id, username: user.username, display_name: user.display_name, bot: false };
+export function userData(user: {
+  id: number;
+  username: string | null;
+  display_name: string | null;
+  bot?: boolean;
+}): Record<string, unknown> {
+  return { id: user.id, username: user.username, display_name: user.display_name, bot: user.bot === true };
 }

@@ -1,4 +1,5 @@
 import type { TokenService } from "../../../auth/tokens.js";
+import type { AdminUsers } from "../../../chat/admin-users.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
 import type { ChatServices } from "../../../chat/services.js";
@@ -6,6 +7,7 @@ import type { WebhookEndpoints } from "../../../webhooks/endpoints.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
 import { auditAdminRoutes } from "./audit.js";
+import { usersAdminRoutes } from "./users.js";
 import { webhooksAdminRoutes } from "./webhooks.js";
 
 /** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
@@ -17,13 +19,14 @@ export interface AdminDeps {
   tokens: TokenService;
   /** Webhook endpoints made through the admin API (integrations §2). */
   webhooks: WebhookEndpoints;
+  adminUsers: AdminUsers;
 }
 
 /** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, webhooksAdminRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, usersAdminRoutes, webhooksAdminRoutes];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
