@@ -239,9 +239,11 @@ describeEachDialect("webhooks", (dialect) => {
       10_000,
       "live deliveries",
     );
-    // The dead endpoint holds at most its own share of attempts.
+    // The dead endpoint holds at most its own share of attempts: before the first of them can
+    // time out (10 s) and free its place, no more than 8 arrived.
     expect(dead.received.length).toBeGreaterThan(0);
-    expect(dead.received.length).toBeLessThanOrEqual(8);
+    const firstAt = (dead.received[0] as { at: number }).at;
+    expect(dead.received.filter((r) => r.at < firstAt + 9000).length).toBeLessThanOrEqual(8);
   });
 
   const admin = (path: string, init: { method?: string; json?: unknown; key?: string | null } = {}) =>
