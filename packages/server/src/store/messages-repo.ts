@@ -132,7 +132,7 @@ export class MessagesRepo {
         .where("deleted_at", "is", null)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
-      if (change.deleted_at !== undefined) await uncountReply(trx, id);
+      if (change.deleted_at !== undefined) await uncountReply(trx, id, this.store.adapter.supportsForUpdate);
       const row = await trx
         .selectFrom("messages")
         .innerJoin("conversations", "conversations.id", "messages.conversation_id")
