@@ -1,3 +1,4 @@
+export * from "./admin.js";
 export * from "./blocks.js";
 export * from "./client-frames.js";
 export * from "./errors.js";
@@ -14,3 +15,4 @@ export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./threads.js";
 export * from "./uploads.js";
+export * from "./webhooks.js";

@@ -8,6 +8,9 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { AdminUsers } from "./chat/admin-users.js";
+import { ApiKeys } from "./chat/api-keys.js";
+import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
@@ -22,6 +25,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { OpenSockets } from "./http/open-sockets.js";
 import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
+import { adminRoutes } from "./http/routes/admin/index.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { blocksRoutes } from "./http/routes/blocks.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
@@ -41,10 +45,13 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { ApiKeysRepo } from "./store/api-keys-repo.js";
+import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
 import { SERVER_VERSION } from "./version.js";
+import { startWebhooks, type Webhooks } from "./webhooks/index.js";
 
 export interface ChatApp {
   config: Config;
@@ -54,8 +61,12 @@ export interface ChatApp {
   chat: ChatServices;
   /** Uploaded files (contract §3). */
   uploads: Uploads;
+  /** Webhook endpoints and the delivery worker (integrations §2). */
+  webhooks: Webhooks;
   gateway: Gateway;
   tokens: TokenService;
+  /** The keys of the admin API (ADMIN_API_KEY and the CLI's). */
+  apiKeys: ApiKeys;
   /** Starts listening; resolves with the port. */
   listen(): Promise<number>;
   /**
@@ -126,6 +137,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
+  const webhooks = await startWebhooks(
+    store,
+    config.webhooks,
+    logger,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
+  const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
+    logger.warn({ err }, "could not record an API key's last use"),
+  );
+  const audit = new AuditLog(new AuditRepo(store));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -157,6 +178,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
+  app.decorateRequest("adminKey", "");
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
@@ -169,9 +191,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
-  const authenticate = authenticator(tokens, chat.directory);
+  // A deactivated, banned or erased user's sockets close with 4003 (on every node: the notice).
+  chat.accountStatus.onDisabled((userId) => gateway.closeUser(userId, CLOSE.ACCOUNT_DISABLED, "account disabled"));
+  const authenticate = authenticator(tokens, chat.directory, chat.accountStatus);
   const guard = requireUser(authenticate);
-  await registerWebSocketRoute(app, { gateway, authenticate, config });
+  await registerWebSocketRoute(app, { gateway, authenticate, config, accountStatus: chat.accountStatus });
   healthRoutes(app, { readiness: chat.readiness });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
@@ -180,7 +204,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { accounts: new Accounts(chat.users, tokens), guard, limits });
+  authRoutes(app, { accounts: new Accounts(chat.users, tokens, chat.accountStatus), guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });
@@ -190,6 +214,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   blocksRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
+  const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, adminUsers, webhooks: webhooks.endpoints });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
@@ -200,8 +226,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     broker,
     chat,
     uploads,
+    webhooks,
     gateway,
     tokens,
+    apiKeys,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -214,6 +242,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        await webhooks.close();
         await uploads.stop();
         files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));

@@ -86,7 +86,8 @@ export class ConversationAdmin {
       this.budgets.addMembers(actorId, candidates.length);
       await this.requireUsers(candidates);
       // The size limit is checked inside the transaction, with the conversation locked.
-      const added = candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers);
+      const added =
+        candidates.length === 0 ? [] : await this.repo.addMembers(conversationId, candidates, this.maxGroupMembers, actorId);
       if (added === "full") throw new ChatError("conflict", `a group has at most ${this.maxGroupMembers} members`);
       if (added.length > 0) {
         await this.cache.refresh(conversationId);
@@ -121,7 +122,7 @@ export class ConversationAdmin {
       this.cache.dropMember(conversationId, userId);
       let removed = false;
       try {
-        ({ removed } = await this.repo.removeMember(conversationId, userId));
+        ({ removed } = await this.repo.removeMember(conversationId, userId, actorId));
       } finally {
         await this.cache.refresh(conversationId);
       }

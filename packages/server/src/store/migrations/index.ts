@@ -13,6 +13,8 @@ import { reactionsMigration } from "./010-reactions.js";
 import { repliesThreadsMigration } from "./011-replies-threads.js";
 import { mentionsAndPinsMigration } from "./012-mentions-and-pins.js";
 import { blocksAndMutesMigration } from "./013-blocks-and-mutes.js";
+import { adminApiKeysMigration } from "./014-admin-api-keys.js";
+import { webhooksMigration } from "./015-webhooks.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -33,5 +35,7 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "011-replies-threads": repliesThreadsMigration(),
     "012-mentions-and-pins": mentionsAndPinsMigration(dialect),
     "013-blocks-and-mutes": blocksAndMutesMigration(dialect),
+    "014-admin-api-keys": adminApiKeysMigration(dialect),
+    "015-webhooks": webhooksMigration(dialect),
   };
 }
