@@ -1,7 +1,8 @@
 /**
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
- * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload. Targets for
+ * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload,
+ * before-send (dm-throughput without, then with, a local before-send hook answering in 1 ms). Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -9,6 +10,7 @@
  * Progress goes to stderr; a table (or, with --json, JSON) to stdout.
  */
 import { parseArgs } from "node:util";
+import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
@@ -37,16 +39,43 @@ const { values, positionals } = parseArgs({
     clients: { type: "string", default: "2000" },
     concurrency: { type: "string" },
     size: { type: "string", default: "1MiB" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reactions", "reconnect-storm", "upload"];
+const SCENARIOS = [
+  "dm-throughput",
+  "dm-latency",
+  "connections",
+  "group-fanout",
+  "reactions",
+  "reconnect-storm",
+  "upload",
+  "before-send",
+];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
   );
   process.exit(2);
+}
+if (values.help) {
+  // The comment at the top of this file, as the answer to --help.
+  process.stdout.write(
+    [
+      `usage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S) [options]`,
+      "options: --seconds N (10) --warmup N (3) --json",
+      "  dm-throughput, dm-latency: --pairs N (50) --window N (32) --rate N (2000, dm-latency)",
+      "  group-fanout: --members N,N,... (10,100,1000) --window N (32)",
+      "  reactions: --members N (1000; the default list means 1000) --reactors N (50)",
+      "  connections: --count N (19900) --concurrency N (200); reconnect-storm: --clients N (2000)",
+      "  upload: --count N (100) --concurrency N (4) --size S (1MiB)",
+      "example, quick and small: npm run bench -- reactions --start chatapp-sqlite --members 50 --reactors 5 --seconds 2 --warmup 1",
+      "",
+    ].join("\n"),
+  );
+  process.exit(0);
 }
 if (!scenario || !SCENARIOS.includes(scenario)) usage(`unknown scenario ${scenario ?? "(none)"}`);
 const wholeNumber = (name: string, raw: string) => {
@@ -112,6 +141,41 @@ async function measure(target: Target): Promise<Result> {
   } finally {
     await target.stop();
   }
+}
+
+if (scenario === "before-send") {
+  // Two fresh targets per kind (without the hook, then with it): --url cannot say how a server was started.
+  const kinds: TargetName[] = ["chatapp-sqlite", "chatapp-mysql"];
+  const names = values.start === "all" ? kinds : [values.start];
+  if (values.url) usage("before-send starts its own targets: use --start chatapp-sqlite, chatapp-mysql or all");
+  const runs: { target: string; result: BeforeSendResult }[] = [];
+  for (const name of names) {
+    if (!name || !(kinds as string[]).includes(name)) usage("before-send takes --start chatapp-sqlite, chatapp-mysql or all");
+    runs.push({ target: name, result: await runBeforeSend(name as TargetName, options) });
+  }
+  if (values.json) console.log(JSON.stringify({ scenario, results: runs }, null, 2));
+  else {
+    console.log(
+      `before-send: dm-throughput, ${options.pairs} pairs, window ${options.window}, ${options.seconds} s; hook answers in 1 ms`,
+    );
+    console.log("target           hook      msg/s   vs no hook    p50 ms   p99 ms   lost  dup  order");
+    for (const { target, result } of runs) {
+      for (const [label, r] of [
+        ["none", result.without],
+        ["1 ms", result.with],
+      ] as const) {
+        const ratio = `${Math.round((100 * r.rate) / result.without.rate)}%`;
+        console.log(
+          `${target.padEnd(15)} ${label.padEnd(6)} ${r.rate.toFixed(0).padStart(9)} ${ratio.padStart(12)} ${String(r.latencyMs.p50).padStart(9)} ${String(r.latencyMs.p99).padStart(8)} ${String(r.lost).padStart(6)} ${String(r.duplicated).padStart(4)} ${String(r.outOfOrder).padStart(6)}`,
+        );
+      }
+    }
+  }
+  const bad = (r: DmResult) => r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0;
+  if (runs.some(({ result }) => bad(result.with) || bad(result.without))) process.exitCode = 1;
+  // The rest of this file is the other scenarios': stop here, once stdout is written out.
+  await new Promise((resolve) => process.stdout.write("", resolve));
+  process.exit();
 }
 
 const results: { target: string; result: Result }[] = [];
