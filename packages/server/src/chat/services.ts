@@ -14,6 +14,7 @@ import { ReactionsRepo } from "../store/reactions-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
+import { AdminMessages } from "./admin-messages.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
@@ -43,6 +44,8 @@ export interface ChatServices {
   typing: Typing;
   history: History;
   admin: ConversationAdmin;
+  /** Messages and notices through the admin API. */
+  adminMessages: AdminMessages;
   edits: MessageEdits;
   search: Search;
   mentions: Mentions;
@@ -166,6 +169,7 @@ export function createChatServices(
     typing,
     history,
     admin,
+    adminMessages: new AdminMessages(conversations, messaging),
     edits,
     search,
     mentions,
