@@ -1,3 +1,4 @@
+export * from "./admin.js";
 export * from "./admin-data.js";
 export * from "./client-frames.js";
 export * from "./errors.js";

@@ -120,6 +120,8 @@ export interface Config {
   };
   /** Uploaded files: how large one may be, and where the bytes are kept. */
   files: FilesConfig;
+  /** ADMIN_API_KEY: a key for the admin API beside those `chatapp apikey create` makes (32+ characters). */
+  adminApiKey: string | undefined;
 }
 
 /**
@@ -346,6 +348,12 @@ export function loadConfig(env: Env): Config {
 
   const files = parseFiles(get, int, problems, redisUrl);
 
+  const adminApiKey = get("ADMIN_API_KEY");
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    // Never the value itself: it is a secret even when too short.
+    problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -379,6 +387,7 @@ export function loadConfig(env: Env): Config {
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
+    adminApiKey,
   };
 }
 
