@@ -1,4 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { AdminUser } from "./admin.js";
 import { Conversation, MAX_TITLE_CHARS } from "./http.js";
 import { Id, Seq } from "./ids.js";
 import { LIMITS } from "./limits.js";
@@ -59,8 +60,6 @@ export const AdminSendBody = Type.Object({
 });
 export type AdminSendBody = Static<typeof AdminSendBody>;
 
-export const AdminUserParams = Type.Object({ id: Id });
-
 /** One message of an export: a message the user sent that is not deleted. */
 export const ExportedMessage = Type.Object({
   id: Id,
@@ -85,7 +84,7 @@ export type ExportedConversation = Static<typeof ExportedConversation>;
  * object; the other parts hold what the user made in features that keep per-user data.
  */
 export const UserExport = Type.Object({
-  user: Type.Object({}, { additionalProperties: true }),
+  user: AdminUser,
   exported_at: Timestamp,
   conversations: Type.Array(ExportedConversation),
   messages: Type.Array(ExportedMessage),

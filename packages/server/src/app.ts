@@ -12,6 +12,7 @@ import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
+import { storedAccountEnd, UserData } from "./chat/user-data.js";
 import type { Config } from "./config.js";
 import { openFileStore } from "./files/index.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -48,6 +49,7 @@ import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
+import { UserDataRepo } from "./store/user-data-repo.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface ChatApp {
@@ -135,6 +137,16 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger.warn({ err }, "could not record an API key's last use"),
   );
   const audit = new AuditLog(new AuditRepo(store));
+  // Export and erasure of a user's data (contract §1). An erased user's uploads go with the
+  // account, bytes included.
+  const userDataRepo = new UserDataRepo(store);
+  const userData = new UserData(
+    userDataRepo,
+    chat.admin,
+    chat.conversations,
+    storedAccountEnd(userDataRepo, async () => {}),
+  );
+  userData.addSection({ erase: (userId) => uploads.removeForUploader(userId) });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -199,7 +211,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
-  await adminRoutes(app, { chat, apiKeys, audit, tokens });
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, userData });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;

@@ -258,4 +258,27 @@ describeEachDialect("admin conversations and messages", (dialect) => {
     expect(notice.body.sender_id).toBeNull();
     expect(notice.body).not.toHaveProperty("receiver_id");
   });
+
+  it("needs a key on every route, and records each change in the audit log (never the text)", async () => {
+    await users(171, 172);
+    for (const [method, path] of [
+      ["POST", "/api/admin/conversations"],
+      ["POST", "/api/admin/conversations/1/members"],
+      ["DELETE", "/api/admin/conversations/1/members/171"],
+      ["POST", "/api/admin/conversations/1/messages"],
+    ] as const) {
+      expect((await http(path, { method, json: {} })).status, path).toBe(401);
+      expect((await http(path, { method, userId: 171, json: {} })).status, path).toBeGreaterThanOrEqual(401);
+      expect((await http(path, { method, userId: 171, json: {} })).status, path).toBeLessThanOrEqual(403);
+    }
+    const g = await group([171, 172]);
+    await admin(`/api/admin/conversations/${g.id}/messages`, { method: "POST", json: { content: "secret words" } });
+    await admin(`/api/admin/conversations/${g.id}/members/172`, { method: "DELETE" });
+    const log = await admin("/api/admin/audit?limit=10");
+    expect(log.status).toBe(200);
+    const mine = log.body.entries.filter((e: any) => e.target_id === g.id || e.detail?.conversation_id === g.id);
+    expect(mine.map((e: any) => e.action)).toEqual(["conversation.members.remove", "message.notice", "conversation.create"]);
+    for (const e of mine) expect(e.key_name).toBeTruthy();
+    expect(JSON.stringify(log.body)).not.toContain("secret words");
+  });
 });

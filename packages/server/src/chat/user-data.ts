@@ -1,4 +1,4 @@
-import type { EraseResponse, UserExport } from "@chatapp/protocol";
+import type { AdminUser, EraseResponse, UserExport } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { UserDataRepo } from "../store/user-data-repo.js";
 import type { ConversationAdmin } from "./conversation-admin.js";
@@ -23,13 +23,40 @@ export interface UserDataSection {
 /** The account side of an erasure, owned by the accounts feature (the erased mark, the 4003 close). */
 export interface AccountEnd {
   /** The admin user object of the export; undefined for an unknown or erased user. */
-  describe(userId: number): Promise<Record<string, unknown> | undefined>;
+  describe(userId: number): Promise<AdminUser | undefined>;
   /**
    * Marks the id erased, so its tokens are refused from now on and it is never provisioned
    * again, and closes the user's sockets on every node. Runs first: nothing new arrives from
    * the user while the rest is erased.
    */
   markErased(userId: number): Promise<void>;
+}
+
+/**
+ * The account side read and written straight from the users and erased_users tables. The
+ * account-status feature adds closing the user's sockets (4003) to `markErased`.
+ */
+export function storedAccountEnd(repo: UserDataRepo, closeSockets: (userId: number) => Promise<void>): AccountEnd {
+  return {
+    async describe(userId) {
+      const row = await repo.account(userId);
+      if (!row) return undefined;
+      const user: AdminUser = {
+        id: row.id,
+        username: row.username,
+        display_name: row.display_name,
+        bot: row.bot === 1,
+        active: row.active === 1,
+        created_at: iso(row.created_at),
+      };
+      if (row.active !== 1 && row.ban_reason !== null) user.ban_reason = row.ban_reason;
+      return user;
+    },
+    async markErased(userId) {
+      await repo.markErased(userId, Date.now());
+      await closeSockets(userId);
+    },
+  };
 }
 
 /**

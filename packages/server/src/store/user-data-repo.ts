@@ -27,6 +27,15 @@ export class UserDataRepo {
     return this.store.db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
   }
 
+  /**
+   * Marks the id erased (migration 014's erased_users): from now on its tokens are refused and
+   * it is never provisioned again. A repeat keeps the first mark.
+   */
+  async markErased(userId: number, now: number): Promise<void> {
+    const { db, adapter } = this.store;
+    await adapter.insertIgnore(db.insertInto("erased_users").values({ user_id: userId, erased_at: now }), ["user_id"]).execute();
+  }
+
   /** Every conversation the user is a member of, with their role, by id. */
   memberships(userId: number): Promise<MembershipRow[]> {
     return this.store.db

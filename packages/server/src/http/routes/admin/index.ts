@@ -2,9 +2,12 @@ import type { TokenService } from "../../../auth/tokens.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
 import type { ChatServices } from "../../../chat/services.js";
+import type { UserData } from "../../../chat/user-data.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
 import { auditAdminRoutes } from "./audit.js";
+import { adminConversationRoutes } from "./conversations.js";
+import { adminUserDataRoutes } from "./user-data.js";
 
 /** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
 export interface AdminDeps {
@@ -13,13 +16,15 @@ export interface AdminDeps {
   /** Every admin route records its action here with `request.adminKey`. */
   audit: AuditLog;
   tokens: TokenService;
+  /** A user's data: export and erasure. */
+  userData: UserData;
 }
 
 /** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, adminConversationRoutes, adminUserDataRoutes];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
