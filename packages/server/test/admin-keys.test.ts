@@ -72,7 +72,11 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
     // The key alone on one line, and nothing else on stdout.
     expect(made.stdout).toMatch(/^chatapp_[A-Za-z0-9_-]{43}\n$/);
     const key = made.stdout.trim();
-    await eventually(async () => (await admin("/api/admin/audit", { "x-api-key": key })).status === 200, 5000, "the new key works");
+    await eventually(
+      async () => (await admin("/api/admin/audit", { "x-api-key": key })).status === 200,
+      5000,
+      "the new key works",
+    );
     expect((await admin("/api/admin/audit", { authorization: `Bearer ${key}` })).status).toBe(200);
 
     // The database keeps only a hash: the key's text is nowhere in its table.
@@ -90,7 +94,11 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
 
     const revoked = await cli(["revoke", "billing backend"]);
     expect(revoked.code, revoked.output).toBe(0);
-    await eventually(async () => (await admin("/api/admin/audit", { "x-api-key": key })).status === 401, 5000, "the key is refused");
+    await eventually(
+      async () => (await admin("/api/admin/audit", { "x-api-key": key })).status === 401,
+      5000,
+      "the key is refused",
+    );
     expect((await cli(["list"])).stdout).toMatch(/\trevoked \d{4}-/);
     expect((await cli(["revoke", "no such key"])).code).toBe(2);
   });
