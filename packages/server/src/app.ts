@@ -144,6 +144,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     userDataRepo,
     chat.admin,
     chat.conversations,
+    chat.directory,
     storedAccountEnd(userDataRepo, async () => {}),
   );
   userData.addSection({ erase: (userId) => uploads.removeForUploader(userId) });

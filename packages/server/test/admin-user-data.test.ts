@@ -118,6 +118,18 @@ describeEachDialect("admin export and erase", (dialect) => {
     const d = await http(`/api/conversations/${direct.id}`, { userId: 212 });
     expect(d.body.members.map((m: any) => m.user_id)).toEqual([212]);
 
+    // No direct send reaches the erased id, and no conversation takes it in again.
+    const sender = await suite().connect(212);
+    sender.send({ type: "send", receiver_id: 211, content: "still there?", client_id: "after-erase" });
+    const refused = await sender.next((f) => f.type === "error" && f.client_id === "after-erase");
+    expect(refused.code).toBe("not_found");
+    const rows = await suite()
+      .server.app.store.db.selectFrom("members")
+      .select("conversation_id")
+      .where("user_id", "=", 211)
+      .execute();
+    expect(rows).toEqual([]);
+
     // The account is gone.
     expect((await http("/api/users/211", { userId: 212 })).status).toBe(404);
     expect((await admin("/api/admin/users/211/export")).status).toBe(404);

@@ -17,6 +17,8 @@ export type BrokerHandler = (event: BrokerEvent) => void;
 export type ClusterNotice =
   /** A conversation's members or title changed: drop what is cached about it. */
   | { type: "conversation_changed"; conversationId: number }
+  /** A user was erased: forget that the id exists. */
+  | { type: "user_erased"; userId: number }
   /**
    * A node could not pass on some of its events (Redis was away longer than its buffer
    * lasted): every other node closes its sockets with 1012, and clients resume.

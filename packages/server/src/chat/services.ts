@@ -83,7 +83,7 @@ export function createChatServices(
   const conversationsRepo = new ConversationsRepo(store);
   const messages = new MessagesRepo(store);
   const presenceRepo = new PresenceRepo(store);
-  const directory = new UserDirectory(users);
+  const directory = new UserDirectory(users, (userId) => broker.notify({ type: "user_erased", userId }));
   // Other nodes' caches drop a conversation this node changed, and the other way round.
   const conversations = new ConversationCache(conversationsRepo, (conversationId) =>
     broker.notify({ type: "conversation_changed", conversationId }),
@@ -131,6 +131,7 @@ export function createChatServices(
   );
   broker.onNotice((notice) => {
     if (notice.type === "conversation_changed") conversations.invalidate(notice.conversationId);
+    if (notice.type === "user_erased") directory.forget(notice.userId, true);
   });
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());

@@ -4,6 +4,7 @@ import type { UserDataRepo } from "../store/user-data-repo.js";
 import type { ConversationAdmin } from "./conversation-admin.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
+import type { UserDirectory } from "./user-directory.js";
 
 /** The parts of an export that other features fill: what the user made there. */
 export type ExportParts = Pick<UserExport, "blocks" | "push_subscriptions" | "reports">;
@@ -71,6 +72,7 @@ export class UserData {
     private readonly repo: UserDataRepo,
     private readonly admin: ConversationAdmin,
     private readonly cache: ConversationCache,
+    private readonly directory: UserDirectory,
     private readonly account: AccountEnd,
   ) {}
 
@@ -149,6 +151,7 @@ export class UserData {
       for (const id of directs) await this.cache.refresh(id);
       for (const section of this.sections) await section.erase?.(userId);
       await this.repo.deleteAccount(userId);
+      this.directory.forget(userId);
       return { user_id: userId, messages_deleted: deleted };
     } catch (err) {
       throw asChatError(err);
