@@ -1,6 +1,6 @@
 import type { AdminUser, EraseResponse, UserExport } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
-import type { UserDataRepo } from "../store/user-data-repo.js";
+import type { ErasedBatchHook, UserDataRepo } from "../store/user-data-repo.js";
 import type { ConversationAdmin } from "./conversation-admin.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
@@ -67,6 +67,7 @@ export function storedAccountEnd(repo: UserDataRepo, closeSockets: (userId: numb
  */
 export class UserData {
   private readonly sections: UserDataSection[] = [];
+  private readonly batchHooks: ErasedBatchHook[] = [];
 
   constructor(
     private readonly repo: UserDataRepo,
@@ -78,6 +79,15 @@ export class UserData {
 
   addSection(section: UserDataSection): void {
     this.sections.push(section);
+  }
+
+  /**
+   * Runs `hook` inside each transaction that deletes a batch of an erased user's messages,
+   * with those messages: what must commit together with the deletion (such as the events
+   * that report it) goes there.
+   */
+  onMessagesErased(hook: ErasedBatchHook): void {
+    this.batchHooks.push(hook);
   }
 
   /** The user's data as one document; 404 for an unknown or erased user. */
@@ -134,7 +144,7 @@ export class UserData {
       const now = Date.now();
       let deleted = 0;
       for (;;) {
-        const n = await this.repo.eraseMessageBatch(userId, now);
+        const n = await this.repo.eraseMessageBatch(userId, now, this.batchHooks);
         if (n === 0) break;
         deleted += n;
       }

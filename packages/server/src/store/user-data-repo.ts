@@ -7,6 +7,16 @@ export const USER_DATA_BATCH = 500;
 
 export type ExportedMessageRow = Pick<MessageRow, "id" | "conversation_id" | "seq" | "content" | "created_at" | "edited_at">;
 
+/** A message an erasure deleted: what a `message.deleted` event names. */
+export interface ErasedMessage {
+  id: number;
+  conversation_id: number;
+  seq: number;
+}
+
+/** Runs inside each erase batch's transaction, with the messages it deleted (events that must commit with them). */
+export type ErasedBatchHook = (trx: Transaction<Database>, deleted: ErasedMessage[]) => Promise<void>;
+
 export interface MembershipRow {
   id: number;
   kind: "direct" | "group";
@@ -69,13 +79,14 @@ export class UserDataRepo {
    * (so every dialect's full-text index drops it: SQLite's trigger, MySQL's FULLTEXT and
    * PostgreSQL's generated column follow `content`), `deleted_at` set, the same seq, no
    * files, previews, mentions or client_id; their reactions, pins and mention rows go, and
-   * thread roots recount their replies. Returns how many were deleted (0: none left).
+   * thread roots recount their replies. `hooks` run in the same transaction. Returns how many
+   * were deleted (0: none left).
    */
-  async eraseMessageBatch(userId: number, now: number): Promise<number> {
+  async eraseMessageBatch(userId: number, now: number, hooks: readonly ErasedBatchHook[] = []): Promise<number> {
     return this.store.db.transaction().execute(async (trx) => {
       const batch = await trx
         .selectFrom("messages")
-        .select(["id", "thread_root_id"])
+        .select(["id", "conversation_id", "seq", "thread_root_id"])
         .where("sender_id", "=", userId)
         .where("kind", "=", "user")
         .where("deleted_at", "is", null)
@@ -102,6 +113,8 @@ export class UserDataRepo {
       await trx.deleteFrom("pins").where("message_id", "in", ids).execute();
       const roots = [...new Set(batch.flatMap((m) => (m.thread_root_id === null ? [] : [m.thread_root_id])))];
       for (const rootId of roots) await recountReplies(trx, rootId);
+      const deleted = batch.map(({ id, conversation_id, seq }) => ({ id, conversation_id, seq }));
+      for (const hook of hooks) await hook(trx, deleted);
       return Number(result.numUpdatedRows);
     });
   }
