@@ -8,11 +8,12 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { AdminUsers } from "./chat/admin-users.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
-import { storedAccountEnd, UserData } from "./chat/user-data.js";
+import { adminAccountEnd, UserData } from "./chat/user-data.js";
 import type { Config } from "./config.js";
 import { openFileStore } from "./files/index.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -145,7 +146,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     chat.admin,
     chat.conversations,
     chat.directory,
-    storedAccountEnd(userDataRepo, async () => {}),
+    adminAccountEnd(chat.adminUsersRepo, chat.accountStatus, userDataRepo),
   );
   userData.addSection({ erase: (userId) => uploads.removeForUploader(userId) });
 
@@ -192,9 +193,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
-  const authenticate = authenticator(tokens, chat.directory);
+  // A deactivated, banned or erased user's sockets close with 4003 (on every node: the notice).
+  chat.accountStatus.onDisabled((userId) => gateway.closeUser(userId, CLOSE.ACCOUNT_DISABLED, "account disabled"));
+  const authenticate = authenticator(tokens, chat.directory, chat.accountStatus);
   const guard = requireUser(authenticate);
-  await registerWebSocketRoute(app, { gateway, authenticate, config });
+  await registerWebSocketRoute(app, { gateway, authenticate, config, accountStatus: chat.accountStatus });
   healthRoutes(app, { readiness: chat.readiness });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
@@ -203,7 +206,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { accounts: new Accounts(chat.users, tokens), guard, limits });
+  authRoutes(app, { accounts: new Accounts(chat.users, tokens, chat.accountStatus), guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });
@@ -212,7 +215,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
-  await adminRoutes(app, { chat, apiKeys, audit, tokens, userData });
+  const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, adminUsers, userData });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;

@@ -36,7 +36,7 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
   };
 
   const admin = (path: string, headers: Record<string, string> = {}) =>
-    fetch(suite().server.url + path, { headers }).then(async (res) => ({ status: res.status, body: await res.json() }));
+    fetch(suite().server.url + path, { headers }).then(async (res) => ({ status: res.status, body: (await res.json()) as any }));
 
   it("opens the admin API with ADMIN_API_KEY as a bearer token or in X-Api-Key", async () => {
     expect((await admin("/api/admin/audit", { authorization: `Bearer ${ENV_KEY}` })).status).toBe(200);
@@ -51,7 +51,7 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
       { "x-api-key": `${ENV_KEY}x` },
       { authorization: `Bearer ${token}` },
       { "x-api-key": token },
-    ]) {
+    ] as Record<string, string>[]) {
       const { status, body } = await admin("/api/admin/audit", headers);
       expect(status, JSON.stringify(headers)).toBe(401);
       expect(body.error.code).toBe("unauthorized");
@@ -61,7 +61,7 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
   it("refuses a key on user routes and on the /ws upgrade like any bad token (401)", async () => {
     const res = await fetch(`${suite().server.url}/api/me`, { headers: { authorization: `Bearer ${ENV_KEY}` } });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe("unauthorized");
+    expect(((await res.json()) as any).error.code).toBe("unauthorized");
     const upgrade = TestSocket.open(suite().server.wsUrl, { headers: { authorization: `Bearer ${ENV_KEY}` } });
     await expect(upgrade).rejects.toMatchObject({ status: 401 });
   });

@@ -20,6 +20,11 @@ export type ClusterNotice =
   /** A user was erased: forget that the id exists. */
   | { type: "user_erased"; userId: number }
   /**
+   * A user was deactivated, banned or erased (`disabled`), or made active again: drop the
+   * cached status, and close their sockets with 4003 when disabled (chat/account-status.ts).
+   */
+  | { type: "account_changed"; userId: number; disabled: boolean }
+  /**
    * A node could not pass on some of its events (Redis was away longer than its buffer
    * lasted): every other node closes its sockets with 1012, and clients resume.
    */

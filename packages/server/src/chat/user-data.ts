@@ -1,6 +1,9 @@
 import type { AdminUser, EraseResponse, UserExport } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
+import type { AdminUsersRepo } from "../store/admin-users-repo.js";
 import type { ErasedBatchHook, UserDataRepo } from "../store/user-data-repo.js";
+import type { AccountStatus } from "./account-status.js";
+import { adminUserView } from "./admin-users.js";
 import type { ConversationAdmin } from "./conversation-admin.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
@@ -34,28 +37,19 @@ export interface AccountEnd {
 }
 
 /**
- * The account side read and written straight from the users and erased_users tables. The
- * account-status feature adds closing the user's sockets (4003) to `markErased`.
+ * The account side as the admin users feature keeps it: the admin user object (404 once
+ * erased), and the erased mark, which AccountStatus tells every node (tokens refused, sockets
+ * closed with 4003).
  */
-export function storedAccountEnd(repo: UserDataRepo, closeSockets: (userId: number) => Promise<void>): AccountEnd {
+export function adminAccountEnd(users: AdminUsersRepo, status: AccountStatus, repo: UserDataRepo): AccountEnd {
   return {
     async describe(userId) {
-      const row = await repo.account(userId);
-      if (!row) return undefined;
-      const user: AdminUser = {
-        id: row.id,
-        username: row.username,
-        display_name: row.display_name,
-        bot: row.bot === 1,
-        active: row.active === 1,
-        created_at: iso(row.created_at),
-      };
-      if (row.active !== 1 && row.ban_reason !== null) user.ban_reason = row.ban_reason;
-      return user;
+      const row = await users.find(userId);
+      return row && adminUserView(row);
     },
     async markErased(userId) {
       await repo.markErased(userId, Date.now());
-      await closeSockets(userId);
+      status.changed(userId, true);
     },
   };
 }

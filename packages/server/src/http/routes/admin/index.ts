@@ -1,4 +1,5 @@
 import type { TokenService } from "../../../auth/tokens.js";
+import type { AdminUsers } from "../../../chat/admin-users.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
 import type { ChatServices } from "../../../chat/services.js";
@@ -8,6 +9,7 @@ import type { App } from "../../app-types.js";
 import { auditAdminRoutes } from "./audit.js";
 import { adminConversationRoutes } from "./conversations.js";
 import { adminUserDataRoutes } from "./user-data.js";
+import { usersAdminRoutes } from "./users.js";
 
 /** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
 export interface AdminDeps {
@@ -18,13 +20,14 @@ export interface AdminDeps {
   tokens: TokenService;
   /** A user's data: export and erasure. */
   userData: UserData;
+  adminUsers: AdminUsers;
 }
 
 /** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, adminConversationRoutes, adminUserDataRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, usersAdminRoutes, adminConversationRoutes, adminUserDataRoutes];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
