@@ -191,4 +191,38 @@ describeEachDialect("admin export and erase", (dialect) => {
     const page = await http(`/api/conversations/${g.id}/messages?limit=100`, { userId: 222 });
     expect(page.body.messages.filter((m: any) => m.kind !== "system").every((m: any) => m.deleted === true)).toBe(true);
   }, 60_000);
+
+  it("closes the erased user's sockets with 4003, refuses their tokens, and lets the id be created anew", async () => {
+    await users(241, 242);
+    const direct = (await http("/api/conversations", { method: "POST", userId: 242, json: { kind: "direct", user_id: 241 } }))
+      .body;
+    await send(241, direct.id, "before erasure");
+    const socket = await suite().connect(241);
+    const token = await suite().server.token(241);
+    expect((await admin("/api/admin/users/241")).status).toBe(200);
+    expect((await admin("/api/admin/users/241", { method: "DELETE" })).status).toBe(200);
+    expect(await socket.waitClosed()).toBe(4003);
+    const me = await fetch(`${suite().server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(403);
+    expect(((await me.json()) as any).error.code).toBe("account_disabled");
+    // A fresh token for the id is refused too: the id is never provisioned again from a token.
+    expect((await http("/api/me", { userId: 241 })).status).toBe(403);
+    expect((await http("/api/users/241", { userId: 242 })).status).toBe(404);
+    expect((await admin("/api/admin/users/241")).status).toBe(404);
+    expect((await admin("/api/admin/users/241/export")).status).toBe(404);
+
+    // Created anew by the admin API: a new account, with nothing of the old one.
+    const again = await admin("/api/admin/users", { method: "POST", json: { id: 241, username: "again241" } });
+    expect(again.status).toBe(201);
+    expect((await http("/api/me", { userId: 241 })).status).toBe(200);
+    const list = await http("/api/conversations", { userId: 241 });
+    expect(list.body).toEqual([]);
+    const exported = await admin("/api/admin/users/241/export");
+    expect(exported.body).toMatchObject({ user: { id: 241, username: "again241" }, conversations: [], messages: [] });
+    // The other user's direct conversation with the id is a new one, with both members.
+    const fresh = await http("/api/conversations", { method: "POST", userId: 242, json: { kind: "direct", user_id: 241 } });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.id).not.toBe(direct.id);
+    expect(fresh.body.members.map((m: any) => m.user_id).sort()).toEqual([241, 242]);
+  });
 });
