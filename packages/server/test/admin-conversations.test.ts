@@ -281,4 +281,25 @@ describeEachDialect("admin conversations and messages", (dialect) => {
     for (const e of mine) expect(e.key_name).toBeTruthy();
     expect(JSON.stringify(log.body)).not.toContain("secret words");
   });
+
+  it("sends as a bot made by the admin API, like any member", async () => {
+    const bot = await admin("/api/admin/users", { method: "POST", json: { username: "helperbot", bot: true } });
+    expect(bot.status).toBe(201);
+    expect(bot.body.bot).toBe(true);
+    await users(181);
+    const g = await admin("/api/admin/conversations", {
+      method: "POST",
+      json: { kind: "group", title: "With a bot", member_ids: [181, bot.body.id] },
+    });
+    expect(g.status).toBe(201);
+    const member = await suite().connect(181);
+    const res = await admin(`/api/admin/conversations/${g.body.id}/messages`, {
+      method: "POST",
+      json: { sender_id: bot.body.id, content: "beep, I am a bot" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ sender_id: bot.body.id, content: "beep, I am a bot" });
+    const frame = await member.next((f) => f.type === "message" && f.content === "beep, I am a bot");
+    expect(frame.sender_id).toBe(bot.body.id);
+  });
 });
