@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -84,6 +85,8 @@ export interface Config {
    * tests): off, the fetcher refuses them (previews/fetch-page.ts, docs/security.md).
    */
   linkPreviews: { enabled: boolean; allowPrivate: boolean };
+  /** BEFORE_SEND_* (integrations §2): the before-send hook; undefined when BEFORE_SEND_URL is unset. */
+  beforeSend: BeforeSendSettings | undefined;
   /** Uploaded files (contract §3): where they are kept on local disk, and their limits. */
   uploads: {
     /** UPLOAD_DIR: the folder of the local-disk store. */
@@ -347,6 +350,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const files = parseFiles(get, int, problems, redisUrl);
+  const beforeSend = parseBeforeSend(get, int, problems);
 
   const adminApiKey = get("ADMIN_API_KEY");
   if (adminApiKey !== undefined && adminApiKey.length < 32) {
@@ -384,6 +388,7 @@ export function loadConfig(env: Env): Config {
     commitTimeoutMs: 10_000,
     maxGroupMembers,
     linkPreviews,
+    beforeSend,
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
