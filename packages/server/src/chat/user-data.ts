@@ -135,6 +135,9 @@ export class UserData {
     try {
       if (!(await this.repo.account(userId))) throw new ChatError("not_found", `no user with id ${userId}`);
       await this.account.markErased(userId);
+      // From here no node takes the id as a receiver or a new member (existingIds leaves
+      // marked ids out); told again at the end, for a check that raced this one.
+      this.directory.forget(userId);
       const now = Date.now();
       let deleted = 0;
       for (;;) {
