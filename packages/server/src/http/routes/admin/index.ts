@@ -6,6 +6,7 @@ import type { ChatServices } from "../../../chat/services.js";
 import type { UserData } from "../../../chat/user-data.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
+import { sendError } from "../../errors.js";
 import { auditAdminRoutes } from "./audit.js";
 import { adminConversationRoutes } from "./conversations.js";
 import { adminUserDataRoutes } from "./user-data.js";
@@ -45,5 +46,13 @@ export async function adminRoutes(app: App, deps: AdminDeps): Promise<void> {
     });
     admin.addHook("onRequest", requireApiKey(deps.apiKeys));
     for (const routes of ADMIN_ROUTES) await routes(admin, deps);
+    // Any other path under /api/admin is guarded too: without a key, a 401 tells nothing of
+    // which admin routes exist; with one, a 404.
+    admin.route({
+      method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      url: "/api/admin/*",
+      schema: { hide: true },
+      handler: (request, reply) => sendError(reply, "not_found", `no route for ${request.method} ${request.url.split("?")[0]}`),
+    });
   });
 }
