@@ -114,6 +114,10 @@ export function createChatServices(
     commitTimeoutMs: options.commitTimeoutMs,
     onBatch: (size: number) => metrics.batch(size),
   };
+  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
+  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
+  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
+  // Link-preview frames carry reactions: Reactions comes first.
   const previews = options.linkPreviews?.enabled
     ? new LinkPreviewUpdates(
         new LinkPreviews({ allowPrivate: options.linkPreviews.allowPrivate }),
@@ -121,6 +125,7 @@ export function createChatServices(
         conversationsRepo,
         conversations,
         broker,
+        reactions,
         (err) => onError(err, "link previews failed"),
       )
     : undefined;
@@ -150,9 +155,6 @@ export function createChatServices(
   broker.onResync(() => conversations.clear());
   const typing = new Typing(conversations, broker);
   const mentions = new Mentions(new MentionsRepo(store));
-  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
-  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
-  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
   const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions);
   const admin = new ConversationAdmin(
     conversationsRepo,
