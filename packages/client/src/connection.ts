@@ -249,7 +249,10 @@ export class Connection {
     if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
     this.readyAt = 0;
     // Deactivated, banned or erased: the same token would only be refused again.
-    if (code === CLOSE.ACCOUNT_DISABLED) return this.stop(new AccountDisabledError());
+    if (code === CLOSE.ACCOUNT_DISABLED) {
+      this.stop(new AccountDisabledError());
+      return;
+    }
     if ((code === CLOSE.RESTART || code === CLOSE.TOKEN_EXPIRED) && this.attempt === 0) {
       // Restarting server, or expired token (the provider is asked again): back at once,
       // spread over a moment so a whole node's clients do not land together.
