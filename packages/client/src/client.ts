@@ -448,7 +448,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     switch (frame.type) {
       case "message": {
         const { type: _type, ...message } = frame;
-        if (message.receiver_id !== undefined) {
+        // A message without a sender (an admin notice) names no one to learn a lane for.
+        if (message.receiver_id !== undefined && message.sender_id !== null) {
           this.lanes.learn(message.sender_id === this.me ? message.receiver_id : message.sender_id, message.conversation_id);
         }
         this.accept(message);

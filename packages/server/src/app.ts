@@ -13,6 +13,7 @@ import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
+import { adminAccountEnd, UserData } from "./chat/user-data.js";
 import type { Config } from "./config.js";
 import { openFileStore } from "./files/index.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -50,6 +51,7 @@ import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
+import { UserDataRepo } from "./store/user-data-repo.js";
 import { SERVER_VERSION } from "./version.js";
 import { startWebhooks, type Webhooks } from "./webhooks/index.js";
 
@@ -147,6 +149,27 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger.warn({ err }, "could not record an API key's last use"),
   );
   const audit = new AuditLog(new AuditRepo(store));
+  // Export and erasure of a user's data (contract §1). An erased user's uploads go with the
+  // account, bytes included.
+  const userDataRepo = new UserDataRepo(store);
+  const userData = new UserData(
+    userDataRepo,
+    chat.admin,
+    chat.conversations,
+    chat.directory,
+    adminAccountEnd(chat.adminUsersRepo, chat.accountStatus, userDataRepo),
+  );
+  userData.addSection({ erase: (userId) => uploads.removeForUploader(userId) });
+  // Blocks either way and the user's mutes (contract §3) are theirs to export and end.
+  userData.addSection({
+    async export(userId, parts) {
+      parts.blocks = (await chat.blocks.list(userId)).map((b) => ({ user_id: b.user_id, created_at: b.created_at }));
+    },
+    async erase(userId) {
+      await chat.blocks.removeAllOf(userId);
+      await chat.mutes.removeAllOf(userId);
+    },
+  });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -215,7 +238,15 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   blocksRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
-  await adminRoutes(app, { chat, apiKeys, audit, tokens, adminUsers, webhooks: webhooks.endpoints });
+  await adminRoutes(app, {
+    chat,
+    apiKeys,
+    audit,
+    tokens,
+    adminUsers,
+    webhooks: webhooks.endpoints,
+    userData,
+  });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;

@@ -19,6 +19,8 @@ export type ClusterNotice =
   | { type: "conversation_changed"; conversationId: number }
   /** A block between these users was made or lifted: drop their cached block pairs. */
   | { type: "blocks_changed"; userIds: number[] }
+  /** A user was erased: forget that the id exists. */
+  | { type: "user_erased"; userId: number }
   /**
    * A user was deactivated, banned or erased (`disabled`), or made active again: drop the
    * cached status, and close their sockets with 4003 when disabled (chat/account-status.ts).

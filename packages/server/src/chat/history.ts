@@ -1,4 +1,4 @@
-import type { Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
+import type { AdminConversation, Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
@@ -78,6 +78,32 @@ export class History {
   /** One conversation with every member (at most GROUP_MAX_MEMBERS); undefined for a non-member. */
   async one(userId: number, conversationId: number): Promise<Conversation | undefined> {
     return (await this.list(userId, { limit: 1, only: conversationId }))[0];
+  }
+
+  /**
+   * One conversation as the admin API shows it: what every member sees alike, none of a
+   * caller's own fields (read cursor, unread and mention counts, mute, reactions' `me`).
+   * Read through a member's view, since the list is built per member; undefined when the
+   * conversation does not exist or has no members left.
+   */
+  async oneForAdmin(conversationId: number): Promise<AdminConversation | undefined> {
+    const info = await this.conversations.get(conversationId);
+    const anyMember = info?.memberIds[0];
+    if (anyMember === undefined) return undefined;
+    const c = await this.one(anyMember, conversationId);
+    if (!c) return undefined;
+    const lastMessage = c.last_message && { ...c.last_message };
+    if (lastMessage?.reactions) lastMessage.reactions = lastMessage.reactions.map(({ me: _me, ...r }) => r);
+    return {
+      id: c.id,
+      kind: c.kind,
+      title: c.title,
+      members: c.members,
+      member_count: c.member_count,
+      last_seq: c.last_seq,
+      last_message: lastMessage,
+      last_activity: c.last_activity,
+    };
   }
 
   /**

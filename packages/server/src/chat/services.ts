@@ -18,6 +18,7 @@ import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { AccountStatus } from "./account-status.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
+import { AdminMessages } from "./admin-messages.js";
 import { BeforeSendHook, type BeforeSendOptions } from "./before-send.js";
 import { Blocks } from "./blocks.js";
 import { ConversationAdmin } from "./conversation-admin.js";
@@ -54,6 +55,8 @@ export interface ChatServices {
   typing: Typing;
   history: History;
   admin: ConversationAdmin;
+  /** Messages and notices through the admin API. */
+  adminMessages: AdminMessages;
   edits: MessageEdits;
   search: Search;
   mentions: Mentions;
@@ -99,7 +102,7 @@ export function createChatServices(
   const conversationsRepo = new ConversationsRepo(store);
   const messages = new MessagesRepo(store);
   const presenceRepo = new PresenceRepo(store);
-  const directory = new UserDirectory(users);
+  const directory = new UserDirectory(users, (userId) => broker.notify({ type: "user_erased", userId }));
   const adminUsersRepo = new AdminUsersRepo(store);
   const accountStatus = new AccountStatus(adminUsersRepo, broker);
   // Other nodes' caches drop a conversation this node changed, and the other way round.
@@ -159,6 +162,7 @@ export function createChatServices(
   );
   broker.onNotice((notice) => {
     if (notice.type === "conversation_changed") conversations.invalidate(notice.conversationId);
+    if (notice.type === "user_erased") directory.forget(notice.userId, true);
   });
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
@@ -197,6 +201,7 @@ export function createChatServices(
     typing,
     history,
     admin,
+    adminMessages: new AdminMessages(conversations, messaging),
     edits,
     search,
     mentions,

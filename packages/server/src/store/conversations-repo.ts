@@ -109,10 +109,20 @@ export class ConversationsRepo {
     };
   }
 
-  /** A new group: the creator is its owner, the others members; member.added names the creator as `by`. */
-  async createGroup(title: string, creatorId: number, memberIds: number[]): Promise<number> {
+  /**
+   * A new group: the creator and `memberIds` (each once), `ownerIds` among them its owners
+   * (default the creator). `creatorId` is null when the admin API creates it; member.added names
+   * the creator as `by`.
+   */
+  async createGroup(
+    title: string,
+    creatorId: number | null,
+    memberIds: number[],
+    ownerIds: number[] = creatorId === null ? [] : [creatorId],
+  ): Promise<number> {
     const { db, adapter } = this.store;
     const now = Date.now();
+    const owners = new Set(ownerIds);
     return db.transaction().execute(async (trx) => {
       const values = {
         kind: "group" as const,
@@ -123,10 +133,11 @@ export class ConversationsRepo {
         last_activity_at: now,
       };
       const id = await insertConversation(trx, adapter.supportsReturning, values);
-      const rows = [creatorId, ...memberIds.filter((m) => m !== creatorId)].map((user_id) => ({
+      const everyone = creatorId === null ? memberIds : [creatorId, ...memberIds];
+      const rows = [...new Set(everyone)].map((user_id) => ({
         conversation_id: id,
         user_id,
-        role: user_id === creatorId ? ("owner" as const) : ("member" as const),
+        role: owners.has(user_id) ? ("owner" as const) : ("member" as const),
         joined_at: now,
       }));
       for (let start = 0; start < rows.length; start += 500) {

@@ -2,6 +2,7 @@ import { MAX_QUOTE_CHARS, type ReplyTo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { DraftRefusal } from "./draft-refusal.js";
 import type { Database, MessageRow } from "./schema.js";
+import { wireSender } from "./senderless.js";
 
 /**
  * Replies and threads in the store (contract §5-§6): the checks a send's `reply_to` and
@@ -49,7 +50,7 @@ async function referenced(db: Kysely<Database>, ids: Iterable<number>): Promise<
 
 /** A quote as it is now: the text cut to 200 code points; a deleted message's text never. */
 function quoteOf(row: Referenced): ReplyTo {
-  const quote: ReplyTo = { id: row.id, seq: row.seq, sender_id: row.sender_id, content: "" };
+  const quote: ReplyTo = { id: row.id, seq: row.seq, sender_id: wireSender(row.sender_id), content: "" };
   if (row.deleted_at !== null) quote.deleted = true;
   else quote.content = cut(row.content);
   return quote;

@@ -22,9 +22,17 @@ export class UsersRepo {
     return row && publicUser(row);
   }
 
+  /** Of `ids`, the users that exist: an id being erased (marked, its row not gone yet) does not. */
   async existingIds(ids: number[]): Promise<Set<number>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.store.db.selectFrom("users").select("id").where("id", "in", ids).execute();
+    const rows = await this.store.db
+      .selectFrom("users")
+      .select("id")
+      .where("id", "in", ids)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom("erased_users").select("erased_users.user_id").whereRef("erased_users.user_id", "=", "users.id"))),
+      )
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 

@@ -318,13 +318,14 @@ export class ChatSession {
         conversations: conversation
           ? withEntry(s.conversations, id, withNewMessage(conversation, message, me, this.isOnScreen(id)))
           : s.conversations,
-        typing: typing?.includes(message.sender_id)
-          ? withEntry(
-              s.typing,
-              id,
-              typing.filter((u) => u !== message.sender_id),
-            )
-          : s.typing,
+        typing:
+          message.sender_id !== null && typing?.includes(message.sender_id)
+            ? withEntry(
+                s.typing,
+                id,
+                typing.filter((u) => u !== message.sender_id),
+              )
+            : s.typing,
         lastIncoming: message.sender_id !== me && message.kind !== "system" ? message : s.lastIncoming,
       };
     });

@@ -3,11 +3,14 @@ import type { AdminUsers } from "../../../chat/admin-users.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
 import type { ChatServices } from "../../../chat/services.js";
+import type { UserData } from "../../../chat/user-data.js";
 import type { WebhookEndpoints } from "../../../webhooks/endpoints.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
 import { sendError } from "../../errors.js";
 import { auditAdminRoutes } from "./audit.js";
+import { adminConversationRoutes } from "./conversations.js";
+import { adminUserDataRoutes } from "./user-data.js";
 import { usersAdminRoutes } from "./users.js";
 import { webhooksAdminRoutes } from "./webhooks.js";
 
@@ -20,6 +23,8 @@ export interface AdminDeps {
   tokens: TokenService;
   /** Webhook endpoints made through the admin API (integrations §2). */
   webhooks: WebhookEndpoints;
+  /** A user's data: export and erasure. */
+  userData: UserData;
   adminUsers: AdminUsers;
 }
 
@@ -27,7 +32,13 @@ export interface AdminDeps {
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, usersAdminRoutes, webhooksAdminRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [
+  auditAdminRoutes,
+  usersAdminRoutes,
+  webhooksAdminRoutes,
+  adminConversationRoutes,
+  adminUserDataRoutes,
+];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
