@@ -1,0 +1,71 @@
+import type { Store } from "./database.js";
+import type { ReportRow } from "./schema.js";
+
+export interface NewReport {
+  messageId: number;
+  conversationId: number;
+  senderId: number;
+  reporterId: number;
+  reason: string;
+  content: string;
+  createdAt: number;
+}
+
+/** The reports table (migration 016): one report per (message, reporter). */
+export class ReportsRepo {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Stores the report unless this reporter already reported the message; answers the stored
+   * report and whether it is the new one. The unique key decides between concurrent repeats.
+   */
+  async add(report: NewReport): Promise<{ row: ReportRow; created: boolean }> {
+    const { db, adapter } = this.store;
+    const insert = db.insertInto("reports").values({
+      message_id: report.messageId,
+      conversation_id: report.conversationId,
+      sender_id: report.senderId,
+      reporter_id: report.reporterId,
+      reason: report.reason,
+      content: report.content,
+      status: "open",
+      created_at: report.createdAt,
+    });
+    const result = await adapter.insertIgnore(insert, ["message_id", "reporter_id"]).executeTakeFirst();
+    const created = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    const row = await this.byReporter(report.messageId, report.reporterId);
+    if (!row) throw new Error(`report of message ${report.messageId} by ${report.reporterId} vanished after insert`);
+    return { row, created };
+  }
+
+  byReporter(messageId: number, reporterId: number): Promise<ReportRow | undefined> {
+    return this.store.db
+      .selectFrom("reports")
+      .selectAll()
+      .where("message_id", "=", messageId)
+      .where("reporter_id", "=", reporterId)
+      .executeTakeFirst();
+  }
+
+  byId(id: number): Promise<ReportRow | undefined> {
+    return this.store.db.selectFrom("reports").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** Newest first (by id), below `beforeId`; one more row is read to tell whether the page was cut. */
+  async page(opts: { status?: ReportRow["status"] | undefined; beforeId?: number | undefined; limit: number }) {
+    let query = this.store.db.selectFrom("reports").selectAll();
+    if (opts.status !== undefined) query = query.where("status", "=", opts.status);
+    if (opts.beforeId !== undefined) query = query.where("id", "<", opts.beforeId);
+    const rows = await query
+      .orderBy("id", "desc")
+      .limit(opts.limit + 1)
+      .execute();
+    return { reports: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+  }
+
+  /** Sets a report's status; the row as stored, or undefined for an unknown id. */
+  async setStatus(id: number, status: ReportRow["status"]): Promise<ReportRow | undefined> {
+    await this.store.db.updateTable("reports").set({ status }).where("id", "=", id).execute();
+    return this.byId(id);
+  }
+}
