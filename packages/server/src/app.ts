@@ -8,6 +8,7 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
@@ -30,6 +31,7 @@ import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
 import { reactionsRoutes } from "./http/routes/reactions.js";
+import { reportsRoutes } from "./http/routes/reports.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
@@ -41,7 +43,9 @@ import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
+import { JobLeasesRepo } from "./store/job-leases-repo.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { RetentionRepo } from "./store/retention-repo.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
 import { SERVER_VERSION } from "./version.js";
 
@@ -53,6 +57,8 @@ export interface ChatApp {
   chat: ChatServices;
   /** Uploaded files (contract §3). */
   uploads: Uploads;
+  /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
+  retention: Retention;
   gateway: Gateway;
   tokens: TokenService;
   /** Starts listening; resolves with the port. */
@@ -123,6 +129,26 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   chat.edits.onDelete((messageId) => uploads.removeForMessage(messageId));
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
+  const retention = new Retention(
+    new RetentionRepo(store),
+    new JobLeasesRepo(store),
+    {
+      removeUploads: (ids) => uploads.removeBytesOf(ids),
+      onError: sweepFailed,
+      onRound: (round) =>
+        logger.info(
+          {
+            node: nodeId,
+            due_at: round.dueAt,
+            next_run_at: round.nextRunAt,
+            cutoff: new Date(round.cutoff).toISOString(),
+            deleted: round.deleted,
+          },
+          "retention round",
+        ),
+    },
+    { nodeId, ...config.retention },
+  );
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
 
   const app = Fastify({
@@ -167,6 +193,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
+  await retention.start();
   const authenticate = authenticator(tokens, chat.directory);
   const guard = requireUser(authenticate);
   await registerWebSocketRoute(app, { gateway, authenticate, config });
@@ -186,6 +213,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   reactionsRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
+  reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   await webUiRoutes(app);
 
@@ -197,6 +225,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     broker,
     chat,
     uploads,
+    retention,
     gateway,
     tokens,
     async listen() {
@@ -211,6 +240,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        await retention.stop();
         await uploads.stop();
         files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));

@@ -115,11 +115,25 @@ export interface Config {
     /** Groups created, and users added to groups (a new group's members included), per user per hour. */
     groupsPerHour: number;
     memberAddsPerHour: number;
+    /** Reports of messages per user per hour (also the burst). */
+    reportsPerHour: number;
     /** Least time between two status_update announcements of one user (the last state always follows). */
     presenceIntervalMs: number;
   };
   /** Uploaded files: how large one may be, and where the bytes are kept. */
   files: FilesConfig;
+  /**
+   * Retention (integrations §5): RETENTION_DAYS (0: keep forever), and the job's timings
+   * (not variables: tests shorten them through `configure`).
+   */
+  retention: {
+    days: number;
+    intervalMs: number;
+    checkMs: number;
+    leaseMs: number;
+    batchSize: number;
+    pauseMs: number;
+  };
 }
 
 /**
@@ -210,6 +224,7 @@ export function loadConfig(env: Env): Config {
     actionsBurst: int("RATE_ACTIONS_BURST", 30, 1, 1_000_000),
     groupsPerHour: int("RATE_GROUPS_PER_HOUR", 20, 0, 1_000_000),
     memberAddsPerHour: int("RATE_MEMBER_ADDS_PER_HOUR", 5000, 0, 100_000_000),
+    reportsPerHour: int("RATE_REPORTS_PER_HOUR", 20, 0, 1_000_000),
     presenceIntervalMs: int("PRESENCE_ANNOUNCE_INTERVAL_MS", 2000, 0, 600_000),
   };
   if (limits.memberAddsPerHour > 0 && limits.memberAddsPerHour < maxGroupMembers - 1) {
@@ -345,6 +360,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const files = parseFiles(get, int, problems, redisUrl);
+  const retentionDays = int("RETENTION_DAYS", 0, 0, 100_000);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -379,6 +395,14 @@ export function loadConfig(env: Env): Config {
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
+    retention: {
+      days: retentionDays,
+      intervalMs: 3_600_000,
+      checkMs: 60_000,
+      leaseMs: 60_000,
+      batchSize: 1000,
+      pauseMs: 5,
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { ReactionsRepo } from "../store/reactions-repo.js";
+import { ReportsRepo } from "../store/reports-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
@@ -26,6 +27,7 @@ import { Presence, type PresenceOptions } from "./presence.js";
 import { Reactions } from "./reactions.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
+import { Reports } from "./reports.js";
 import { Search } from "./search.js";
 import { Threads } from "./threads.js";
 import { Typing } from "./typing.js";
@@ -50,6 +52,8 @@ export interface ChatServices {
   reactions: Reactions;
   threads: Threads;
   readiness: Readiness;
+  /** Members' reports of messages, and the admins' view of them (integrations §5). */
+  reports: Reports;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
 }
@@ -91,6 +95,7 @@ export function createChatServices(
     actionsBurst: 1,
     groupsPerHour: 0,
     memberAddsPerHour: 0,
+    reportsPerHour: 0,
     ...options.budgets,
   });
   const sweep = setInterval(() => messageLimiter.sweep(), 10_000);
@@ -173,6 +178,7 @@ export function createChatServices(
     reactions,
     threads: new Threads(messages, conversationsRepo, conversations, reactions),
     readiness: new Readiness(store, broker),
+    reports: new Reports(new ReportsRepo(store), messages, conversations, budgets),
     async drain() {
       await messaging.drain();
       await receipts.drain();
