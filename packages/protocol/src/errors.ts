@@ -11,6 +11,13 @@ export const REFUSALS = {
   invalid_request: { code: "invalid_request", status: 400, socket: "invalid_frame", message: "the request is not valid" },
   unauthorized: { code: "unauthorized", status: 401, socket: "unauthorized", message: "invalid or missing token" },
   forbidden: { code: "forbidden", status: 403, socket: "forbidden", message: "not allowed" },
+  /** The token's user is inactive (banned, deactivated) or erased (integrations §1). */
+  account_disabled: {
+    code: "account_disabled",
+    status: 403,
+    socket: "account_disabled",
+    message: "this account is disabled",
+  },
   not_found: { code: "not_found", status: 404, socket: "not_found", message: "not found" },
   /** Not a member, or no such conversation: the same answer, so it tells nothing. */
   no_conversation: {
@@ -27,6 +34,8 @@ export const REFUSALS = {
     socket: "invalid_frame",
     message: "a deleted or system message takes no reactions",
   },
+  /** The before-send hook refused a message or an edit (integrations §2). */
+  rejected: { code: "rejected", status: 422, socket: "rejected", message: "the message was rejected" },
   too_large: { code: "too_large", status: 413, socket: "too_large", message: "too large" },
   rate_limited: { code: "rate_limited", status: 429, socket: "rate_limited", message: "too many requests: slow down" },
   internal: { code: "internal", status: 500, socket: "unavailable", message: "internal server error" },
@@ -67,4 +76,6 @@ export const CLOSE = {
   CLIENT_DROPPED: 4000,
   /** The token the socket was opened with expired: fetch a fresh one and reconnect. */
   TOKEN_EXPIRED: 4001,
+  /** The account was deactivated, banned or erased: do not reconnect with the same token. */
+  ACCOUNT_DISABLED: 4003,
 } as const;

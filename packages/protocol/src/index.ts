@@ -1,3 +1,4 @@
+export * from "./admin.js";
 export * from "./client-frames.js";
 export * from "./errors.js";
 export * from "./http.js";

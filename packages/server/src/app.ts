@@ -9,6 +9,8 @@ import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
 import { Retention } from "./chat/retention.js";
+import { ApiKeys } from "./chat/api-keys.js";
+import { AuditLog } from "./chat/audit-log.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
@@ -23,6 +25,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { OpenSockets } from "./http/open-sockets.js";
 import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
+import { adminRoutes } from "./http/routes/admin/index.js";
 import { authRoutes } from "./http/routes/auth.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
@@ -42,6 +45,8 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { ApiKeysRepo } from "./store/api-keys-repo.js";
+import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
 import { JobLeasesRepo } from "./store/job-leases-repo.js";
 import { migrateToLatest } from "./store/migrate.js";
@@ -61,6 +66,8 @@ export interface ChatApp {
   retention: Retention;
   gateway: Gateway;
   tokens: TokenService;
+  /** The keys of the admin API (ADMIN_API_KEY and the CLI's). */
+  apiKeys: ApiKeys;
   /** Starts listening; resolves with the port. */
   listen(): Promise<number>;
   /**
@@ -150,6 +157,10 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     { nodeId, ...config.retention },
   );
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
+  const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
+    logger.warn({ err }, "could not record an API key's last use"),
+  );
+  const audit = new AuditLog(new AuditRepo(store));
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -181,6 +192,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
+  app.decorateRequest("adminKey", "");
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
@@ -215,6 +227,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
+  await adminRoutes(app, { chat, apiKeys, audit, tokens });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
@@ -228,6 +241,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     retention,
     gateway,
     tokens,
+    apiKeys,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();

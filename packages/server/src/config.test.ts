@@ -44,6 +44,15 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("takes an ADMIN_API_KEY of 32+ characters and refuses a shorter one without printing it", () => {
+    expect(loadConfig({}).adminApiKey).toBeUndefined();
+    expect(loadConfig({ ADMIN_API_KEY: "k".repeat(32) }).adminApiKey).toBe("k".repeat(32));
+    const found = problems({ ADMIN_API_KEY: "short-secret-key" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^ADMIN_API_KEY: must be at least 32 characters/);
+    expect(found[0]).not.toContain("short-secret-key");
+  });
+
   it("refuses ports out of range", () => {
     expect(problems({ PORT: "70000" })).toHaveLength(1);
     expect(problems({ PORT: "-1" })).toHaveLength(1);

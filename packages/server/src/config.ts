@@ -134,6 +134,8 @@ export interface Config {
     batchSize: number;
     pauseMs: number;
   };
+  /** ADMIN_API_KEY: a key for the admin API beside those `chatapp apikey create` makes (32+ characters). */
+  adminApiKey: string | undefined;
 }
 
 /**
@@ -362,6 +364,12 @@ export function loadConfig(env: Env): Config {
   const files = parseFiles(get, int, problems, redisUrl);
   const retentionDays = int("RETENTION_DAYS", 0, 0, 100_000);
 
+  const adminApiKey = get("ADMIN_API_KEY");
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    // Never the value itself: it is a secret even when too short.
+    problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -403,6 +411,7 @@ export function loadConfig(env: Env): Config {
       batchSize: 1000,
       pauseMs: 5,
     },
+    adminApiKey,
   };
 }
 

@@ -20,6 +20,9 @@ export interface Database {
   reactions: ReactionsTable;
   reports: ReportsTable;
   job_leases: JobLeasesTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  erased_users: ErasedUsersTable;
 }
 
 export interface UsersTable {
@@ -31,6 +34,41 @@ export interface UsersTable {
   created_at: number;
   /** Username and display name lower-cased, for the directory; null for users known only by id. */
   search_name: string | null;
+  /** 0 while deactivated or banned (migration 014): the user's tokens are refused. */
+  active: Generated<number>;
+  /** 1 for an application's bot account (shown as `bot` on user objects). */
+  bot: Generated<number>;
+  /** Why the user was banned; NULL unless banned. */
+  ban_reason: Generated<string | null>;
+}
+
+/** An API key for the admin API (migration 014); only its SHA-256 is kept. */
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  /** Hex SHA-256 of the key's text. */
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** One admin action (migration 014): which key did what to what, and when. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  key_name: string;
+  action: string;
+  target_type: string | null;
+  target_id: number | null;
+  created_at: number;
+  /** JSON with more about the action, when there is more to say. */
+  detail: string | null;
+}
+
+/** A user whose account was erased (migration 014): a token never provisions the id again. */
+export interface ErasedUsersTable {
+  user_id: number;
+  erased_at: number;
 }
 
 /** One row (id 1): the last id a local registration took (migration 005). */
@@ -150,6 +188,7 @@ export interface UploadsTable {
 export type UploadRow = Selectable<UploadsTable>;
 export type PinRow = Selectable<PinsTable>;
 export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type MessageRow = Selectable<MessagesTable>;

@@ -1,0 +1,41 @@
+import type { TokenService } from "../../../auth/tokens.js";
+import type { ApiKeys } from "../../../chat/api-keys.js";
+import type { AuditLog } from "../../../chat/audit-log.js";
+import type { ChatServices } from "../../../chat/services.js";
+import { requireApiKey } from "../../admin-guard.js";
+import type { App } from "../../app-types.js";
+import { auditAdminRoutes } from "./audit.js";
+
+/** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
+export interface AdminDeps {
+  chat: ChatServices;
+  apiKeys: ApiKeys;
+  /** Every admin route records its action here with `request.adminKey`. */
+  audit: AuditLog;
+  tokens: TokenService;
+}
+
+/** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
+export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
+
+/** Every admin route file: add yours here. */
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes];
+
+/** How the OpenAPI document says admin routes are called: with an API key, in either header. */
+const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
+
+/**
+ * The admin API: an encapsulated Fastify scope whose onRequest hook checks the API key, so no
+ * route registered in it (by any feature's file in ADMIN_ROUTES) can be reached without one.
+ */
+export async function adminRoutes(app: App, deps: AdminDeps): Promise<void> {
+  await app.register(async (scope) => {
+    const admin = scope as unknown as App;
+    admin.addHook("onRoute", (route) => {
+      // In place: the OpenAPI plugin reads the schema when the document is made.
+      route.schema = { ...route.schema, tags: ["admin"], security: ADMIN_SECURITY };
+    });
+    admin.addHook("onRequest", requireApiKey(deps.apiKeys));
+    for (const routes of ADMIN_ROUTES) await routes(admin, deps);
+  });
+}
