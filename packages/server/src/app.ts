@@ -8,9 +8,9 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
-import { Retention } from "./chat/retention.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
+import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import type { Config } from "./config.js";
@@ -227,7 +227,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
-  await adminRoutes(app, { chat, apiKeys, audit, tokens });
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, retention });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;

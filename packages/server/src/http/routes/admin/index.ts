@@ -1,10 +1,12 @@
 import type { TokenService } from "../../../auth/tokens.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
+import type { Retention } from "../../../chat/retention.js";
 import type { ChatServices } from "../../../chat/services.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
 import { auditAdminRoutes } from "./audit.js";
+import { moderationAdminRoutes } from "./moderation.js";
 
 /** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
 export interface AdminDeps {
@@ -13,13 +15,15 @@ export interface AdminDeps {
   /** Every admin route records its action here with `request.adminKey`. */
   audit: AuditLog;
   tokens: TokenService;
+  /** Retention's runs (POST /api/admin/retention/run). */
+  retention: Retention;
 }
 
 /** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, moderationAdminRoutes];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
