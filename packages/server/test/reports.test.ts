@@ -183,6 +183,18 @@ describeEachDialect("reports", (dialect) => {
     expect((await http(`/api/admin/messages/${msg.id}`, { method: "DELETE" })).status).toBe(401);
     expect((await http(`/api/admin/messages/${msg.id}`, { method: "DELETE", userId: A })).status).toBeGreaterThanOrEqual(401);
   });
+  it("/docs describes the moderation routes, the admin ones with the API key scheme", async () => {
+    const doc = (await (await fetch(`${suite().server.url}/docs/json`)).json()) as { paths: Record<string, any> };
+    expect(doc.paths["/api/messages/{id}/report"].post).toBeDefined();
+    for (const [path, method] of [
+      ["/api/admin/reports", "get"],
+      ["/api/admin/reports/{id}", "patch"],
+      ["/api/admin/messages/{id}", "delete"],
+      ["/api/admin/retention/run", "post"],
+    ] as const) {
+      expect(doc.paths[path]?.[method]?.security, `${method} ${path}`).toEqual(expect.arrayContaining([{ apiKey: [] }]));
+    }
+  });
 });
 
 describeEachDialect("report budget", (dialect) => {
