@@ -37,6 +37,7 @@ const { values, positionals } = parseArgs({
     clients: { type: "string", default: "2000" },
     concurrency: { type: "string" },
     size: { type: "string", default: "1MiB" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
 
@@ -47,6 +48,23 @@ function usage(message: string): never {
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
   );
   process.exit(2);
+}
+if (values.help) {
+  // The comment at the top of this file, as the answer to --help.
+  process.stdout.write(
+    [
+      `usage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S) [options]`,
+      "options: --seconds N (10) --warmup N (3) --json",
+      "  dm-throughput, dm-latency: --pairs N (50) --window N (32) --rate N (2000, dm-latency)",
+      "  group-fanout: --members N,N,... (10,100,1000) --window N (32)",
+      "  reactions: --members N (1000; the default list means 1000) --reactors N (50)",
+      "  connections: --count N (19900) --concurrency N (200); reconnect-storm: --clients N (2000)",
+      "  upload: --count N (100) --concurrency N (4) --size S (1MiB)",
+      "example, quick and small: npm run bench -- reactions --start chatapp-sqlite --members 50 --reactors 5 --seconds 2 --warmup 1",
+      "",
+    ].join("\n"),
+  );
+  process.exit(0);
 }
 if (!scenario || !SCENARIOS.includes(scenario)) usage(`unknown scenario ${scenario ?? "(none)"}`);
 const wholeNumber = (name: string, raw: string) => {

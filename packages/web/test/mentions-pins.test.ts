@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
-import { composer, conversationLink, message, openConversation } from "./app-driver.js";
+import { composer, conversationLink, exactMessage, message, openConversation } from "./app-driver.js";
+import { axe } from "./axe.js";
 import { describeInBrowser } from "./browser.js";
 import { sendMany } from "./seed.js";
 import { useWebSuite } from "./web-suite.js";
@@ -7,7 +8,9 @@ import { useWebSuite } from "./web-suite.js";
 /**
  * Mentions and pins in a real Chromium against a real server: the `@` autocomplete of
  * members, mentions highlighted (one's own more), the unread-mention badge in the list, the
- * header's pinned messages (a click scrolls to one) and pin/unpin in the message menu.
+ * header's pinned messages (a click scrolls to one, or opens the thread of a thread reply;
+ * each names its sender and time, and the files of a message without text) and pin/unpin in
+ * the message menu.
  */
 describeInBrowser("mentions and pins", () => {
   const suite = useWebSuite({ alice: "Alice Jones", bob: "Bob Smith", carol: "Carol Diaz" });
@@ -85,11 +88,11 @@ describeInBrowser("mentions and pins", () => {
     await target.waitFor();
     await target.click({ button: "right" });
     await target.getByRole("button", { name: "Pin message" }).click();
-    const alicePins = alice.getByRole("button", { name: "Pinned messages (1)" });
+    const alicePins = alice.getByRole("button", { name: "1 pinned message" });
     await alicePins.waitFor();
 
     // Bob gets it live (a pinned frame), opens the list and jumps to the message.
-    const bobPins = bob.getByRole("button", { name: "Pinned messages (1)" });
+    const bobPins = bob.getByRole("button", { name: "1 pinned message" });
     await bobPins.waitFor();
     await bobPins.click();
     await bob
@@ -106,4 +109,58 @@ describeInBrowser("mentions and pins", () => {
     await alicePins.waitFor({ state: "detached" });
     await bobPins.waitFor({ state: "detached" });
   });
+
+  it("the pinned list names sender and time, sums up a message of files only, and opens a pinned thread reply in its thread", async () => {
+    const id = await suite.group("carol", "Documents", ["alice"]);
+    const carol = suite.idOf("carol");
+    const post = async (json: Record<string, unknown>) => {
+      const res = await suite.server().http(`/api/conversations/${id}/messages`, { method: "POST", userId: carol, json });
+      expect(res.status).toBe(201);
+      return res.body as { id: number };
+    };
+    const form = new FormData();
+    form.append("file", new Blob(["agenda, minutes and dates"], { type: "text/plain" }), "agenda.txt");
+    const upload = await suite.server().http("/api/uploads", { method: "POST", userId: carol, body: form });
+    expect(upload.status).toBe(201);
+    const files = await post({ content: "", attachments: [upload.body.id] });
+    const root = await post({ content: "Who brings what?" });
+    const reply = await post({ content: "I bring the projector", thread_root_id: root.id });
+    await sendMany(
+      suite.server(),
+      carol,
+      id,
+      Array.from({ length: 30 }, (_, i) => `small talk ${i}`),
+    );
+    for (const pinned of [files, reply]) {
+      const res = await suite.server().http(`/api/conversations/${id}/pins/${pinned.id}`, { method: "PUT", userId: carol });
+      expect(res.status).toBe(200);
+    }
+
+    const alice = await suite.session("alice");
+    await openConversation(alice, "Documents");
+    await alice.getByRole("button", { name: "2 pinned messages" }).click();
+    const list = alice.getByRole("list", { name: "Pinned messages" });
+    // Newest pin first: the thread reply, then the file; each with its sender and time.
+    const entries = list.getByRole("button");
+    await expect.poll(() => entries.count()).toBe(2);
+    await expect(entries.nth(0).textContent()).resolves.toMatch(/^Carol Diaz .*I bring the projector$/);
+    await expect(entries.nth(1).textContent()).resolves.toMatch(/^Carol Diaz .*📎 agenda\.txt$/);
+    await expect(entries.nth(0).locator("time").getAttribute("datetime")).resolves.toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await axe(alice)).toEqual([]);
+
+    // The thread reply is not in the main list: its thread opens at it, highlighted.
+    await entries.nth(0).click();
+    const panel = alice.getByRole("complementary", { name: "Thread" });
+    const target = panel.getByRole("article", { name: /I bring the projector/ });
+    await expect.poll(() => target.getAttribute("data-highlighted")).toBe("true");
+    await panel.getByText("Who brings what?").waitFor();
+
+    // The file's entry scrolls the main list to it.
+    await alice.getByRole("button", { name: "2 pinned messages" }).click();
+    await list.getByRole("button", { name: /agenda\.txt/ }).click();
+    // (The message's own list of files holds list items too: the row is the .message one.)
+    const fileMessage = message(alice, "agenda.txt").and(alice.locator(".message"));
+    await expect.poll(() => fileMessage.getAttribute("data-highlighted")).toBe("true");
+    expect(await exactMessage(alice, "I bring the projector").count()).toBe(0);
+  }, 60_000);
 });

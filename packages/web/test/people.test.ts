@@ -1,9 +1,9 @@
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Locator, Page } from "playwright-core";
+import { expect, it } from "vitest";
 import { composer, conversationLink, logIn, message, openConversation, paneTitle } from "./app-driver.js";
-import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { directConversation, registerOverApi, sendMany } from "./seed.js";
+import { describeInBrowser } from "./browser.js";
+import { directConversation, sendMany } from "./seed.js";
+import { useWebSuite } from "./web-suite.js";
 
 /**
  * People, groups, presence and the session in a real Chromium against a real server: names
@@ -12,63 +12,13 @@ import { directConversation, registerOverApi, sendMany } from "./seed.js";
  * Accounts and groups are made over the HTTP API (fast); what is under test is done in the UI.
  */
 describeInBrowser("people, groups, presence and the session", () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: { context: BrowserContext; problems: string[] }[] = [];
-  const ids: Record<string, number> = {};
-  const idOf = (username: string): number => {
-    const id = ids[username];
-    if (id === undefined) throw new Error(`no account ${username}`);
-    return id;
-  };
-
-  /** A local account made over the API; its id is kept under the username. */
-  async function account(username: string, displayName: string): Promise<number> {
-    ids[username] = await registerOverApi(server, username, displayName);
-    return idOf(username);
-  }
-
-  /** A browser context of its own (one person), logged in as `username`. */
-  async function session(username: string, viewport?: { width: number; height: number }): Promise<Page> {
-    const person = await openPage(browser, `${server.url}/`, viewport);
-    contexts.push(person);
-    await logIn(person.page, username);
-    return person.page;
-  }
-
-  async function group(owner: string, title: string, members: string[]): Promise<number> {
-    const { status, body } = await server.http("/api/conversations", {
-      method: "POST",
-      userId: idOf(owner),
-      json: { kind: "group", title, member_ids: members.map(idOf) },
-    });
-    if (status !== 201) throw new Error(`group ${title}: ${status}`);
-    return (body as { id: number }).id;
-  }
-
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-    browser = await launchChromium();
-    await account("alice", "Alice Jones");
-    await account("bob", "Bob Smith");
-    await account("carol", "Carol Diaz");
-    await account("dave", "Dave Okafor");
-  });
-
-  afterAll(async () => {
-    const problems = contexts.flatMap((c) => c.problems);
-    await browser?.close();
-    await server?.stop();
-    await database?.drop();
-    expect(problems).toEqual([]);
-  });
+  const suite = useWebSuite({ alice: "Alice Jones", bob: "Bob Smith", carol: "Carol Diaz", dave: "Dave Okafor" });
+  const { idOf, account, session, group } = suite;
 
   it("names a removed member everywhere after a reload: her messages, the system line, the list", async () => {
     const id = await group("alice", "Book club", ["bob", "carol"]);
-    await sendMany(server, idOf("carol"), id, ["I finished the book"]);
-    const removed = await server.http(`/api/conversations/${id}/members/${idOf("carol")}`, {
+    await sendMany(suite.server(), idOf("carol"), id, ["I finished the book"]);
+    const removed = await suite.server().http(`/api/conversations/${id}/members/${idOf("carol")}`, {
       method: "DELETE",
       userId: idOf("alice"),
     });
@@ -90,7 +40,8 @@ describeInBrowser("people, groups, presence and the session", () => {
   it("asks before removing or leaving, leaves focus somewhere safe, renames, and clears “Add people”", async () => {
     const id = await group("alice", "Road trip", ["bob", "carol", "dave"]);
     const memberCount = async () =>
-      ((await server.http(`/api/conversations/${id}`, { userId: idOf("alice") })).body as { member_count: number }).member_count;
+      ((await suite.server().http(`/api/conversations/${id}`, { userId: idOf("alice") })).body as { member_count: number })
+        .member_count;
     const alice = await session("alice");
     await openConversation(alice, "Road trip");
     await alice.getByRole("button", { name: "Members" }).click();
@@ -137,14 +88,14 @@ describeInBrowser("people, groups, presence and the session", () => {
     await panel.getByRole("button", { name: "Leave group" }).click();
     await panel.getByRole("button", { name: "Leave", exact: true }).click();
     await conversationLink(alice, "Road trip 2026").waitFor({ state: "detached" });
-    const left = await server.http(`/api/conversations/${id}`, { userId: idOf("bob") });
+    const left = await suite.server().http(`/api/conversations/${id}`, { userId: idOf("bob") });
     expect((left.body as { member_count: number }).member_count).toBe(3);
     await alice.context().close();
   }, 30_000);
 
   it("shows “last seen” for offline peers, and presence as unknown while the connection is down", async () => {
-    const direct = await directConversation(server, idOf("alice"), idOf("bob"));
-    await sendMany(server, idOf("bob"), direct, ["are you there?"]);
+    const direct = await directConversation(suite.server(), idOf("alice"), idOf("bob"));
+    await sendMany(suite.server(), idOf("bob"), direct, ["are you there?"]);
     const bob = await session("bob");
     const alice = await session("alice");
     await openConversation(alice, "Bob Smith");
@@ -164,24 +115,23 @@ describeInBrowser("people, groups, presence and the session", () => {
 
     // Our own connection down: nobody's presence is known.
     await openConversation(alice, "Bob Smith");
-    await server.stop();
+    await suite.stopServer();
     await header.getByText("connecting…").waitFor();
     await header.locator('.presence[data-presence="unknown"]').waitFor();
     await conversationLink(alice, "Bob Smith").locator('.presence[data-presence="unknown"]').waitFor();
-    server = await startServer(database, { env: { PORT: String(server.port) } });
+    await suite.restartServer();
     await header.getByText("last seen just now").waitFor({ timeout: 20_000 });
     await alice.context().close();
   }, 40_000);
 
   it("keeps the session in a second tab, after closing a tab, and fresh before expiry; logout and login reach every tab", async () => {
     // One person's browser: tabs share its storage. Its clock is Playwright's, to jump hours ahead.
-    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const context = await suite.browser().newContext({ viewport: { width: 1000, height: 700 } });
     context.setDefaultTimeout(10_000);
-    contexts.push({ context, problems: [] });
     await context.clock.install();
     const tab = async () => {
       const page = await context.newPage();
-      await page.goto(`${server.url}/`);
+      await page.goto(`${suite.server().url}/`);
       return page;
     };
     const stored = async () => {
@@ -212,7 +162,7 @@ describeInBrowser("people, groups, presence and the session", () => {
     await second.clock.fastForward("12:30:00");
     await expect.poll(() => stored(), { timeout: 10_000 }).not.toBe(token);
     const fresh = await stored();
-    const me = await server.http("/api/me", { headers: { authorization: `Bearer ${fresh}` } });
+    const me = await suite.server().http("/api/me", { headers: { authorization: `Bearer ${fresh}` } });
     expect(me.body.id).toBe(idOf("dave"));
 
     // Logging out in one tab logs out the others; logging in does too.
@@ -232,7 +182,7 @@ describeInBrowser("people, groups, presence and the session", () => {
     const id = await group("alice", "Picnic", ["carol", "bob"]);
     const carol = await session("carol");
     await openConversation(carol, "Picnic");
-    const removed = await server.http(`/api/conversations/${id}/members/${idOf("carol")}`, {
+    const removed = await suite.server().http(`/api/conversations/${id}/members/${idOf("carol")}`, {
       method: "DELETE",
       userId: idOf("alice"),
     });
@@ -244,7 +194,7 @@ describeInBrowser("people, groups, presence and the session", () => {
     await notice.waitFor();
 
     // Added back, the group is hers again and the notice is gone.
-    await server.http(`/api/conversations/${id}/members`, {
+    await suite.server().http(`/api/conversations/${id}/members`, {
       method: "POST",
       userId: idOf("alice"),
       json: { user_ids: [idOf("carol")] },
@@ -265,16 +215,18 @@ describeInBrowser("people, groups, presence and the session", () => {
     // learns of them from the list alone (nothing to resume in them).
     type Listed = { id: number; last_seq: number; last_activity: string; members: { delivered_seq: number }[] };
     const everything = async () => {
-      const first = (await server.http("/api/conversations?limit=200", { userId: idOf("erin") })).body as Listed[];
+      const first = (await suite.server().http("/api/conversations?limit=200", { userId: idOf("erin") })).body as Listed[];
       const last = first.at(-1) as Listed;
       const cursor = `before_activity=${encodeURIComponent(last.last_activity)}&before_id=${last.id}`;
       return [
         ...first,
-        ...((await server.http(`/api/conversations?limit=200&${cursor}`, { userId: idOf("erin") })).body as Listed[]),
+        ...((await suite.server().http(`/api/conversations?limit=200&${cursor}`, { userId: idOf("erin") })).body as Listed[]),
       ];
     };
     for (const c of await everything()) {
-      await server.http(`/api/conversations/${c.id}/read`, { method: "POST", userId: idOf("erin"), json: { seq: c.last_seq } });
+      await suite
+        .server()
+        .http(`/api/conversations/${c.id}/read`, { method: "POST", userId: idOf("erin"), json: { seq: c.last_seq } });
     }
     await expect.poll(async () => (await everything()).every((c) => c.members[0]?.delivered_seq === c.last_seq)).toBe(true);
     const erin = await session("erin");

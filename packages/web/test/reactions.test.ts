@@ -1,25 +1,16 @@
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { exactMessage, logIn, openConversation } from "./app-driver.js";
-import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { directConversation, registerOverApi, sendMany } from "./seed.js";
+import type { Locator, Page } from "playwright-core";
+import { beforeAll, it } from "vitest";
+import { exactMessage, openConversation } from "./app-driver.js";
+import { describeInBrowser } from "./browser.js";
+import { directConversation, sendMany } from "./seed.js";
+import { useWebSuite } from "./web-suite.js";
 
 /** Reactions in a real Chromium against a real server: two people, one message. */
 describeInBrowser("reactions in Chromium", () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let browser: Browser;
-  const problems: string[][] = [];
+  const suite = useWebSuite({ alice: "Alice Moreau", bob: "Bob Lee" });
   let alice: Page;
   let bob: Page;
 
-  const open = async (username: string) => {
-    const person = await openPage(browser, `${server.url}/`);
-    problems.push(person.problems);
-    await logIn(person.page, username);
-    return person.page;
-  };
   /** The chip of `emoji` under the message, whatever its count. */
   const chip = (item: Locator, emoji: string) =>
     item.getByRole("group", { name: "Reactions" }).getByRole("button", { name: new RegExp(`^${emoji} \\d+$`) });
@@ -30,22 +21,10 @@ describeInBrowser("reactions in Chromium", () => {
       .waitFor();
 
   beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-    browser = await launchChromium();
-    const aliceId = await registerOverApi(server, "alice", "Alice Moreau");
-    const bobId = await registerOverApi(server, "bob", "Bob Lee");
-    const direct = await directConversation(server, bobId, aliceId);
-    await sendMany(server, bobId, direct, ["react to this"]);
-    alice = await open("alice");
-    bob = await open("bob");
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await database?.drop();
-    expect(problems.flat()).toEqual([]);
+    const direct = await directConversation(suite.server(), suite.idOf("bob"), suite.idOf("alice"));
+    await sendMany(suite.server(), suite.idOf("bob"), direct, ["react to this"]);
+    alice = await suite.session("alice");
+    bob = await suite.session("bob");
   });
 
   it("reacts from the quick picker, the other person sees the count, and a click toggles it off", async () => {

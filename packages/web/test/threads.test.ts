@@ -1,37 +1,30 @@
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { composer, exactMessage, inView, logIn, message, openConversation, scroller, send } from "./app-driver.js";
-import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { directConversation, registerOverApi, sendMany } from "./seed.js";
+import type { Page } from "playwright-core";
+import { beforeAll, expect, it } from "vitest";
+import { composer, exactMessage, inView, message, openConversation, scroller, send } from "./app-driver.js";
+import { axe } from "./axe.js";
+import { describeInBrowser } from "./browser.js";
+import { directConversation, sendMany } from "./seed.js";
+import { useWebSuite } from "./web-suite.js";
 
 /**
  * Replies and threads in a real Chromium against a real server: a reply from the message menu
  * with its quote above the composer, a quote that scrolls to the original (loading older
- * history), and a thread panel that posts into a thread and follows it live.
+ * history), a thread panel that posts into a thread and follows it live, a reply quoted inside
+ * the thread panel, and a quote of a thread reply that opens its thread there.
  */
 describeInBrowser("replies and threads in Chromium", () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let browser: Browser;
-  const people: { context: BrowserContext; page: Page; problems: string[] }[] = [];
-  const ids = new Map<string, number>();
+  const suite = useWebSuite({ alice: "Alice Moreau", bob: "Bob Lee" });
   let alice: Page;
 
-  const open = async (viewport?: { width: number; height: number }) => {
-    const person = await openPage(browser, `${server.url}/`, viewport);
-    people.push(person);
-    return person.page;
-  };
-  const id = (username: string) => ids.get(username) ?? Number.NaN;
+  const id = (username: string) => suite.idOf(username);
   const post = async (userId: number, conversationId: number, json: Record<string, unknown>) => {
-    const res = await server.http(`/api/conversations/${conversationId}/messages`, { method: "POST", userId, json });
+    const res = await suite.server().http(`/api/conversations/${conversationId}/messages`, { method: "POST", userId, json });
     expect(res.status).toBe(201);
     return res.body as { id: number; seq: number };
   };
   const readAll = async (username: string, conversationId: number) => {
-    const { body } = await server.http(`/api/conversations/${conversationId}`, { userId: id(username) });
-    await server.http(`/api/conversations/${conversationId}/read`, {
+    const { body } = await suite.server().http(`/api/conversations/${conversationId}`, { userId: id(username) });
+    await suite.server().http(`/api/conversations/${conversationId}/read`, {
       method: "POST",
       userId: id(username),
       json: { seq: body.last_seq },
@@ -39,32 +32,14 @@ describeInBrowser("replies and threads in Chromium", () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-    browser = await launchChromium();
-    for (const [username, name] of [
-      ["alice", "Alice Moreau"],
-      ["bob", "Bob Lee"],
-    ] as const) {
-      ids.set(username, await registerOverApi(server, username, name));
-    }
-    alice = await open();
-    await logIn(alice, "alice");
-  });
-
-  afterAll(async () => {
-    const problems = people.flatMap((p) => p.problems);
-    await browser?.close();
-    await server?.stop();
-    await database?.drop();
-    expect(problems).toEqual([]);
+    alice = await suite.session("alice");
   });
 
   it("replies from the message menu or by a swipe, with the quote above the composer; a quote scrolls to its original", async () => {
-    const direct = await directConversation(server, id("bob"), id("alice"));
+    const direct = await directConversation(suite.server(), id("bob"), id("alice"));
     const first = await post(id("bob"), direct, { content: "the very first question" });
     await sendMany(
-      server,
+      suite.server(),
       id("bob"),
       direct,
       Array.from({ length: 160 }, (_, i) => `filler ${i + 1}`),
@@ -116,16 +91,12 @@ describeInBrowser("replies and threads in Chromium", () => {
     await bar.waitFor({ state: "detached" });
     const mine = exactMessage(alice, "yes, answering now");
     await mine.getByRole("link", { name: /Quoted message from Bob Lee: did you see my first question\?/ }).waitFor();
-    const { body } = await server.http(`/api/conversations/${direct}/messages?limit=1`, { userId: id("bob") });
+    const { body } = await suite.server().http(`/api/conversations/${direct}/messages?limit=1`, { userId: id("bob") });
     expect(body.messages[0]).toMatchObject({ content: "yes, answering now", reply_to: { sender_id: id("bob") } });
   }, 60_000);
 
   it("opens a thread beside the chat, posts into it, follows replies live, and counts them on the root", async () => {
-    const { body: group } = await server.http("/api/conversations", {
-      method: "POST",
-      userId: id("bob"),
-      json: { kind: "group", title: "Weekend", member_ids: [id("alice")] },
-    });
+    const group = { id: await suite.group("bob", "Weekend", ["alice"]) };
     const root = await post(id("bob"), group.id, { content: "Plan for Friday?" });
     await openConversation(alice, "Weekend");
     const rootItem = exactMessage(alice, "Plan for Friday?");
@@ -142,7 +113,8 @@ describeInBrowser("replies and threads in Chromium", () => {
     await panel.getByRole("list", { name: "Thread replies" }).getByText("count me in").waitFor();
     await expect
       .poll(
-        async () => (await server.http(`/api/conversations/${group.id}/messages?thread=${root.id}`, { userId: id("bob") })).body,
+        async () =>
+          (await suite.server().http(`/api/conversations/${group.id}/messages?thread=${root.id}`, { userId: id("bob") })).body,
       )
       .toMatchObject({ messages: [{ content: "count me in", thread_root_id: root.id }] });
 
@@ -166,12 +138,87 @@ describeInBrowser("replies and threads in Chromium", () => {
     expect(await composer(alice).count()).toBe(1);
 
     // At phone width the thread is the whole screen.
-    const phone = await open({ width: 390, height: 844 });
-    await logIn(phone, "alice");
+    const phone = await suite.session("alice", { width: 390, height: 844 });
     await openConversation(phone, "Weekend");
     await exactMessage(phone, "Plan for Friday?").getByRole("button", { name: "2 replies" }).click();
     const phonePanel = phone.getByRole("complementary", { name: "Thread" });
     await phonePanel.getByText("great, 8pm").waitFor();
     expect(await phonePanel.boundingBox()).toMatchObject({ x: 0, y: 0, width: 390, height: 844 });
+  }, 60_000);
+
+  it("quotes a message inside the thread panel: the quote shows above the thread's composer, not the main one", async () => {
+    const group = await suite.group("bob", "Hotel", ["alice"]);
+    const root = await post(id("bob"), group, { content: "Where do we stay?" });
+    const booked = await post(id("bob"), group, { content: "the hotel by the lake is booked", thread_root_id: root.id });
+    await post(id("bob"), group, { content: "two rooms", thread_root_id: root.id });
+    await openConversation(alice, "Hotel");
+    await exactMessage(alice, "Where do we stay?").getByRole("button", { name: "2 replies" }).click();
+    const panel = alice.getByRole("complementary", { name: "Thread" });
+    const replies = panel.getByRole("list", { name: "Thread replies" });
+    const quoted = replies.getByRole("article", { name: /the hotel by the lake is booked/ });
+    await quoted.hover();
+    await quoted.getByRole("button", { name: "Reply to message" }).click();
+
+    // The bar is the panel's: the conversation's composer quotes nothing.
+    const bar = panel.locator(".composer-reply");
+    await bar.getByText("Replying to Bob Lee").waitFor();
+    await bar.getByText("the hotel by the lake is booked").waitFor();
+    await expect(alice.locator(".composer-reply").count()).resolves.toBe(1);
+    await expect
+      .poll(() => panel.getByLabel("Thread reply", { exact: true }).evaluate((el) => el === el.ownerDocument.activeElement))
+      .toBe(true);
+    expect(await axe(alice)).toEqual([]);
+
+    // Escape drops it; Reply again, then the reply goes into the thread with its quote.
+    const threadComposer = panel.getByLabel("Thread reply", { exact: true });
+    await threadComposer.press("Escape");
+    await bar.waitFor({ state: "detached" });
+    await quoted.hover();
+    await quoted.getByRole("button", { name: "Reply to message" }).click();
+    await threadComposer.fill("which lake?");
+    await threadComposer.press("Enter");
+    await bar.waitFor({ state: "detached" });
+    await replies
+      .getByRole("article", { name: /which lake\?/ })
+      .getByRole("link", { name: /Quoted message from Bob Lee: the hotel by the lake is booked/ })
+      .waitFor();
+    expect(await message(alice, "which lake?").count()).toBe(0);
+    const { body } = await suite.server().http(`/api/conversations/${group}/messages?thread=${root.id}`, { userId: id("bob") });
+    expect(body.messages.at(-1)).toMatchObject({
+      content: "which lake?",
+      thread_root_id: root.id,
+      reply_to: { id: booked.id, sender_id: id("bob") },
+    });
+  }, 60_000);
+
+  it("a quote of a thread reply opens its thread at that reply, loading older history and earlier replies", async () => {
+    const group = await suite.group("bob", "Meeting point", ["alice"]);
+    const root = await post(id("bob"), group, { content: "Where do we meet?" });
+    const answer = await post(id("bob"), group, { content: "under the clock at the station", thread_root_id: root.id });
+    // More replies than the panel's first page, and more history than the timeline's.
+    for (let i = 1; i <= 105; i++) await post(id("bob"), group, { content: `thread chatter ${i}`, thread_root_id: root.id });
+    await post(id("bob"), group, { content: "as I said in the thread", reply_to: answer.id });
+    await sendMany(
+      suite.server(),
+      id("bob"),
+      group,
+      Array.from({ length: 20 }, (_, i) => `later ${i + 1}`),
+    );
+    await readAll("alice", group);
+    await openConversation(alice, "Meeting point");
+
+    const quote = exactMessage(alice, "as I said in the thread").getByRole("link", {
+      name: /Quoted message from Bob Lee: under the clock at the station/,
+    });
+    await quote.click();
+    const panel = alice.getByRole("complementary", { name: "Thread" });
+    const target = panel.getByRole("article", { name: /under the clock at the station/ });
+    await expect.poll(() => target.getAttribute("data-highlighted"), { timeout: 15_000 }).toBe("true");
+    await panel.getByText("Where do we meet?").waitFor();
+    await expect.poll(() => inView(panel.locator(".thread-scroller"), target)).toBe(true);
+    // The reply stays out of the main list; the root is there, loaded with the older history.
+    expect(await exactMessage(alice, "under the clock at the station").count()).toBe(0);
+    await exactMessage(alice, "Where do we meet?").waitFor();
+    expect(await axe(alice)).toEqual([]);
   }, 60_000);
 });

@@ -1,70 +1,34 @@
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { banner, exactMessage, inView, logIn, message, openConversation, scroller, send } from "./app-driver.js";
-import { describeInBrowser, launchChromium, openPage } from "./browser.js";
-import { backdate, directConversation, registerOverApi, sendMany } from "./seed.js";
+import type { Locator, Page } from "playwright-core";
+import { beforeAll, expect, it } from "vitest";
+import { banner, exactMessage, inView, message, openConversation, scroller, send } from "./app-driver.js";
+import { describeInBrowser } from "./browser.js";
+import { backdate, directConversation, sendMany } from "./seed.js";
+import { useWebSuite } from "./web-suite.js";
 
 /**
  * The message timeline in a real Chromium against a real server: long unread chats, read
  * positions, ticks across a server restart, message actions, dates and sender groups.
  */
 describeInBrowser("message timeline in Chromium", () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let browser: Browser;
-  const people: { context: BrowserContext; page: Page; problems: string[] }[] = [];
-  const ids = new Map<string, number>();
+  const suite = useWebSuite({ alice: "Alice Moreau", bob: "Bob Lee", carol: "Carol Diaz", dave: "Dave Okafor" });
   let alice: Page;
   let bob: Page;
   let direct: number;
 
-  const open = async (viewport?: { width: number; height: number }) => {
-    const person = await openPage(browser, `${server.url}/`, viewport);
-    people.push(person);
-    return person.page;
-  };
-
-  /** An account made over the API: quicker than the form, and the person need never log in. */
-  const account = async (username: string, displayName: string) => {
-    const userId = await registerOverApi(server, username, displayName);
-    ids.set(username, userId);
-    return userId;
-  };
-  const id = (username: string) => ids.get(username) ?? Number.NaN;
+  const id = (username: string) => suite.idOf(username);
   const lastSeq = async (conversationId: number) =>
-    (await server.http(`/api/conversations/${conversationId}`, { userId: id("alice") })).body.last_seq as number;
+    (await suite.server().http(`/api/conversations/${conversationId}`, { userId: id("alice") })).body.last_seq as number;
   const readSeq = async (username: string, conversationId: number) =>
-    (await server.http(`/api/conversations/${conversationId}`, { userId: id(username) })).body.read_seq as number;
+    (await suite.server().http(`/api/conversations/${conversationId}`, { userId: id(username) })).body.read_seq as number;
 
   beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-    browser = await launchChromium();
-    for (const [username, name] of [
-      ["alice", "Alice Moreau"],
-      ["bob", "Bob Lee"],
-      ["carol", "Carol Diaz"],
-      ["dave", "Dave Okafor"],
-    ] as const) {
-      await account(username, name);
-    }
-    direct = await directConversation(server, id("bob"), id("alice"));
-    alice = await open();
-    await logIn(alice, "alice");
-  });
-
-  afterAll(async () => {
-    const problems = people.flatMap((p) => p.problems);
-    await browser?.close();
-    await server?.stop();
-    await database?.drop();
-    expect(problems).toEqual([]);
+    direct = await directConversation(suite.server(), id("bob"), id("alice"));
+    alice = await suite.session("alice");
   });
 
   it("opens a long unread chat at the first unread, reads only what was on screen, and jumps to latest", async () => {
     await sendMany(
-      server,
+      suite.server(),
       id("bob"),
       direct,
       Array.from({ length: 220 }, (_, i) => `backlog ${i + 1}`),
@@ -87,7 +51,7 @@ describeInBrowser("message timeline in Chromium", () => {
     // Scrolled up from the end: a jump-to-latest button, with a count of what arrived since.
     const jump = alice.getByRole("button", { name: /Jump to latest/ });
     await jump.waitFor();
-    await sendMany(server, id("bob"), direct, ["arrived 1", "arrived 2"]);
+    await sendMany(suite.server(), id("bob"), direct, ["arrived 1", "arrived 2"]);
     await jump.filter({ hasText: "2 new" }).waitFor();
     // Reading on by scrolling moves the cursor as far as was seen, never past it.
     await scroller(alice).evaluate((el) => el.scrollBy(0, el.clientHeight));
@@ -101,13 +65,13 @@ describeInBrowser("message timeline in Chromium", () => {
   }, 60_000);
 
   it("does not list a member added later, who never logged in, as having seen older messages", async () => {
-    const { body: group } = await server.http("/api/conversations", {
+    const { body: group } = await suite.server().http("/api/conversations", {
       method: "POST",
       userId: id("alice"),
       json: { kind: "group", title: "Book club", member_ids: [id("bob")] },
     });
-    await sendMany(server, id("bob"), group.id, ["before Dave joined"]);
-    await server.http(`/api/conversations/${group.id}/members`, {
+    await sendMany(suite.server(), id("bob"), group.id, ["before Dave joined"]);
+    await suite.server().http(`/api/conversations/${group.id}/members`, {
       method: "POST",
       userId: id("alice"),
       json: { user_ids: [id("dave")] },
@@ -118,8 +82,8 @@ describeInBrowser("message timeline in Chromium", () => {
     expect(await alice.locator(".readers").allTextContents()).not.toContainEqual(expect.stringContaining("Dave"));
 
     // Once Dave reads, he is placed where he read.
-    const { body: dave } = await server.http(`/api/conversations/${group.id}`, { userId: id("dave") });
-    await server.http(`/api/conversations/${group.id}/read`, {
+    const { body: dave } = await suite.server().http(`/api/conversations/${group.id}`, { userId: id("dave") });
+    await suite.server().http(`/api/conversations/${group.id}/read`, {
       method: "POST",
       userId: id("dave"),
       json: { seq: dave.last_seq },
@@ -128,11 +92,10 @@ describeInBrowser("message timeline in Chromium", () => {
   }, 30_000);
 
   it("turns ticks read after a server restart when the reader has the chat open", async () => {
-    bob = await open();
-    await logIn(bob, "bob");
+    bob = await suite.session("bob");
     await openConversation(bob, "Alice Moreau");
     await openConversation(alice, "Bob Lee");
-    await sendMany(server, id("alice"), direct, ["before the restart"]);
+    await sendMany(suite.server(), id("alice"), direct, ["before the restart"]);
     await exactMessage(bob, "before the restart").waitFor();
     await exactMessage(alice, "before the restart").locator('.tick[data-status="read"]').waitFor();
 
@@ -149,7 +112,7 @@ describeInBrowser("message timeline in Chromium", () => {
       await route.fulfill({ response });
     });
 
-    await server.stop();
+    await suite.stopServer();
     await banner(alice).filter({ hasText: "Reconnecting" }).waitFor();
     await banner(bob).filter({ hasText: "Reconnecting" }).waitFor();
     await send(alice, "queued while down 1");
@@ -157,7 +120,7 @@ describeInBrowser("message timeline in Chromium", () => {
     await banner(alice).filter({ hasText: "2 messages will be sent" }).waitFor();
     const listed = alice.waitForResponse(list, { timeout: 30_000 });
 
-    server = await startServer(database, { env: { PORT: String(server.port) } });
+    await suite.restartServer();
     await exactMessage(bob, "queued while down 2").waitFor({ timeout: 20_000 });
     // Bob reported the read after the resume (he is looking at the chat)...
     await expect.poll(() => readSeq("bob", direct), { timeout: 15_000 }).toBe(await lastSeq(direct));
@@ -200,8 +163,7 @@ describeInBrowser("message timeline in Chromium", () => {
     ).toBe(true);
 
     // At phone width: no Edit or Delete on screen until the menu of that message is opened.
-    const phone = await open({ width: 390, height: 844 });
-    await logIn(phone, "alice");
+    const phone = await suite.session("alice", { width: 390, height: 844 });
     await openConversation(phone, "Bob Lee");
     const phoneOwn = exactMessage(phone, "hover me");
     await phoneOwn.waitFor();
@@ -221,7 +183,7 @@ describeInBrowser("message timeline in Chromium", () => {
   }, 45_000);
 
   it("shows full dates on hover, a separator for every day, and groups a sender's run under one name and avatar", async () => {
-    const { body: group } = await server.http("/api/conversations", {
+    const { body: group } = await suite.server().http("/api/conversations", {
       method: "POST",
       userId: id("alice"),
       json: { kind: "group", title: "Days", member_ids: [id("bob"), id("carol")] },
@@ -229,9 +191,9 @@ describeInBrowser("message timeline in Chromium", () => {
     const days = [12, 3, 1, 0];
     let seq = group.last_seq as number;
     for (const daysAgo of days) {
-      await sendMany(server, id("bob"), group.id, [`day ${daysAgo} a`, `day ${daysAgo} b`]);
-      await sendMany(server, id("carol"), group.id, [`day ${daysAgo} c`]);
-      if (daysAgo > 0) backdate((database.config as { path: string }).path, group.id, [seq + 1, seq + 2, seq + 3], daysAgo);
+      await sendMany(suite.server(), id("bob"), group.id, [`day ${daysAgo} a`, `day ${daysAgo} b`]);
+      await sendMany(suite.server(), id("carol"), group.id, [`day ${daysAgo} c`]);
+      if (daysAgo > 0) backdate(suite.sqlitePath(), group.id, [seq + 1, seq + 2, seq + 3], daysAgo);
       seq += 3;
     }
     await openConversation(alice, "Days");
@@ -262,7 +224,7 @@ describeInBrowser("message timeline in Chromium", () => {
   }, 30_000);
 
   it("keeps a 600-message conversation light, and still finds an old message and pages to the start", async () => {
-    const { body: group } = await server.http("/api/conversations", {
+    const { body: group } = await suite.server().http("/api/conversations", {
       method: "POST",
       userId: id("bob"),
       json: { kind: "group", title: "Long read", member_ids: [id("alice")] },
@@ -271,7 +233,7 @@ describeInBrowser("message timeline in Chromium", () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, lane) =>
         sendMany(
-          server,
+          suite.server(),
           id("bob"),
           group.id,
           contents.filter((_, i) => i % 10 === lane),
@@ -279,8 +241,8 @@ describeInBrowser("message timeline in Chromium", () => {
       ),
     );
     // Alice has read it all but the last few: the list opens at the end.
-    const { body } = await server.http(`/api/conversations/${group.id}`, { userId: id("alice") });
-    await server.http(`/api/conversations/${group.id}/read`, {
+    const { body } = await suite.server().http(`/api/conversations/${group.id}`, { userId: id("alice") });
+    await suite.server().http(`/api/conversations/${group.id}/read`, {
       method: "POST",
       userId: id("alice"),
       json: { seq: body.last_seq },

@@ -1,13 +1,11 @@
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { expect, it } from "vitest";
 import {
   banner,
   composer,
   conversationLink,
   createGroup,
   exactMessage,
-  logIn,
   message,
   openConversation,
   paneTitle,
@@ -16,46 +14,24 @@ import {
   send,
   startDirectChat,
 } from "./app-driver.js";
-import { describeInBrowser, launchChromium, openPage } from "./browser.js";
+import { describeInBrowser } from "./browser.js";
 import { backdate, directConversation, sendMany, userId } from "./seed.js";
+import { useWebSuite } from "./web-suite.js";
 
 /**
  * The web client in a real Chromium against a real server (SQLite in a temporary folder).
  * The steps build on each other, like a person's afternoon: one browser, a context per user.
  */
 describeInBrowser("web client in Chromium", () => {
-  let database: TestDatabase;
-  let server: TestServer;
-  let browser: Browser;
-  const people: { context: BrowserContext; page: Page; problems: string[] }[] = [];
+  // Nobody yet: the people register in the form, as part of the story.
+  const suite = useWebSuite();
   let alice: Page;
   let bob: Page;
   let carol: Page;
 
-  const open = async (viewport?: { width: number; height: number }) => {
-    const person = await openPage(browser, `${server.url}/`, viewport);
-    people.push(person);
-    return person.page;
-  };
-
-  beforeAll(async () => {
-    database = await createTestDatabase("sqlite");
-    server = await startServer(database);
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    // No page threw, and nothing broke the Content-Security-Policy (no inline code, no eval).
-    const problems = people.flatMap((p) => p.problems);
-    await browser?.close();
-    await server?.stop();
-    await database?.drop();
-    expect(problems).toEqual([]);
-  });
-
   it("two people register, find each other and chat: ticks, typing, links, edits, presence", async () => {
-    alice = await open();
-    bob = await open();
+    alice = await suite.open();
+    bob = await suite.open();
     await register(alice, "alice", "Alice");
     await register(bob, "bob", "Bob");
 
@@ -120,13 +96,13 @@ describeInBrowser("web client in Chromium", () => {
     expect(await presence.getAttribute("data-presence")).toBe("online");
     await bob.goto("about:blank");
     await alice.locator('.pane-header .presence[data-presence="offline"]').waitFor();
-    await bob.goto(`${server.url}/`);
+    await bob.goto(`${suite.server().url}/`);
     await conversationLink(bob, "Alice").waitFor();
     await alice.locator('.pane-header .presence[data-presence="online"]').waitFor();
   }, 60_000);
 
   it("a group of three: created with members, read positions, members removed and added", async () => {
-    carol = await open();
+    carol = await suite.open();
     await register(carol, "carol", "Carol");
     await createGroup(alice, "Weekend trip", ["bob", "carol"]);
     await message(alice, "You created the group “Weekend trip”").waitFor();
@@ -160,22 +136,22 @@ describeInBrowser("web client in Chromium", () => {
   }, 60_000);
 
   it("keeps history across a reload, loads older pages without moving the view, and finds old messages", async () => {
-    const aliceId = await userId(server, "alice", 1);
-    const bobId = await userId(server, "bob", aliceId);
-    const conversationId = await directConversation(server, bobId, aliceId);
-    const { body } = await server.http(`/api/conversations/${conversationId}`, { userId: bobId });
+    const aliceId = await userId(suite.server(), "alice", 1);
+    const bobId = await userId(suite.server(), "bob", aliceId);
+    const conversationId = await directConversation(suite.server(), bobId, aliceId);
+    const { body } = await suite.server().http(`/api/conversations/${conversationId}`, { userId: bobId });
     const firstSeq = (body as { last_seq: number }).last_seq + 1;
     const history = Array.from({ length: 120 }, (_, i) => (i === 2 ? "history 3 pineapple" : `history ${i + 1}`));
-    await sendMany(server, bobId, conversationId, history);
+    await sendMany(suite.server(), bobId, conversationId, history);
     // The first 60 were written two days ago: a day separator stands between them and today.
     backdate(
-      (database.config as { path: string }).path,
+      suite.sqlitePath(),
       conversationId,
       history.slice(0, 60).map((_, i) => firstSeq + i),
       2,
     );
     // Alice has read them (on another device): the conversation opens at its end.
-    await server.http(`/api/conversations/${conversationId}/read`, {
+    await suite.server().http(`/api/conversations/${conversationId}/read`, {
       method: "POST",
       userId: aliceId,
       json: { seq: firstSeq + 119 },
@@ -222,7 +198,7 @@ describeInBrowser("web client in Chromium", () => {
     alice.on("load", () => loads++);
     bob.on("load", () => loads++);
 
-    await server.stop();
+    await suite.stopServer();
     await banner(alice).filter({ hasText: "Reconnecting" }).waitFor();
     await banner(bob).filter({ hasText: "Reconnecting" }).waitFor();
 
@@ -232,7 +208,7 @@ describeInBrowser("web client in Chromium", () => {
     await banner(alice).filter({ hasText: "1 message will be sent" }).waitFor();
 
     // The same database, the same port: the pages find it again by themselves.
-    server = await startServer(database, { env: { PORT: String(server.port) } });
+    await suite.restartServer();
     await banner(alice).filter({ hasText: "Back online" }).waitFor({ timeout: 20_000 });
     await pending.and(alice.locator("[data-pending]")).waitFor({ state: "detached" });
     await message(bob, "written while the server was down").waitFor();
@@ -248,8 +224,7 @@ describeInBrowser("web client in Chromium", () => {
   }, 60_000);
 
   it("at phone width shows the list or the conversation, and logs in and out", async () => {
-    const phone = await open({ width: 390, height: 740 });
-    await logIn(phone, "carol");
+    const phone = await suite.session("carol", { width: 390, height: 740 });
     const list = phone.getByRole("navigation", { name: "Conversation list" });
     await list.waitFor();
     await openConversation(phone, "Weekend trip");

@@ -2,7 +2,7 @@ import { createHistogram } from "node:perf_hooks";
 import type WebSocket from "ws";
 import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
-import { connectGroup } from "./group-members.js";
+import { connectGroup, latencyMs, measureDeliveries } from "./group-members.js";
 
 export interface FanoutOptions {
   members: number;
@@ -63,27 +63,27 @@ export async function runGroupFanout(target: Target, options: FanoutOptions, cha
     });
   }
   for (let k = 0; k < options.window; k++) send();
-  await new Promise((r) => setTimeout(r, options.warmup * 1000));
-  measuring = true;
-  const completeAtStart = complete;
-  const started = performance.now();
-  for (let s = 1; s <= options.seconds; s++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    options.progress(`${target.name}: ${s}/${options.seconds} s, ${Math.round(deliveries / s)} deliveries/s`);
-  }
-  measuring = false;
-  stopped = true;
-  const elapsed = (performance.now() - started) / 1000;
-  const messages = complete - completeAtStart;
-  await new Promise((r) => setTimeout(r, 2000));
+  let completeAtStart = 0;
+  let messages = 0;
+  const elapsed = await measureDeliveries(target.name, options, {
+    measuring(on) {
+      measuring = on;
+      if (on) {
+        completeAtStart = complete;
+      } else {
+        stopped = true;
+        messages = complete - completeAtStart;
+      }
+    },
+    deliveries: () => deliveries,
+  });
   const lost = remaining.reduce((sum, r) => sum + (r ?? 0), 0);
   for (const ws of sockets) closeHard(ws);
-  const ms = (v: number) => Math.round(v / 10) / 100;
   return {
     members: options.members,
     messagesPerSecond: messages / elapsed,
     deliveriesPerSecond: deliveries / elapsed,
-    lastMemberMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) },
+    lastMemberMs: latencyMs(histogram),
     lost,
   };
 }

@@ -1,3 +1,4 @@
+import type { RecordableHistogram } from "node:perf_hooks";
 import WebSocket from "ws";
 import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
@@ -68,4 +69,48 @@ export async function postToGroup(target: Target, group: ConnectedGroup, content
   });
   if (res.status !== 201) throw new Error(`could not post to the group: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: number }).id;
+}
+
+/** How long a scenario runs: unmeasured warm-up seconds, then measured seconds. */
+export interface MeasureWindow {
+  warmup: number;
+  seconds: number;
+  progress: (line: string) => void;
+}
+
+/** What the shared wait drives in a running scenario. */
+export interface DeliveryCounter {
+  /** Counting on (after the warm-up) or off (the clock stopped: nothing new is started either). */
+  measuring(on: boolean): void;
+  /** Deliveries counted so far while measuring. */
+  deliveries(): number;
+}
+
+/** Time left, after the clock stops, for the deliveries under way to arrive (the rest are lost). */
+const GRACE_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits while a scenario's deliveries flow: the warm-up, then the measured seconds (a progress
+ * line each second), then the grace period. Returns the measured time in seconds.
+ */
+export async function measureDeliveries(name: string, window: MeasureWindow, counter: DeliveryCounter): Promise<number> {
+  await sleep(window.warmup * 1000);
+  counter.measuring(true);
+  const started = performance.now();
+  for (let s = 1; s <= window.seconds; s++) {
+    await sleep(1000);
+    window.progress(`${name}: ${s}/${window.seconds} s, ${Math.round(counter.deliveries() / s)} deliveries/s`);
+  }
+  counter.measuring(false);
+  const elapsed = (performance.now() - started) / 1000;
+  await sleep(GRACE_MS);
+  return elapsed;
+}
+
+/** Latencies recorded in microseconds, reported in milliseconds (two decimals). */
+export function latencyMs(histogram: RecordableHistogram): { p50: number; p99: number; max: number } {
+  const ms = (v: number) => Math.round(v / 10) / 100;
+  return { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) };
 }

@@ -1,7 +1,7 @@
 import { createHistogram } from "node:perf_hooks";
 import { closeHard } from "../close-hard.js";
 import type { Target } from "../targets.js";
-import { connectGroup, postToGroup } from "./group-members.js";
+import { connectGroup, latencyMs, measureDeliveries, postToGroup } from "./group-members.js";
 
 export interface ReactionsOptions {
   members: number;
@@ -78,27 +78,22 @@ export async function runReactions(target: Target, options: ReactionsOptions): P
     });
   }
   startRound();
-  await new Promise((r) => setTimeout(r, options.warmup * 1000));
-  measuring = true;
-  const started = performance.now();
-  for (let s = 1; s <= options.seconds; s++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    options.progress(`${target.name}: ${s}/${options.seconds} s, ${Math.round(deliveries / s)} deliveries/s`);
-  }
-  measuring = false;
-  stopped = true;
-  const elapsed = (performance.now() - started) / 1000;
-  // The round under way when the clock stopped is given time to finish.
-  await new Promise((r) => setTimeout(r, 2000));
+  // The round under way when the clock stops is given the grace period to finish.
+  const elapsed = await measureDeliveries(target.name, options, {
+    measuring(on) {
+      measuring = on;
+      if (!on) stopped = true;
+    },
+    deliveries: () => deliveries,
+  });
   const lost = remaining.reduce((sum, r) => sum + r, 0);
   for (const ws of group.sockets) closeHard(ws);
-  const ms = (v: number) => Math.round(v / 10) / 100;
   return {
     members: options.members,
     reactors: reactors.length,
     reactionsPerSecond: reactionsDone / elapsed,
     deliveriesPerSecond: deliveries / elapsed,
-    lastMemberMs: { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max) },
+    lastMemberMs: latencyMs(histogram),
     lost,
   };
 }

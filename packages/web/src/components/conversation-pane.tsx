@@ -1,5 +1,5 @@
 import type { Message } from "@chatapp/protocol";
-import { lazy, type ReactNode, Suspense, useId, useMemo, useState } from "react";
+import { lazy, type ReactNode, Suspense, useEffect, useId, useMemo, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
 import { usePresence } from "../chat/presence.js";
@@ -19,6 +19,12 @@ import { useFileDrop } from "./use-file-drop.js";
 // Threads are opened now and then: their panel is not in the first screen's JavaScript.
 const ThreadPanel = lazy(() => import("./thread-panel.js"));
 
+/** The thread shown beside the chat, and the reply in it to scroll to and highlight. */
+interface OpenThread {
+  rootId: number;
+  focusSeq: number | undefined;
+}
+
 /** One open conversation: its header, messages, who is typing, and the composer; files dropped anywhere on it attach. */
 export function ConversationPane({ conversationId, focusSeq }: { conversationId: number; focusSeq: number | undefined }) {
   const conversation = useChatState((s) => s.conversations.get(conversationId));
@@ -29,8 +35,21 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const connected = useChatState((s) => s.connection === "open");
   const [showMembers, setShowMembers] = useState(false);
   const [replyTo, setReplyTo] = useState<Message>();
-  const [threadRoot, setThreadRoot] = useState<number>();
-  const replyActions = useMemo(() => ({ replyTo, setReplyTo, openThread: setThreadRoot }), [replyTo]);
+  const [thread, setThread] = useState<OpenThread>();
+  const replyActions = useMemo(
+    () => ({ replyTo, setReplyTo, openThread: (rootId: number) => setThread({ rootId, focusSeq: undefined }) }),
+    [replyTo],
+  );
+  // A message to show (a quote's original, a pin, a search result) that is a thread reply is
+  // shown in its thread: the panel opens on it. The main list loads history back to it first.
+  const focusRoot = useChatState((s) =>
+    focusSeq === undefined
+      ? undefined
+      : s.timelines.get(conversationId)?.messages.find((m) => m.seq === focusSeq)?.thread_root_id,
+  );
+  useEffect(() => {
+    if (focusRoot !== undefined && focusSeq !== undefined) setThread({ rootId: focusRoot, focusSeq });
+  }, [focusRoot, focusSeq]);
   const titleId = useId();
   const panelId = useId();
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
@@ -79,9 +98,14 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
           {group && showMembers && conversation && (
             <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
           )}
-          {threadRoot !== undefined && conversation && (
+          {thread !== undefined && conversation && (
             <Suspense fallback={null}>
-              <ThreadPanel conversation={conversation} rootId={threadRoot} onClose={() => setThreadRoot(undefined)} />
+              <ThreadPanel
+                conversation={conversation}
+                rootId={thread.rootId}
+                focusSeq={thread.focusSeq}
+                onClose={() => setThread(undefined)}
+              />
             </Suspense>
           )}
         </div>

@@ -1,17 +1,23 @@
+import type { Pin } from "@chatapp/protocol";
 import { useEffect, useId, useRef, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { navigate } from "../lib/hash-route.js";
+import { bodyText } from "../lib/message-text.js";
+import { MessageTime } from "./message-time.js";
 import { usePins } from "./use-pins.js";
 
 /**
  * The conversation's pinned messages, in the header: a button with their count that opens the
  * list, newest pin first; choosing one scrolls the timeline to it (loading older history if
- * needed, as a search result does). Shown only while something is pinned.
+ * needed, as a search result does; a thread reply opens in its thread). Each entry names the
+ * sender and the time, and says what a message without text holds (its files), or that it was
+ * deleted. Shown only while something is pinned.
  */
 export function PinsButton({ conversationId }: { conversationId: number }) {
   const pins = usePins(conversationId);
   const users = useChatState((s) => s.users);
+  const me = useChatState((s) => s.me.id);
   const [open, setOpen] = useState(false);
   const listId = useId();
   const box = useRef<HTMLDivElement>(null);
@@ -36,7 +42,9 @@ export function PinsButton({ conversationId }: { conversationId: number }) {
         type="button"
         aria-expanded={open}
         aria-controls={listId}
-        aria-label={`Pinned messages (${pins.length})`}
+        // The count leads the name: the visible "📌 2" must be part of it (a count in
+        // parentheses is not, for speech input), and "2 pinned messages" reads naturally.
+        aria-label={pins.length === 1 ? "1 pinned message" : `${pins.length} pinned messages`}
         onClick={() => setOpen((v) => !v)}
       >
         📌 {pins.length}
@@ -53,8 +61,15 @@ export function PinsButton({ conversationId }: { conversationId: number }) {
                   navigate({ conversationId, focusSeq: pin.message.seq });
                 }}
               >
-                <span className="pin-sender">{displayName(users, pin.message.sender_id)}</span>
-                <span className="pin-text">{pin.message.content || "Attachment"}</span>
+                <span className="pin-heading">
+                  <span className="pin-sender">
+                    {pin.message.sender_id === me ? "You" : displayName(users, pin.message.sender_id)}
+                  </span>{" "}
+                  <MessageTime iso={pin.message.timestamp} />
+                </span>
+                <span className="pin-text" data-deleted={pin.message.deleted || undefined}>
+                  {pinText(pin.message)}
+                </span>
               </button>
             </li>
           ))}
@@ -62,4 +77,10 @@ export function PinsButton({ conversationId }: { conversationId: number }) {
       )}
     </div>
   );
+}
+
+/** What an entry says of the message: its text, its files when it has none, or that it is gone. */
+function pinText(message: Pin["message"]): string {
+  if (message.deleted) return "Deleted message";
+  return bodyText(message) || "Empty message";
 }

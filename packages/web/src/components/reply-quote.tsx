@@ -19,13 +19,15 @@ const quotedText = (q: { content: string; deleted?: boolean | undefined }) =>
  */
 export function QuoteBlock({ quote, conversationId }: { quote: ReplyTo; conversationId: number }) {
   const name = useSenderName(quote.sender_id);
+  // The space between the two lines keeps them two words in the visible text that the
+  // label must contain (checked by axe: speech users say what they see).
   return (
     <a
       className="quote"
       href={routeHash({ conversationId, focusSeq: quote.seq })}
       aria-label={`Quoted message from ${name}: ${quotedText(quote)}. Show it`}
     >
-      <span className="quote-sender">{name}</span>
+      <span className="quote-sender">{name}</span>{" "}
       <span className="quote-text" data-deleted={quote.deleted || undefined}>
         {quotedText(quote)}
       </span>
