@@ -97,12 +97,14 @@ export class Retention {
     const dueAt = Date.now();
     if (!(await this.leases.claim(JOB, nodeId, dueAt, leaseMs))) return;
     const cutoff = this.cutoff(undefined, dueAt);
-    const deleted = await this.removeAll(
-      cutoff,
-      async () => !this.stopped && (await this.leases.renew(JOB, nodeId, Date.now(), leaseMs)),
-    );
-    // Stopped or lost midway: the lease expires and the round runs again (by any node).
-    if (this.stopped) return;
+    let held = true;
+    const deleted = await this.removeAll(cutoff, async () => {
+      held = !this.stopped && (await this.leases.renew(JOB, nodeId, Date.now(), leaseMs));
+      return held;
+    });
+    // Stopped midway: the lease expires and the round runs again (by any node). Lost (another
+    // node took the round over after this one missed renewals): that node finishes it.
+    if (!held) return;
     const nextRunAt = Date.now() + intervalMs;
     await this.leases.finish(JOB, nodeId, nextRunAt);
     this.events.onRound?.({ dueAt, cutoff, deleted, nextRunAt });
