@@ -162,7 +162,10 @@ describe("loadConfig", () => {
     expect(loadConfig({ RETENTION_DAYS: "30" }).retention.days).toBe(30);
     expect(loadConfig({}).limits.reportsPerHour).toBe(20);
     for (const bad of ["-1", "1.5", "thirty", "100001"]) {
-      expect(problems({ RETENTION_DAYS: bad }).map((p) => p.split(":")[0]), bad).toEqual(["RETENTION_DAYS"]);
+      expect(
+        problems({ RETENTION_DAYS: bad }).map((p) => p.split(":")[0]),
+        bad,
+      ).toEqual(["RETENTION_DAYS"]);
     }
     expect(problems({ RATE_REPORTS_PER_HOUR: "many" }).map((p) => p.split(":")[0])).toEqual(["RATE_REPORTS_PER_HOUR"]);
   });
