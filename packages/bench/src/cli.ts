@@ -1,7 +1,8 @@
 /**
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
- * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload. Targets for
+ * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload,
+ * before-send (dm-throughput without, then with, a local before-send hook answering in 1 ms). Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -9,6 +10,7 @@
  * Progress goes to stderr; a table (or, with --json, JSON) to stdout.
  */
 import { parseArgs } from "node:util";
+import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
@@ -42,7 +44,16 @@ const { values, positionals } = parseArgs({
 });
 
 const scenario = positionals[0];
-const SCENARIOS = ["dm-throughput", "dm-latency", "connections", "group-fanout", "reactions", "reconnect-storm", "upload"];
+const SCENARIOS = [
+  "dm-throughput",
+  "dm-latency",
+  "connections",
+  "group-fanout",
+  "reactions",
+  "reconnect-storm",
+  "upload",
+  "before-send",
+];
 function usage(message: string): never {
   process.stderr.write(
     `bench: ${message}\nusage: npm run bench -- <${SCENARIOS.join("|")}> (--start <${TARGETS.join("|")}|all> | --url URL --secret S)\n`,
@@ -130,6 +141,41 @@ async function measure(target: Target): Promise<Result> {
   } finally {
     await target.stop();
   }
+}
+
+if (scenario === "before-send") {
+  // Two fresh targets per kind (without the hook, then with it): --url cannot say how a server was started.
+  const kinds: TargetName[] = ["chatapp-sqlite", "chatapp-mysql"];
+  const names = values.start === "all" ? kinds : [values.start];
+  if (values.url) usage("before-send starts its own targets: use --start chatapp-sqlite, chatapp-mysql or all");
+  const runs: { target: string; result: BeforeSendResult }[] = [];
+  for (const name of names) {
+    if (!name || !(kinds as string[]).includes(name)) usage("before-send takes --start chatapp-sqlite, chatapp-mysql or all");
+    runs.push({ target: name, result: await runBeforeSend(name as TargetName, options) });
+  }
+  if (values.json) console.log(JSON.stringify({ scenario, results: runs }, null, 2));
+  else {
+    console.log(
+      `before-send: dm-throughput, ${options.pairs} pairs, window ${options.window}, ${options.seconds} s; hook answers in 1 ms`,
+    );
+    console.log("target           hook      msg/s   vs no hook    p50 ms   p99 ms   lost  dup  order");
+    for (const { target, result } of runs) {
+      for (const [label, r] of [
+        ["none", result.without],
+        ["1 ms", result.with],
+      ] as const) {
+        const ratio = `${Math.round((100 * r.rate) / result.without.rate)}%`;
+        console.log(
+          `${target.padEnd(15)} ${label.padEnd(6)} ${r.rate.toFixed(0).padStart(9)} ${ratio.padStart(12)} ${String(r.latencyMs.p50).padStart(9)} ${String(r.latencyMs.p99).padStart(8)} ${String(r.lost).padStart(6)} ${String(r.duplicated).padStart(4)} ${String(r.outOfOrder).padStart(6)}`,
+        );
+      }
+    }
+  }
+  const bad = (r: DmResult) => r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0;
+  if (runs.some(({ result }) => bad(result.with) || bad(result.without))) process.exitCode = 1;
+  // The rest of this file is the other scenarios': stop here, once stdout is written out.
+  await new Promise((resolve) => process.stdout.write("", resolve));
+  process.exit();
 }
 
 const results: { target: string; result: Result }[] = [];

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
+import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
@@ -86,6 +87,12 @@ for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
   } finally {
     await target.stop();
   }
+}
+// The before-send hook's cost: dm-throughput without and with a local hook answering in 1 ms.
+const beforeSendRuns = new Map<TargetName, BeforeSendResult>();
+for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
+  const options = { pairs: PAIRS, window: WINDOW, rate: 0, seconds: SECONDS, warmup: 3, progress };
+  beforeSendRuns.set(name, await runBeforeSend(name, options));
 }
 const STORM_CLIENTS = Number(process.env.BENCH_STORM_CLIENTS ?? 5000);
 const storms = new Map<TargetName, StormResult>();
@@ -204,6 +211,7 @@ ${[...fanouts]
   .join("\n")}
 
 ${reactionsSection(reactionRuns, "in the run above")}
+${beforeSendSection(beforeSendRuns, "in the run above")}
 ## Reconnect storm
 
 \`npm run bench -- reconnect-storm --start <target> --clients ${STORM_CLIENTS}\` — ${STORM_CLIENTS.toLocaleString("en-US")} SDK clients
@@ -276,6 +284,27 @@ ${[...results]
       `| ${t} | ${r.members} | ${r.reactors} | ${Math.round(r.reactionsPerSecond).toLocaleString("en-US")} | ${Math.round(r.deliveriesPerSecond).toLocaleString("en-US")} | ${r.lastMemberMs.p50} | ${r.lastMemberMs.p99} |`,
   )
   .join("\n")}
+`;
+}
+
+/**
+ * The before-send scenario's section (also kept by hand in docs/benchmarks.md when only it was
+ * run: `when` says which run made the figures).
+ */
+function beforeSendSection(results: Map<TargetName, BeforeSendResult>, when: string): string {
+  const row = (t: string, hook: string, r: DmResult, base: DmResult) =>
+    `| ${t} | ${hook} | ${Math.round(r.rate).toLocaleString("en-US")} | ${Math.round((100 * r.rate) / base.rate)}% | ${r.latencyMs.p50} | ${r.latencyMs.p99} | ${checks(r)} |`;
+  return `## Before-send hook
+
+\`npm run bench -- before-send --start <target> --pairs ${PAIRS} --window ${WINDOW} --seconds ${SECONDS}\` (${when}) — dm-throughput on a
+fresh target without a hook, then on another with \`BEFORE_SEND_URL\` pointing at a local hook (its own process) that answers
+\`{"action":"allow"}\` 1 ms after each request, with \`BEFORE_SEND_FAILURE=reject\` and \`BEFORE_SEND_TIMEOUT_MS=10000\` so a message the hook did not allow is
+counted lost, never let through. Every message is one signed HTTP call before it is stored; a connection's sends ask the
+hook side by side and are still stored in order, in the same group-commit batches.
+
+| target | hook | delivered msg/s | vs no hook | p50 ms | p99 ms | errors |
+|---|---|---:|---:|---:|---:|---|
+${[...results].flatMap(([t, r]) => [row(t, "none", r.without, r.without), row(t, "1 ms", r.with, r.without)]).join("\n")}
 `;
 }
 

@@ -39,8 +39,20 @@ export function remoteTarget(url: string, secret: string): Target {
 const REDIS = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
 const CLUSTER_NODES = 3;
 
-/** Starts a target (its processes, on a fresh database) and waits until it listens. */
-export async function startTarget(name: TargetName): Promise<Target> {
+/** A local before-send hook (peers/before-send-hook.ts) answering allow after `delayMs`. */
+export async function startHook(delayMs = 1): Promise<{ url: string; stop(): Promise<void> }> {
+  const hook = await spawnTarget("before-send-hook", resolve(root, "packages/bench/src/peers/before-send-hook.ts"), {
+    PORT: "0",
+    HOOK_DELAY_MS: String(delayMs),
+  });
+  return { url: `http://127.0.0.1:${hook.port}/before-send`, stop: () => hook.stop() };
+}
+
+/**
+ * Starts a target (its processes, on a fresh database) and waits until it listens. `extraEnv`
+ * is added to a ChatApp node's environment (the before-send scenario sets BEFORE_SEND_*).
+ */
+export async function startTarget(name: TargetName, extraEnv: Record<string, string> = {}): Promise<Target> {
   const env: Record<string, string> = {
     PORT: "0",
     HOST: "127.0.0.1",
@@ -57,6 +69,7 @@ export async function startTarget(name: TargetName): Promise<Target> {
     RATE_GROUPS_PER_HOUR: "0",
     RATE_MEMBER_ADDS_PER_HOUR: "0",
     RATE_UPLOADS_PER_MINUTE: "0",
+    ...extraEnv,
   };
   const cleanups: (() => Promise<void> | void)[] = [];
   const dbName = `chatapp_bench_${process.pid}_${Date.now()}`;

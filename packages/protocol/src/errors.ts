@@ -34,8 +34,8 @@ export const REFUSALS = {
     socket: "invalid_frame",
     message: "a deleted or system message takes no reactions",
   },
-  /** The before-send hook refused a message or an edit (integrations §2). */
-  rejected: { code: "rejected", status: 422, socket: "rejected", message: "the message was rejected" },
+  /** The before-send hook refused the message or edit (contract §2); the message is its reason. */
+  rejected: { code: "rejected", status: 422, socket: "rejected", message: "rejected by the before-send hook" },
   too_large: { code: "too_large", status: 413, socket: "too_large", message: "too large" },
   rate_limited: { code: "rate_limited", status: 429, socket: "rate_limited", message: "too many requests: slow down" },
   internal: { code: "internal", status: 500, socket: "unavailable", message: "internal server error" },
@@ -44,6 +44,13 @@ export const REFUSALS = {
     status: 503,
     socket: "unavailable",
     message: "storage is unavailable: nothing was stored, retry later",
+  },
+  /** The before-send hook failed and BEFORE_SEND_FAILURE=reject: the client retries with the same client_id. */
+  hook_unavailable: {
+    code: "unavailable",
+    status: 503,
+    socket: "unavailable",
+    message: "the before-send hook did not answer: nothing was stored, retry later",
   },
 } as const satisfies Record<string, { code: string; status: number; socket: string; message: string }>;
 

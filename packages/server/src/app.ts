@@ -123,6 +123,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         onSwept: (node) => logger.warn({ node: node.id, silent_ms: node.silentMs, users: node.users }, "node taken for dead"),
       },
       linkPreviews: config.linkPreviews,
+      beforeSend: config.beforeSend,
     },
   );
   // Local disk under UPLOAD_DIR, or the S3 bucket when S3_BUCKET is set.

@@ -334,3 +334,55 @@ describe("readEnv", () => {
     expect(env.LOG_LEVEL).toBe("warn");
   });
 });
+
+describe("BEFORE_SEND_* (integrations §2, §6)", () => {
+  const secret = `whsec_${Buffer.alloc(32, 3).toString("base64")}`;
+
+  it("is off without BEFORE_SEND_URL, with the documented defaults when set", () => {
+    expect(loadConfig({}).beforeSend).toBeUndefined();
+    expect(loadConfig({ BEFORE_SEND_URL: "https://app.example.com/hook", BEFORE_SEND_SECRET: secret }).beforeSend).toEqual({
+      url: "https://app.example.com/hook",
+      secret,
+      timeoutMs: 2000,
+      failure: "allow",
+    });
+  });
+
+  it("takes WEBHOOK_SECRET when BEFORE_SEND_SECRET is unset, and the other settings", () => {
+    const c = loadConfig({
+      BEFORE_SEND_URL: "http://127.0.0.1:9999/hook",
+      WEBHOOK_SECRET: secret,
+      BEFORE_SEND_TIMEOUT_MS: "100",
+      BEFORE_SEND_FAILURE: "reject",
+    });
+    expect(c.beforeSend).toEqual({ url: "http://127.0.0.1:9999/hook", secret, timeoutMs: 100, failure: "reject" });
+  });
+
+  it("stops the start naming each bad variable, never showing a secret", () => {
+    expect(problems({ BEFORE_SEND_URL: "https://app.example.com/hook" })).toEqual([
+      expect.stringMatching(/^BEFORE_SEND_SECRET: required with BEFORE_SEND_URL/),
+    ]);
+    const found = problems({
+      BEFORE_SEND_URL: "ftp://app.example.com/hook",
+      BEFORE_SEND_SECRET: "whsec_dG9vIHNob3J0",
+      BEFORE_SEND_TIMEOUT_MS: "10001",
+      BEFORE_SEND_FAILURE: "maybe",
+    });
+    expect(found.map((p) => p.split(":")[0]).sort()).toEqual([
+      "BEFORE_SEND_FAILURE",
+      "BEFORE_SEND_SECRET",
+      "BEFORE_SEND_TIMEOUT_MS",
+      "BEFORE_SEND_URL",
+    ]);
+    expect(found.join("\n")).not.toContain("dG9vIHNob3J0");
+    expect(problems({ BEFORE_SEND_URL: "https://a.example/h", WEBHOOK_SECRET: "plain" })).toEqual([
+      expect.stringMatching(/^WEBHOOK_SECRET: must start with whsec_/),
+    ]);
+    expect(
+      problems({ BEFORE_SEND_URL: "https://a.example/h", BEFORE_SEND_SECRET: secret, BEFORE_SEND_TIMEOUT_MS: "99" }),
+    ).toEqual([expect.stringMatching(/^BEFORE_SEND_TIMEOUT_MS: must be a whole number from 100 to 10000/)]);
+    expect(problems({ BEFORE_SEND_SECRET: secret })).toEqual([
+      expect.stringMatching(/^BEFORE_SEND_SECRET: has no effect without BEFORE_SEND_URL/),
+    ]);
+  });
+});

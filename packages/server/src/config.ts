@@ -2,6 +2,7 @@ import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -84,6 +85,8 @@ export interface Config {
    * tests): off, the fetcher refuses them (previews/fetch-page.ts, docs/security.md).
    */
   linkPreviews: { enabled: boolean; allowPrivate: boolean };
+  /** BEFORE_SEND_* (integrations §2): the before-send hook; undefined when BEFORE_SEND_URL is unset. */
+  beforeSend: BeforeSendSettings | undefined;
   /** Uploaded files (contract §3): where they are kept on local disk, and their limits. */
   uploads: {
     /** UPLOAD_DIR: the folder of the local-disk store. */
@@ -369,6 +372,7 @@ export function loadConfig(env: Env): Config {
     // Never the value itself: it is a secret even when too short.
     problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
   }
+  const beforeSend = parseBeforeSend(get, int, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -400,6 +404,7 @@ export function loadConfig(env: Env): Config {
     commitTimeoutMs: 10_000,
     maxGroupMembers,
     linkPreviews,
+    beforeSend,
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,

@@ -86,6 +86,14 @@ const brokerReceived = new Counter({
   registers: [registry],
 });
 
+const beforeSendDuration = new Histogram({
+  name: "chatapp_before_send_duration_seconds",
+  help: "Before-send hook checks, waiting for a place included, by outcome (allow, reject, failure)",
+  labelNames: ["outcome"],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
 // Labelled children are looked up once per label value: the frame paths run per message.
 const bound = <T>(make: (label: string) => T) => {
   const cache = new Map<string, T>();
@@ -101,6 +109,7 @@ const bound = <T>(make: (label: string) => T) => {
 const frameInOf = bound((type) => framesIn.labels(type));
 const frameOutOf = bound((type) => framesOut.labels(type));
 const errorOf = bound((code) => errors.labels(code));
+const beforeSendOf = bound((outcome) => beforeSendDuration.labels(outcome));
 
 export const metrics = {
   frameIn(type: string): void {
@@ -124,6 +133,9 @@ export const metrics = {
   },
   delivered(createdAt: number): void {
     deliveryLatency.observe(Math.max(0, Date.now() - createdAt) / 1000);
+  },
+  beforeSend(outcome: "allow" | "reject" | "failure", seconds: number): void {
+    beforeSendOf(outcome).observe(seconds);
   },
   brokerPublished(): void {
     brokerPublished.inc();

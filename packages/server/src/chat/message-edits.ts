@@ -4,6 +4,7 @@ import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import type { MessageRow } from "../store/schema.js";
 import type { ActionBudgets } from "./action-budgets.js";
+import type { BeforeSendHook } from "./before-send.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import type { LinkPreviewUpdates } from "./link-preview-updates.js";
@@ -31,6 +32,8 @@ export class MessageEdits {
     private readonly reactions: Reactions,
     /** Link previews of the edited text, when they are on. */
     private readonly previews?: LinkPreviewUpdates,
+    /** BEFORE_SEND_URL set: an edit asks the hook before it is stored (contract §2). */
+    private readonly hook?: Pick<BeforeSendHook, "check">,
   ) {}
 
   /**
@@ -53,6 +56,14 @@ export class MessageEdits {
       // A message with files may lose its caption, as it could be sent without one.
       validateContent(content, row.attachments !== null);
       this.budgets.action(userId);
+      // Refused by the hook, the message stays as it was: nothing below has run.
+      await this.hook?.check({
+        conversationId: row.conversation_id,
+        senderId: userId,
+        content,
+        receiverId: receiverOf(info.kind, info.memberIds, userId),
+        messageId,
+      });
       // The old text's previews go with it; the new text's come in a second message_updated.
       let updated = await this.messages.update(messageId, { content, edited_at: Date.now(), link_previews: null });
       if (!updated) throw new ChatError("conflict", "the message was deleted");

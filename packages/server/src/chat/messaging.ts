@@ -4,6 +4,7 @@ import type { Broker } from "../broker/broker.js";
 import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { Store } from "../store/database.js";
 import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
+import type { BeforeSendHook } from "./before-send.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { namesIn, validateMentionIds } from "./mentions.js";
@@ -17,6 +18,18 @@ import type { UserDirectory } from "./user-directory.js";
  */
 export interface SendOrder {
   tail: Promise<unknown>;
+  /**
+   * With the before-send hook: each send is queued for writing only after the send before it
+   * was queued or refused, so hook answers that come back out of order do not reorder them.
+   */
+  writeTail: Promise<unknown>;
+}
+
+/** The before-send hook as Messaging uses it, and how it tells a repeated client_id. */
+export interface SendGate {
+  hook: Pick<BeforeSendHook, "check">;
+  /** True when this sender already stored a message with this client_id (not asked again). */
+  isStored(senderId: number, clientId: string): Promise<boolean>;
 }
 
 /** Where a send came from, when it came from a socket. */
@@ -107,6 +120,8 @@ export class Messaging {
       limiter?: RateLimiter<number>;
       /** Told of each new user message once it is published (link previews start there). */
       onDelivered?: (message: StoredMessage<Delivery>) => void;
+      /** BEFORE_SEND_URL set: every user message asks the hook before it is stored. */
+      gate?: SendGate;
     } = { provisionRecipients: false },
   ) {
     // The writer is this service's own: it calls back into it after each commit.
@@ -136,7 +151,10 @@ export class Messaging {
         return { written: this.writer.write(draft) };
       };
       let step: Promise<{ written: Promise<StoredMessage<Delivery>> }>;
-      if (origin) {
+      const gate = this.options.gate;
+      if (gate) {
+        step = this.gated(gate, senderId, input, origin);
+      } else if (origin) {
         step = origin.order.tail.then(enqueue);
         origin.order.tail = step.catch(() => {});
       } else {
@@ -149,6 +167,61 @@ export class Messaging {
     } finally {
       this.inFlight--;
     }
+  }
+
+  /**
+   * A send through the before-send hook. A socket's sends are prepared one after another (as
+   * without the hook), and each asks the hook as soon as it is prepared, so a connection's
+   * sends are checked side by side; but each is queued for writing only once the send before
+   * it was queued or refused, so they are stored in the order they were sent whatever order
+   * the hook answers in. Refused (by the hook or otherwise), a send lets the next one go.
+   */
+  private gated(
+    gate: SendGate,
+    senderId: number,
+    input: SendInput,
+    origin: SendOrigin | undefined,
+  ): Promise<{ written: Promise<StoredMessage<Delivery>> }> {
+    const prepare = async () => {
+      const draft = await this.prepare(senderId, input, origin);
+      const allowed = this.ask(gate, draft);
+      // Handled where it is awaited below, maybe only after it settled.
+      allowed.catch(() => {});
+      return { draft, allowed };
+    };
+    if (!origin) {
+      return prepare().then(async ({ draft, allowed }) => {
+        await allowed;
+        return { written: this.writer.write(draft) };
+      });
+    }
+    const prepared = origin.order.tail.then(prepare);
+    origin.order.tail = prepared.catch(() => {});
+    const previous = origin.order.writeTail;
+    const queued = (async () => {
+      const { draft, allowed } = await prepared;
+      await allowed;
+      await previous;
+      return { written: this.writer.write(draft) };
+    })();
+    // Queued: the next may follow. Refused: the next still waits for the one before this.
+    origin.order.writeTail = queued.then(
+      () => undefined,
+      () => previous,
+    );
+    return queued;
+  }
+
+  /** The hook's answer for a draft; a repeat of a stored client_id is not asked again. */
+  private async ask(gate: SendGate, draft: NewMessage<Delivery>): Promise<void> {
+    if (draft.clientId !== null && (await gate.isStored(draft.senderId, draft.clientId))) return;
+    await gate.hook.check({
+      conversationId: draft.conversationId,
+      senderId: draft.senderId,
+      content: draft.content,
+      receiverId: draft.meta.receiverId,
+      clientId: draft.clientId ?? undefined,
+    });
   }
 
   /**

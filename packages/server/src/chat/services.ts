@@ -15,6 +15,7 @@ import { ReportsRepo } from "../store/reports-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
+import { BeforeSendHook, type BeforeSendOptions } from "./before-send.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
@@ -78,6 +79,8 @@ export function createChatServices(
     presence?: Partial<PresenceOptions>;
     /** LINK_PREVIEWS and LINK_PREVIEW_ALLOW_PRIVATE; off when not given. */
     linkPreviews?: { enabled: boolean; allowPrivate: boolean };
+    /** BEFORE_SEND_*: the before-send hook for sends and edits; off when not given. */
+    beforeSend?: BeforeSendOptions;
   } = {},
 ): ChatServices {
   const users = new UsersRepo(store);
@@ -115,12 +118,14 @@ export function createChatServices(
         (err) => onError(err, "link previews failed"),
       )
     : undefined;
+  const hook = options.beforeSend ? new BeforeSendHook(options.beforeSend, onError) : undefined;
   const messaging = new Messaging(store, writerOptions, conversations, directory, broker, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
     onDelivered: previews
       ? (m) => previews.request({ id: m.id, conversationId: m.conversationId, content: m.content, editedAt: null })
       : undefined,
+    gate: hook && { hook, isStored: (senderId, clientId) => messages.hasClientId(senderId, clientId) },
   });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(
@@ -152,7 +157,7 @@ export function createChatServices(
     options.maxGroupMembers ?? 1000,
     budgets,
   );
-  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews);
+  const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews, hook);
   const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
   const pins = new Pins(new PinsRepo(store), messages, conversationsRepo, conversations, broker, budgets, reactions);
   edits.onEdit((row) => mentions.edited(row));
@@ -183,6 +188,7 @@ export function createChatServices(
       await messaging.drain();
       await receipts.drain();
       await previews?.close();
+      hook?.close();
     },
   };
 }

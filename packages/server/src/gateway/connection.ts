@@ -38,7 +38,7 @@ export class Connection {
   readonly id = `c${++nextId}`;
   lastActivity = Date.now();
   /** Serializes the target resolution of this socket's sends, so they are stored in the order sent. */
-  readonly sendOrder: SendOrder = { tail: Promise.resolve() };
+  readonly sendOrder: SendOrder = { tail: Promise.resolve(), writeTail: Promise.resolve() };
   private syncing = true;
   private corked = false;
   /** When the token the socket was opened with expires (ms): the heartbeat closes it then, with 4001. */

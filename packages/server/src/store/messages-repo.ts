@@ -100,6 +100,17 @@ export class MessagesRepo {
     return this.store.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** True when `senderId` has a stored message with this client_id (a repeat of a send). */
+  async hasClientId(senderId: number, clientId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom("messages")
+      .select("id")
+      .where("sender_id", "=", senderId)
+      .where("client_id", "=", clientId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
    * Edits (new content) or deletes (content emptied) a message that is not deleted; returns
    * the row as stored, or undefined when it was deleted meanwhile (an edit must not bring
