@@ -8,6 +8,7 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { AdminUsers } from "./chat/admin-users.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
 import { Retention } from "./chat/retention.js";
@@ -207,9 +208,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
   await retention.start();
-  const authenticate = authenticator(tokens, chat.directory);
+  // A deactivated, banned or erased user's sockets close with 4003 (on every node: the notice).
+  chat.accountStatus.onDisabled((userId) => gateway.closeUser(userId, CLOSE.ACCOUNT_DISABLED, "account disabled"));
+  const authenticate = authenticator(tokens, chat.directory, chat.accountStatus);
   const guard = requireUser(authenticate);
-  await registerWebSocketRoute(app, { gateway, authenticate, config });
+  await registerWebSocketRoute(app, { gateway, authenticate, config, accountStatus: chat.accountStatus });
   healthRoutes(app, { readiness: chat.readiness });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
@@ -218,7 +221,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { accounts: new Accounts(chat.users, tokens), guard, limits });
+  authRoutes(app, { accounts: new Accounts(chat.users, tokens, chat.accountStatus), guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });
@@ -228,7 +231,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
-  await adminRoutes(app, { chat, apiKeys, audit, tokens, retention });
+  const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
+  await adminRoutes(app, { chat, apiKeys, audit, tokens, adminUsers, retention });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;

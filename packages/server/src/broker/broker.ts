@@ -18,6 +18,11 @@ export type ClusterNotice =
   /** A conversation's members or title changed: drop what is cached about it. */
   | { type: "conversation_changed"; conversationId: number }
   /**
+   * A user was deactivated, banned or erased (`disabled`), or made active again: drop the
+   * cached status, and close their sockets with 4003 when disabled (chat/account-status.ts).
+   */
+  | { type: "account_changed"; userId: number; disabled: boolean }
+  /**
    * A node could not pass on some of its events (Redis was away longer than its buffer
    * lasted): every other node closes its sockets with 1012, and clients resume.
    */

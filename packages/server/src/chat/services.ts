@@ -3,6 +3,7 @@ import type { Broker } from "../broker/broker.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
+import { AdminUsersRepo } from "../store/admin-users-repo.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
 import { MentionsRepo } from "../store/mentions-repo.js";
@@ -14,6 +15,7 @@ import { ReactionsRepo } from "../store/reactions-repo.js";
 import { ReportsRepo } from "../store/reports-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
+import { AccountStatus } from "./account-status.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
 import { BeforeSendHook, type BeforeSendOptions } from "./before-send.js";
 import { ConversationAdmin } from "./conversation-admin.js";
@@ -38,6 +40,10 @@ import { UserDirectory } from "./user-directory.js";
 export interface ChatServices {
   users: UsersRepo;
   directory: UserDirectory;
+  /** Whether a user may use their tokens (inactive and erased users may not), cluster-wide. */
+  accountStatus: AccountStatus;
+  /** The users table as the admin API reads and changes it. */
+  adminUsersRepo: AdminUsersRepo;
   conversations: ConversationCache;
   messages: MessagesRepo;
   messaging: Messaging;
@@ -88,6 +94,8 @@ export function createChatServices(
   const messages = new MessagesRepo(store);
   const presenceRepo = new PresenceRepo(store);
   const directory = new UserDirectory(users);
+  const adminUsersRepo = new AdminUsersRepo(store);
+  const accountStatus = new AccountStatus(adminUsersRepo, broker);
   // Other nodes' caches drop a conversation this node changed, and the other way round.
   const conversations = new ConversationCache(conversationsRepo, (conversationId) =>
     broker.notify({ type: "conversation_changed", conversationId }),
@@ -168,6 +176,8 @@ export function createChatServices(
   return {
     users,
     directory,
+    accountStatus,
+    adminUsersRepo,
     conversations,
     messages,
     messaging,

@@ -4,15 +4,21 @@ import { takeLocalUserId } from "./local-user-ids.js";
 import type { UserRow } from "./schema.js";
 import { searchName } from "./search-name.js";
 
-export type PublicUser = Pick<UserRow, "id" | "username" | "display_name">;
+export type PublicUser = Pick<UserRow, "id" | "username" | "display_name"> & { bot: boolean };
 
-const PUBLIC = ["id", "username", "display_name"] as const;
+const PUBLIC = ["id", "username", "display_name", "bot"] as const;
+
+/** `bot` is an integer column (0/1) in every dialect. */
+function publicUser(row: Pick<UserRow, (typeof PUBLIC)[number]>): PublicUser {
+  return { id: row.id, username: row.username, display_name: row.display_name, bot: Number(row.bot) === 1 };
+}
 
 export class UsersRepo {
   constructor(private readonly store: Store) {}
 
-  findById(id: number): Promise<PublicUser | undefined> {
-    return this.store.db.selectFrom("users").select(PUBLIC).where("id", "=", id).executeTakeFirst();
+  async findById(id: number): Promise<PublicUser | undefined> {
+    const row = await this.store.db.selectFrom("users").select(PUBLIC).where("id", "=", id).executeTakeFirst();
+    return row && publicUser(row);
   }
 
   async existingIds(ids: number[]): Promise<Set<number>> {
@@ -25,13 +31,13 @@ export class UsersRepo {
    * Users whose username or display name contains `text` (ignoring case), by username. Users
    * known only by id (provisioned from a token) have neither and are not listed.
    */
-  search(text: string, limit: number, offset: number): Promise<PublicUser[]> {
+  async search(text: string, limit: number, offset: number): Promise<PublicUser[]> {
     // "!" escapes LIKE's wildcards: one escape character every dialect accepts as written.
     const pattern = `%${text
       .normalize("NFC")
       .toLowerCase()
       .replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    return this.store.db
+    const rows = await this.store.db
       .selectFrom("users")
       .select(PUBLIC)
       .where(sql<boolean>`search_name like ${pattern} escape '!'`)
@@ -40,14 +46,16 @@ export class UsersRepo {
       .limit(limit)
       .offset(offset)
       .execute();
+    return rows.map(publicUser);
   }
 
-  findCredentials(username: string): Promise<Pick<UserRow, "id" | "username" | "display_name" | "password_hash"> | undefined> {
-    return this.store.db
+  async findCredentials(username: string): Promise<(PublicUser & Pick<UserRow, "password_hash">) | undefined> {
+    const row = await this.store.db
       .selectFrom("users")
       .select([...PUBLIC, "password_hash"])
       .where("username", "=", username)
       .executeTakeFirst();
+    return row && { ...publicUser(row), password_hash: row.password_hash };
   }
 
   /**
@@ -73,7 +81,7 @@ export class UsersRepo {
             .execute();
           return id;
         });
-        return { id, username: input.username, display_name: input.displayName };
+        return { id, username: input.username, display_name: input.displayName, bot: false };
       } catch (err) {
         const unique = adapter.isUniqueViolation(err);
         if (!unique && !adapter.isRetryable(err)) throw err;

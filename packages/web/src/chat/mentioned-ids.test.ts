@@ -29,7 +29,7 @@ const group: Conversation = {
   mentioned: false,
   last_activity: removal.timestamp,
 };
-const me = { id: 1, username: "alice", display_name: "Alice" };
+const me = { id: 1, username: "alice", display_name: "Alice", bot: false };
 
 describe("idsMentioned", () => {
   it("names former members from list previews and timelines, not only current members", () => {

@@ -19,7 +19,7 @@ function refusingClient(code: ChatClientError["code"]) {
 
 async function sendFailAndRetry(code: ChatClientError["code"]): Promise<string[]> {
   const { client, ids } = refusingClient(code);
-  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me" }));
+  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me", bot: false }));
   const outbox = new Outbox(client, store, new Uploads(client, store));
   outbox.send(7, "hello");
   await expect.poll(() => store.get().pending[0]?.error).toBeDefined();

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from "kysely";
+import { type Kysely, type Migration, sql } from "kysely";
 import type { DialectName } from "../dialects/index.js";
 import { tableSpelling } from "./table-spelling.js";
 
@@ -22,7 +22,8 @@ export function adminApiKeysMigration(dialect: DialectName): Migration {
           db.schema
             .createTable("api_keys")
             .addColumn("id", spell.idType, spell.id)
-            .addColumn("name", "varchar(64)", (c) => c.notNull())
+            // Compared exactly in every dialect (MySQL's default collation ignores case).
+            .addColumn("name", dialect === "mysql" ? sql`varchar(64) collate utf8mb4_bin` : "varchar(64)", (c) => c.notNull())
             .addColumn("hash", "varchar(64)", (c) => c.notNull())
             .addColumn("created_at", "bigint", (c) => c.notNull())
             .addColumn("last_used_at", "bigint")

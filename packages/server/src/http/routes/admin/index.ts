@@ -1,12 +1,15 @@
 import type { TokenService } from "../../../auth/tokens.js";
+import type { AdminUsers } from "../../../chat/admin-users.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
 import type { Retention } from "../../../chat/retention.js";
 import type { ChatServices } from "../../../chat/services.js";
 import { requireApiKey } from "../../admin-guard.js";
 import type { App } from "../../app-types.js";
+import { sendError } from "../../errors.js";
 import { auditAdminRoutes } from "./audit.js";
 import { moderationAdminRoutes } from "./moderation.js";
+import { usersAdminRoutes } from "./users.js";
 
 /** What admin route files get: the chat domain, the audit log and the pieces of the admin API. */
 export interface AdminDeps {
@@ -15,6 +18,7 @@ export interface AdminDeps {
   /** Every admin route records its action here with `request.adminKey`. */
   audit: AuditLog;
   tokens: TokenService;
+  adminUsers: AdminUsers;
   /** Retention's runs (POST /api/admin/retention/run). */
   retention: Retention;
 }
@@ -23,7 +27,7 @@ export interface AdminDeps {
 export type AdminRoutes = (scope: App, deps: AdminDeps) => void | Promise<void>;
 
 /** Every admin route file: add yours here. */
-const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, moderationAdminRoutes];
+const ADMIN_ROUTES: AdminRoutes[] = [auditAdminRoutes, usersAdminRoutes, moderationAdminRoutes];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
 const ADMIN_SECURITY: { [scheme: string]: string[] }[] = [{ apiKey: [] }, { adminBearer: [] }];
@@ -41,5 +45,13 @@ export async function adminRoutes(app: App, deps: AdminDeps): Promise<void> {
     });
     admin.addHook("onRequest", requireApiKey(deps.apiKeys));
     for (const routes of ADMIN_ROUTES) await routes(admin, deps);
+    // Any other path under /api/admin is guarded too: without a key, a 401 tells nothing of
+    // which admin routes exist; with one, a 404.
+    admin.route({
+      method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      url: "/api/admin/*",
+      schema: { hide: true },
+      handler: (request, reply) => sendError(reply, "not_found", `no route for ${request.method} ${request.url.split("?")[0]}`),
+    });
   });
 }
