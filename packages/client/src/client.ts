@@ -1,6 +1,7 @@
 import {
   type AnyServerFrame,
   type Attachment,
+  type Block,
   type Conversation,
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
@@ -13,6 +14,7 @@ import {
   type Message,
   type MessageDeletedFrame,
   type MessageUpdatedFrame,
+  type MuteResponse,
   type Pin,
   type PinnedFrame,
   type Reaction,
@@ -358,6 +360,31 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   unpin(conversationId: number, messageId: number): Promise<void> {
     return this.api.unpin(conversationId, messageId);
+  }
+
+  /** Blocks a user: no direct messages either way while it lasts; groups are unaffected. */
+  block(userId: number): Promise<void> {
+    return this.api.block(userId);
+  }
+
+  /** Lifts a block (fine when there was none). */
+  unblock(userId: number): Promise<void> {
+    return this.api.unblock(userId);
+  }
+
+  /** The users this user blocks, newest first: `[{user_id, created_at}]`. */
+  listBlocks(): Promise<Block[]> {
+    return this.api.listBlocks();
+  }
+
+  /** Mutes a conversation's notifications, until `until` or, without it, until `unmute`. */
+  mute(conversationId: number, until?: Date | string): Promise<MuteResponse> {
+    return this.api.mute(conversationId, until);
+  }
+
+  /** Ends a mute (fine when not muted). */
+  unmute(conversationId: number): Promise<void> {
+    return this.api.unmute(conversationId);
   }
 
   /**

@@ -26,6 +26,11 @@ export const REFUSALS = {
     socket: "forbidden",
     message: "no such conversation, or you are not a member",
   },
+  /**
+   * A direct send or a new direct conversation between two users while either blocks the
+   * other (integrations §3): `forbidden`, saying no more, so the blocked user is not told.
+   */
+  blocked: { code: "forbidden", status: 403, socket: "forbidden", message: "you cannot send to this conversation" },
   conflict: { code: "conflict", status: 409, socket: "conflict", message: "conflicts with what is stored" },
   /** A reaction to a deleted or system message: a conflict over HTTP, a bad frame on the socket (contract §8). */
   not_reactable: {

@@ -102,6 +102,10 @@ export const Conversation = Type.Object({
   mention_count: Seq,
   /** `mention_count > 0`. */
   mentioned: Type.Boolean(),
+  /** The caller muted it (integrations §3): false again once `muted_until` has passed. */
+  muted: Type.Boolean(),
+  /** When the caller's mute ends by itself; null while not muted or muted until removed. */
+  muted_until: Nullable(Type.String({ format: "date-time" })),
   last_activity: Type.String({ format: "date-time" }),
 });
 export type Conversation = Static<typeof Conversation>;

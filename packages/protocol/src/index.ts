@@ -1,4 +1,5 @@
 export * from "./admin.js";
+export * from "./blocks.js";
 export * from "./client-frames.js";
 export * from "./errors.js";
 export * from "./http.js";

@@ -28,6 +28,7 @@ import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
 import { adminRoutes } from "./http/routes/admin/index.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { blocksRoutes } from "./http/routes/blocks.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { messagesRoutes } from "./http/routes/messages.js";
@@ -229,6 +230,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   reactionsRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
+  blocksRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);

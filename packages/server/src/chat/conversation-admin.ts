@@ -9,6 +9,7 @@ import type { Broker } from "../broker/broker.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { UsersRepo } from "../store/users-repo.js";
 import type { ActionBudgets } from "./action-budgets.js";
+import type { Blocks } from "./blocks.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import type { History } from "./history.js";
@@ -30,13 +31,19 @@ export class ConversationAdmin {
     private readonly broker: Broker,
     private readonly maxGroupMembers: number,
     private readonly budgets: ActionBudgets,
+    private readonly blocks: Blocks,
   ) {}
 
-  /** The direct conversation with `otherId`; `created` says whether it is new. */
+  /**
+   * The direct conversation with `otherId`; `created` says whether it is new. Refused
+   * (`blocked`: 403 `forbidden`) while either blocks the other, whether or not it exists:
+   * an existing one stays readable through the other routes.
+   */
   async direct(userId: number, otherId: number): Promise<{ conversation: Conversation; created: boolean }> {
     return this.guard(async () => {
       if (otherId === userId) throw new ChatError("invalid_request", "a direct conversation needs another user");
       await this.requireUsers([otherId]);
+      await this.blocks.check(userId, otherId);
       const existing = await this.repo.findDirectId(userId, otherId);
       const id = existing ?? (await this.cache.direct(userId, otherId));
       return { conversation: await this.view(userId, id), created: existing === undefined };

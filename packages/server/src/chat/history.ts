@@ -8,6 +8,7 @@ import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import type { Mentions } from "./mentions.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
+import type { Mutes } from "./mutes.js";
 import type { Reactions } from "./reactions.js";
 import type { Receipts } from "./receipts.js";
 
@@ -21,6 +22,7 @@ export class History {
     private readonly receipts: Receipts,
     private readonly mentions: Mentions,
     private readonly reactions: Reactions,
+    private readonly mutes: Mutes,
   ) {}
 
   /** Messages of one conversation in seq order; members only. */
@@ -90,7 +92,7 @@ export class History {
     const rows = await this.conversationsRepo.listFor(userId, options);
     const ids = rows.map((r) => r.id);
     const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id);
-    const [members, summaries, lastMessages, unread, mentionCounts] = await Promise.all([
+    const [members, summaries, lastMessages, unread, mentionCounts, muteOf] = await Promise.all([
       options.only === undefined
         ? this.conversationsRepo.listedMembersOf(userId, ids, directIds)
         : this.conversationsRepo.membersOf(ids),
@@ -98,6 +100,7 @@ export class History {
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
       this.mentions.unreadCounts(userId, ids),
+      this.mutes.statesFor(userId, ids),
     ]);
     const [statuses, quotes, lastReactions] = await Promise.all([
       this.presence.list([...new Set(members.map((m) => m.user_id))]),
@@ -145,6 +148,7 @@ export class History {
         unread_count: unread.get(c.id) ?? 0,
         mention_count: mentionCounts.get(c.id) ?? 0,
         mentioned: (mentionCounts.get(c.id) ?? 0) > 0,
+        ...muteOf(c.id),
         last_activity: iso(c.last_activity_at),
       };
     });

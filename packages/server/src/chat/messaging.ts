@@ -5,6 +5,7 @@ import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { Store } from "../store/database.js";
 import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
 import type { BeforeSendHook } from "./before-send.js";
+import type { Blocks } from "./blocks.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { namesIn, validateMentionIds } from "./mentions.js";
@@ -115,6 +116,8 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
+    /** Every direct send passes its check (integrations §3), whichever edge it came through. */
+    private readonly blocks: Blocks,
     private readonly options: {
       provisionRecipients: boolean;
       limiter?: RateLimiter<number>;
@@ -277,6 +280,8 @@ export class Messaging {
       } else if (!(await this.users.exists(input.receiverId))) {
         throw new ChatError("not_found", `no user with id ${input.receiverId}`);
       }
+      // Before the conversation is found or made: a block creates nothing.
+      await this.blocks.check(senderId, input.receiverId);
       conversationId = await this.conversations.direct(senderId, input.receiverId);
       receiverId = input.receiverId;
       memberIds = [senderId, input.receiverId];
@@ -286,6 +291,7 @@ export class Messaging {
       conversationId = info.id;
       memberIds = info.memberIds;
       receiverId = receiverOf(info.kind, info.memberIds, senderId);
+      if (receiverId !== undefined) await this.blocks.check(senderId, receiverId);
     } else {
       throw new ChatError("invalid_request", "a send needs receiver_id or conversation_id");
     }

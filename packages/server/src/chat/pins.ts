@@ -63,6 +63,7 @@ export class Pins {
           { conversation_id: conversationId, message_id: messageId, pinned_by: userId, pinned_at: Date.now() },
           MAX_PINS,
         );
+        if (added === "deleted") throw new ChatError("conflict", "the message was deleted");
         if (added === "full") throw new ChatError("conflict", `a conversation has at most ${MAX_PINS} pins: unpin one first`);
         pin = added.pin;
         if (added.created) {

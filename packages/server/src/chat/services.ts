@@ -4,10 +4,12 @@ import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
 import { AdminUsersRepo } from "../store/admin-users-repo.js";
+import { BlocksRepo } from "../store/blocks-repo.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
 import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
+import { MutesRepo } from "../store/mutes-repo.js";
 import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
@@ -18,6 +20,7 @@ import { UsersRepo } from "../store/users-repo.js";
 import { AccountStatus } from "./account-status.js";
 import { type ActionBudgetOptions, ActionBudgets } from "./action-budgets.js";
 import { BeforeSendHook, type BeforeSendOptions } from "./before-send.js";
+import { Blocks } from "./blocks.js";
 import { ConversationAdmin } from "./conversation-admin.js";
 import { ConversationCache } from "./conversation-cache.js";
 import { History } from "./history.js";
@@ -25,6 +28,7 @@ import { LinkPreviewUpdates } from "./link-preview-updates.js";
 import { Mentions } from "./mentions.js";
 import { MessageEdits } from "./message-edits.js";
 import { Messaging } from "./messaging.js";
+import { Mutes } from "./mutes.js";
 import { Pins } from "./pins.js";
 import { Presence, type PresenceOptions } from "./presence.js";
 import { Reactions } from "./reactions.js";
@@ -58,6 +62,12 @@ export interface ChatServices {
   pins: Pins;
   reactions: Reactions;
   threads: Threads;
+  /** Blocking (integrations §3): the routes and every direct send's check. */
+  blocks: Blocks;
+  /** "Has U blocked S?" and "who of these blocked S?" (notifications ask, integrations §4). */
+  blocksRepo: BlocksRepo;
+  /** Muting (integrations §3); `mutes.mutedAmong` is what notifications leave out. */
+  mutes: Mutes;
   readiness: Readiness;
   /** Members' reports of messages, and the admins' view of them (integrations §5). */
   reports: Reports;
@@ -116,6 +126,10 @@ export function createChatServices(
     commitTimeoutMs: options.commitTimeoutMs,
     onBatch: (size: number) => metrics.batch(size),
   };
+  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
+  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
+  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
+  // Link-preview frames carry reactions: Reactions comes first.
   const previews = options.linkPreviews?.enabled
     ? new LinkPreviewUpdates(
         new LinkPreviews({ allowPrivate: options.linkPreviews.allowPrivate }),
@@ -123,11 +137,15 @@ export function createChatServices(
         conversationsRepo,
         conversations,
         broker,
+        reactions,
         (err) => onError(err, "link previews failed"),
       )
     : undefined;
+  const blocksRepo = new BlocksRepo(store);
+  const blocks = new Blocks(blocksRepo, users, broker, budgets);
+  const mutes = new Mutes(new MutesRepo(store), conversations);
   const hook = options.beforeSend ? new BeforeSendHook(options.beforeSend, onError) : undefined;
-  const messaging = new Messaging(store, writerOptions, conversations, directory, broker, {
+  const messaging = new Messaging(store, writerOptions, conversations, directory, broker, blocks, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
     onDelivered: previews
@@ -149,12 +167,9 @@ export function createChatServices(
   });
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());
-  const typing = new Typing(conversations, broker);
+  const typing = new Typing(conversations, broker, blocks);
   const mentions = new Mentions(new MentionsRepo(store));
-  const reactionLimiter = new RateLimiter<number>(options.framesPerSecond ?? 0, options.framesBurst ?? 1);
-  setInterval(() => reactionLimiter.sweep(), 10_000).unref();
-  const reactions = new Reactions(new ReactionsRepo(store), messages, conversations, broker, reactionLimiter);
-  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions);
+  const history = new History(messages, conversationsRepo, conversations, presenceRepo, receipts, mentions, reactions, mutes);
   const admin = new ConversationAdmin(
     conversationsRepo,
     conversations,
@@ -164,6 +179,7 @@ export function createChatServices(
     broker,
     options.maxGroupMembers ?? 1000,
     budgets,
+    blocks,
   );
   const edits = new MessageEdits(messages, conversationsRepo, conversations, broker, budgets, reactions, previews, hook);
   const search = new Search(new SearchRepo(store), conversationsRepo, messages, reactions);
@@ -192,6 +208,9 @@ export function createChatServices(
     pins,
     reactions,
     threads: new Threads(messages, conversationsRepo, conversations, reactions),
+    blocks,
+    blocksRepo,
+    mutes,
     readiness: new Readiness(store, broker),
     reports: new Reports(new ReportsRepo(store), messages, conversations, budgets),
     async drain() {

@@ -129,7 +129,7 @@ export class MessagesRepo {
         .where("deleted_at", "is", null)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return false;
-      if (change.deleted_at !== undefined) await uncountReply(trx, id);
+      if (change.deleted_at !== undefined) await uncountReply(trx, id, this.store.adapter.supportsForUpdate);
       return true;
     });
     return updated ? this.byId(id) : undefined;

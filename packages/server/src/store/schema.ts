@@ -23,6 +23,8 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
   erased_users: ErasedUsersTable;
+  blocks: BlocksTable;
+  mutes: MutesTable;
 }
 
 export interface UsersTable {
@@ -225,4 +227,19 @@ export interface JobLeasesTable {
   holder: string | null;
   lease_until: Generated<number>;
   next_run_at: Generated<number>;
+}
+
+/** `blocker_id` blocks `blocked_id` (migration 013): no direct messages between them either way. */
+export interface BlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  created_at: number;
+}
+
+/** A user's mute of a conversation (migration 013); `muted_until` NULL lasts until removed. */
+export interface MutesTable {
+  user_id: number;
+  conversation_id: number;
+  muted_until: number | null;
+  created_at: number;
 }

@@ -154,11 +154,20 @@ export async function countReplies(trx: Transaction<Database>, replies: Map<numb
 /**
  * A reply was deleted (in `trx`, with the deletion): its root counts one reply less, and
  * `last_reply_at` becomes that of the newest reply left (none: the root shows neither).
+ *
+ * The root row is locked first (where the dialect can; SQLite has one writer), so deletions
+ * of replies of one root take their turns: each reads the replies left once those before it
+ * have committed (READ COMMITTED on MySQL and PostgreSQL), and the last one writes what is
+ * left after all of them. Lock order: the reply (updated by the deletion), then its root;
+ * nothing locks a root and then one of its replies.
  */
-export async function uncountReply(trx: Transaction<Database>, replyId: number): Promise<void> {
+export async function uncountReply(trx: Transaction<Database>, replyId: number, supportsForUpdate: boolean): Promise<void> {
   const reply = await trx.selectFrom("messages").select("thread_root_id").where("id", "=", replyId).executeTakeFirst();
   const rootId = reply?.thread_root_id;
   if (rootId === null || rootId === undefined) return;
+  let lock = trx.selectFrom("messages").select("id").where("id", "=", rootId);
+  if (supportsForUpdate) lock = lock.forUpdate();
+  await lock.execute();
   // Read first, then written: MySQL cannot update a table it reads in a subquery.
   const newest = await trx
     .selectFrom("messages")
