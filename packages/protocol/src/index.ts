@@ -12,6 +12,7 @@ export * from "./mentions.js";
 export * from "./pin-answers.js";
 export * from "./pins.js";
 export * from "./reactions.js";
+export * from "./reports.js";
 export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./threads.js";

@@ -11,6 +11,7 @@ import { Accounts } from "./chat/accounts.js";
 import { AdminUsers } from "./chat/admin-users.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
+import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
 import { adminAccountEnd, UserData } from "./chat/user-data.js";
@@ -36,6 +37,7 @@ import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
 import { reactionsRoutes } from "./http/routes/reactions.js";
+import { reportsRoutes } from "./http/routes/reports.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
@@ -49,7 +51,9 @@ import { watchGateway } from "./metrics.js";
 import { ApiKeysRepo } from "./store/api-keys-repo.js";
 import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
+import { JobLeasesRepo } from "./store/job-leases-repo.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { RetentionRepo } from "./store/retention-repo.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
 import { UserDataRepo } from "./store/user-data-repo.js";
 import { SERVER_VERSION } from "./version.js";
@@ -65,6 +69,8 @@ export interface ChatApp {
   uploads: Uploads;
   /** Webhook endpoints and the delivery worker (integrations §2). */
   webhooks: Webhooks;
+  /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
+  retention: Retention;
   gateway: Gateway;
   tokens: TokenService;
   /** The keys of the admin API (ADMIN_API_KEY and the CLI's). */
@@ -138,6 +144,26 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   chat.edits.onDelete((messageId) => uploads.removeForMessage(messageId));
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
+  const retention = new Retention(
+    new RetentionRepo(store),
+    new JobLeasesRepo(store),
+    {
+      removeUploads: (ids) => uploads.removeBytesOf(ids),
+      onError: sweepFailed,
+      onRound: (round) =>
+        logger.info(
+          {
+            node: nodeId,
+            due_at: round.dueAt,
+            next_run_at: round.nextRunAt,
+            cutoff: new Date(round.cutoff).toISOString(),
+            deleted: round.deleted,
+          },
+          "retention round",
+        ),
+    },
+    { nodeId, ...config.retention },
+  );
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
   const webhooks = await startWebhooks(
     store,
@@ -169,6 +195,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       await chat.blocks.removeAllOf(userId);
       await chat.mutes.removeAllOf(userId);
     },
+  });
+  // Reports they made; their words copied into reports about them are blanked (contract §5).
+  userData.addSection({
+    async export(userId, parts) {
+      parts.reports = await chat.reports.madeBy(userId);
+    },
+    erase: (userId) => chat.reports.eraseUser(userId),
   });
 
   const app = Fastify({
@@ -214,6 +247,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
+  await retention.start();
   // A deactivated, banned or erased user's sockets close with 4003 (on every node: the notice).
   chat.accountStatus.onDisabled((userId) => gateway.closeUser(userId, CLOSE.ACCOUNT_DISABLED, "account disabled"));
   const authenticate = authenticator(tokens, chat.directory, chat.accountStatus);
@@ -236,6 +270,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
   blocksRoutes(app, { chat, guard });
+  reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
   await adminRoutes(app, {
@@ -246,6 +281,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     adminUsers,
     webhooks: webhooks.endpoints,
     userData,
+    retention,
   });
   await webUiRoutes(app);
 
@@ -258,6 +294,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     chat,
     uploads,
     webhooks,
+    retention,
     gateway,
     tokens,
     apiKeys,
@@ -274,6 +311,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
         await webhooks.close();
+        await retention.stop();
         await uploads.stop();
         files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));

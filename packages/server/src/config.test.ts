@@ -186,6 +186,20 @@ describe("loadConfig", () => {
     expect(problems({ PRESENCE_ANNOUNCE_INTERVAL_MS: "soon" })[0]).toMatch(/^PRESENCE_ANNOUNCE_INTERVAL_MS: must be/);
   });
 
+  it("reads RETENTION_DAYS (unset or 0: keep forever) and RATE_REPORTS_PER_HOUR; a bad value names the variable", () => {
+    expect(loadConfig({}).retention).toMatchObject({ days: 0, intervalMs: 3_600_000 });
+    expect(loadConfig({ RETENTION_DAYS: "0" }).retention.days).toBe(0);
+    expect(loadConfig({ RETENTION_DAYS: "30" }).retention.days).toBe(30);
+    expect(loadConfig({}).limits.reportsPerHour).toBe(20);
+    for (const bad of ["-1", "1.5", "thirty", "100001"]) {
+      expect(
+        problems({ RETENTION_DAYS: bad }).map((p) => p.split(":")[0]),
+        bad,
+      ).toEqual(["RETENTION_DAYS"]);
+    }
+    expect(problems({ RATE_REPORTS_PER_HOUR: "many" }).map((p) => p.split(":")[0])).toEqual(["RATE_REPORTS_PER_HOUR"]);
+  });
+
   it("reads PROVISION_RECIPIENTS as a boolean", () => {
     expect(loadConfig({}).provisionRecipients).toBe(false);
     expect(loadConfig({ PROVISION_RECIPIENTS: "true" }).provisionRecipients).toBe(true);

@@ -120,11 +120,25 @@ export interface Config {
     /** Groups created, and users added to groups (a new group's members included), per user per hour. */
     groupsPerHour: number;
     memberAddsPerHour: number;
+    /** Reports of messages per user per hour (also the burst). */
+    reportsPerHour: number;
     /** Least time between two status_update announcements of one user (the last state always follows). */
     presenceIntervalMs: number;
   };
   /** Uploaded files: how large one may be, and where the bytes are kept. */
   files: FilesConfig;
+  /**
+   * Retention (integrations §5): RETENTION_DAYS (0: keep forever), and the job's timings
+   * (not variables: tests shorten them through `configure`).
+   */
+  retention: {
+    days: number;
+    intervalMs: number;
+    checkMs: number;
+    leaseMs: number;
+    batchSize: number;
+    pauseMs: number;
+  };
   /** ADMIN_API_KEY: a key for the admin API beside those `chatapp apikey create` makes (32+ characters). */
   adminApiKey: string | undefined;
   /** Webhooks (integrations contract §2). */
@@ -228,6 +242,7 @@ export function loadConfig(env: Env): Config {
     actionsBurst: int("RATE_ACTIONS_BURST", 30, 1, 1_000_000),
     groupsPerHour: int("RATE_GROUPS_PER_HOUR", 20, 0, 1_000_000),
     memberAddsPerHour: int("RATE_MEMBER_ADDS_PER_HOUR", 5000, 0, 100_000_000),
+    reportsPerHour: int("RATE_REPORTS_PER_HOUR", 20, 0, 1_000_000),
     presenceIntervalMs: int("PRESENCE_ANNOUNCE_INTERVAL_MS", 2000, 0, 600_000),
   };
   if (limits.memberAddsPerHour > 0 && limits.memberAddsPerHour < maxGroupMembers - 1) {
@@ -364,6 +379,7 @@ export function loadConfig(env: Env): Config {
 
   const files = parseFiles(get, int, problems, redisUrl);
   const webhooks = parseWebhooks(get, int, problems);
+  const retentionDays = int("RETENTION_DAYS", 0, 0, 100_000);
 
   const adminApiKey = get("ADMIN_API_KEY");
   if (adminApiKey !== undefined && adminApiKey.length < 32) {
@@ -407,6 +423,14 @@ export function loadConfig(env: Env): Config {
     limits,
     files,
     webhooks,
+    retention: {
+      days: retentionDays,
+      intervalMs: 3_600_000,
+      checkMs: 60_000,
+      leaseMs: 60_000,
+      batchSize: 1000,
+      pauseMs: 5,
+    },
     adminApiKey,
   };
 }

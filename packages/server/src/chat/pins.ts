@@ -98,14 +98,14 @@ export class Pins {
   }
 
   /** A message was deleted (by `userId`): it is unpinned, and the members told so. */
-  async messageDeleted(messageId: number, userId: number): Promise<void> {
+  async messageDeleted(messageId: number, userId: number | null): Promise<void> {
     const removed = await this.repo.remove(messageId);
     if (!removed) return;
     const info = await this.cache.get(removed.conversation_id);
     if (info) this.announceUnpin(removed, userId, info.memberIds);
   }
 
-  private announceUnpin(pin: PinRow, by: number, memberIds: number[]): void {
+  private announceUnpin(pin: PinRow, by: number | null, memberIds: number[]): void {
     const frame: UnpinnedFrame = { type: "unpinned", conversation_id: pin.conversation_id, message_id: pin.message_id, by };
     this.broker.publish({ userIds: memberIds, frame: JSON.stringify(frame) });
   }

@@ -14,6 +14,7 @@ import { NodePresenceRepo } from "../store/node-presence-repo.js";
 import { PinsRepo } from "../store/pins-repo.js";
 import { PresenceRepo } from "../store/presence-repo.js";
 import { ReactionsRepo } from "../store/reactions-repo.js";
+import { ReportsRepo } from "../store/reports-repo.js";
 import { SearchRepo } from "../store/search-repo.js";
 import { UsersRepo } from "../store/users-repo.js";
 import { AccountStatus } from "./account-status.js";
@@ -34,6 +35,7 @@ import { Presence, type PresenceOptions } from "./presence.js";
 import { Reactions } from "./reactions.js";
 import { Readiness } from "./readiness.js";
 import { Receipts } from "./receipts.js";
+import { Reports } from "./reports.js";
 import { Search } from "./search.js";
 import { Threads } from "./threads.js";
 import { Typing } from "./typing.js";
@@ -70,6 +72,8 @@ export interface ChatServices {
   /** Muting (integrations §3); `mutes.mutedAmong` is what notifications leave out. */
   mutes: Mutes;
   readiness: Readiness;
+  /** Members' reports of messages, and the admins' view of them (integrations §5). */
+  reports: Reports;
   /** Waits until every accepted message and cursor move is written. */
   drain(): Promise<void>;
 }
@@ -115,6 +119,7 @@ export function createChatServices(
     actionsBurst: 1,
     groupsPerHour: 0,
     memberAddsPerHour: 0,
+    reportsPerHour: 0,
     ...options.budgets,
   });
   const sweep = setInterval(() => messageLimiter.sweep(), 10_000);
@@ -212,6 +217,7 @@ export function createChatServices(
     blocksRepo,
     mutes,
     readiness: new Readiness(store, broker),
+    reports: new Reports(new ReportsRepo(store), messages, conversations, budgets),
     async drain() {
       await messaging.drain();
       await receipts.drain();

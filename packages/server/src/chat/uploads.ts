@@ -317,6 +317,11 @@ export class Uploads {
     }
   }
 
+  /** Deletes the bytes of uploads whose rows are gone already (retention removed them with their messages). */
+  async removeBytesOf(ids: readonly number[]): Promise<void> {
+    for (const id of ids) await this.removeBytes(id);
+  }
+
   /** Removes up to `sweepBatch` unsent uploads older than the time to live; returns how many. */
   sweep(now = Date.now()): Promise<number> {
     this.sweeping ??= (async () => {

@@ -27,6 +27,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_fanout: WebhookFanoutTable;
+  reports: ReportsTable;
+  job_leases: JobLeasesTable;
 }
 
 export interface UsersTable {
@@ -206,6 +208,29 @@ export interface ReactionsTable {
   user_id: number;
   emoji: string;
   created_at: number;
+}
+
+/** A member's report of a message (migration 016), with what the message said when reported. */
+export interface ReportsTable {
+  id: Generated<number>;
+  message_id: number;
+  conversation_id: number;
+  sender_id: number;
+  reporter_id: number;
+  reason: string;
+  content: string;
+  status: "open" | "resolved";
+  created_at: number;
+}
+
+export type ReportRow = Selectable<ReportsTable>;
+
+/** A cluster-wide job (migration 016): who runs it until when, and when its next round is due (epoch ms). */
+export interface JobLeasesTable {
+  name: string;
+  holder: string | null;
+  lease_until: Generated<number>;
+  next_run_at: Generated<number>;
 }
 
 /** `blocker_id` blocks `blocked_id` (migration 013): no direct messages between them either way. */

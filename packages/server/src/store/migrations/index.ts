@@ -15,6 +15,7 @@ import { mentionsAndPinsMigration } from "./012-mentions-and-pins.js";
 import { blocksAndMutesMigration } from "./013-blocks-and-mutes.js";
 import { adminApiKeysMigration } from "./014-admin-api-keys.js";
 import { webhooksMigration } from "./015-webhooks.js";
+import { moderationMigration } from "./016-moderation.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -37,5 +38,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "013-blocks-and-mutes": blocksAndMutesMigration(dialect),
     "014-admin-api-keys": adminApiKeysMigration(dialect),
     "015-webhooks": webhooksMigration(dialect),
+    "016-moderation": moderationMigration(dialect),
   };
 }

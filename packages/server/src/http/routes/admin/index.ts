@@ -2,6 +2,7 @@ import type { TokenService } from "../../../auth/tokens.js";
 import type { AdminUsers } from "../../../chat/admin-users.js";
 import type { ApiKeys } from "../../../chat/api-keys.js";
 import type { AuditLog } from "../../../chat/audit-log.js";
+import type { Retention } from "../../../chat/retention.js";
 import type { ChatServices } from "../../../chat/services.js";
 import type { UserData } from "../../../chat/user-data.js";
 import type { WebhookEndpoints } from "../../../webhooks/endpoints.js";
@@ -10,6 +11,7 @@ import type { App } from "../../app-types.js";
 import { sendError } from "../../errors.js";
 import { auditAdminRoutes } from "./audit.js";
 import { adminConversationRoutes } from "./conversations.js";
+import { moderationAdminRoutes } from "./moderation.js";
 import { adminUserDataRoutes } from "./user-data.js";
 import { usersAdminRoutes } from "./users.js";
 import { webhooksAdminRoutes } from "./webhooks.js";
@@ -26,6 +28,8 @@ export interface AdminDeps {
   /** A user's data: export and erasure. */
   userData: UserData;
   adminUsers: AdminUsers;
+  /** Retention's runs (POST /api/admin/retention/run). */
+  retention: Retention;
 }
 
 /** One feature's admin routes, registered inside the guarded scope with full /api/admin/… paths. */
@@ -38,6 +42,7 @@ const ADMIN_ROUTES: AdminRoutes[] = [
   webhooksAdminRoutes,
   adminConversationRoutes,
   adminUserDataRoutes,
+  moderationAdminRoutes,
 ];
 
 /** How the OpenAPI document says admin routes are called: with an API key, in either header. */
