@@ -66,6 +66,31 @@ describeEachDialect("admin export and erase", (dialect) => {
     expect((await admin("/api/admin/users/999201/export")).status).toBe(404);
   });
 
+  it("exports and ends the user's blocks, mutes and reports; reports about them lose the copied text", async () => {
+    await users(231, 232, 233);
+    const g = await newGroup(231, [232, 233], "Moderated");
+    expect((await http("/api/blocks/233", { method: "POST", userId: 231 })).status).toBe(204);
+    expect((await http("/api/blocks/231", { method: "POST", userId: 232 })).status).toBe(204);
+    expect((await http(`/api/conversations/${g.id}/mute`, { method: "PUT", userId: 231, json: {} })).status).toBe(200);
+    const theirs = await send(232, g.id, "reported words of 232");
+    const mine = await send(231, g.id, "words of 231");
+    const made = await http(`/api/messages/${theirs.id}/report`, { method: "POST", userId: 231, json: { reason: "rude" } });
+    expect(made.status).toBe(201);
+    const about = await http(`/api/messages/${mine.id}/report`, { method: "POST", userId: 233, json: { reason: "spam" } });
+    expect(about.status).toBe(201);
+
+    const doc = (await admin("/api/admin/users/231/export")).body;
+    expect(doc.blocks).toEqual([{ user_id: 233, created_at: expect.any(String) }]);
+    expect(doc.reports).toEqual([{ id: made.body.id, message_id: theirs.id, reason: "rude", created_at: made.body.created_at }]);
+
+    expect((await admin("/api/admin/users/231", { method: "DELETE" })).status).toBe(200);
+    // 232's block of 231 ended too: 232 may block and list again from scratch.
+    expect((await http("/api/blocks", { userId: 232 })).body).toEqual([]);
+    const reports = (await admin("/api/admin/reports")).body.reports as { id: number; content: string }[];
+    expect(reports.find((r) => r.id === made.body.id)).toBeUndefined();
+    expect(reports.find((r) => r.id === about.body.id)).toMatchObject({ content: "" });
+  });
+
   it("erases a user: messages become deleted in place and leave search, memberships and the account end", async () => {
     await users(211, 212, 213);
     const g = await newGroup(211, [212, 213], "Erase team");

@@ -133,6 +133,16 @@ describeEachDialect("webhooks", (dialect) => {
     expect(order.slice(-3)).toEqual(["message.created", "message.updated", "message.deleted"]);
   });
 
+  it("sends message.deleted for each message an erasure deletes", async () => {
+    const g = await group(4601, [4602]);
+    const mine = await http(`/api/conversations/${g.id}/messages`, { method: "POST", userId: 4602, json: { content: "erase me" } });
+    expect(mine.status).toBe(201);
+    const erased = await http("/api/admin/users/4602", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(erased.status).toBe(200);
+    const gone = await receiver.waitFor("message.deleted", (d) => d.id === mine.body.id);
+    expect(gone.body.data).toEqual({ id: mine.body.id, conversation_id: g.id, seq: mine.body.seq });
+  });
+
   it("sends member.added and member.removed for adds, removals and leaving, with who did it", async () => {
     const g = await group(4501, [4502]);
     await http("/api/me", { userId: 4503 });
