@@ -134,14 +134,14 @@ describeEachDialect("webhooks", (dialect) => {
   });
 
   it("sends message.deleted for each message an erasure deletes", async () => {
-    const g = await group(4601, [4602]);
+    const g = await group(4651, [4652]);
     const mine = await http(`/api/conversations/${g.id}/messages`, {
       method: "POST",
-      userId: 4602,
+      userId: 4652,
       json: { content: "erase me" },
     });
     expect(mine.status).toBe(201);
-    const erased = await http("/api/admin/users/4602", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const erased = await http("/api/admin/users/4652", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(erased.status).toBe(200);
     const gone = await receiver.waitFor("message.deleted", (d) => d.id === mine.body.id);
     expect(gone.body.data).toEqual({ id: mine.body.id, conversation_id: g.id, seq: mine.body.seq });
