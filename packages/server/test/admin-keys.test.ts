@@ -65,6 +65,57 @@ describeEachDialect("API keys and the admin guard", (dialect) => {
     }
   });
 
+  it("refuses every admin route of the OpenAPI document without a key or with a user's JWT", async () => {
+    const doc = (await (await fetch(`${suite().server.url}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const routes = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/admin/"))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path, op: methods[method] })),
+      );
+    // The contract's admin API, all described (and so all in this matrix).
+    const described = new Set(routes.map((r) => `${r.method} ${r.path}`));
+    for (const route of [
+      "POST /api/admin/users",
+      "GET /api/admin/users/{id}",
+      "PATCH /api/admin/users/{id}",
+      "DELETE /api/admin/users/{id}",
+      "POST /api/admin/users/{id}/tokens",
+      "POST /api/admin/users/{id}/ban",
+      "DELETE /api/admin/users/{id}/ban",
+      "GET /api/admin/users/{id}/export",
+      "POST /api/admin/conversations",
+      "POST /api/admin/conversations/{id}/members",
+      "DELETE /api/admin/conversations/{id}/members/{userId}",
+      "POST /api/admin/conversations/{id}/messages",
+      "DELETE /api/admin/messages/{id}",
+      "GET /api/admin/reports",
+      "PATCH /api/admin/reports/{id}",
+      "POST /api/admin/retention/run",
+      "POST /api/admin/webhooks",
+      "GET /api/admin/webhooks",
+      "DELETE /api/admin/webhooks/{id}",
+    ]) {
+      expect(described, route).toContain(route);
+    }
+    const token = await suite().server.token(1);
+    for (const { method, path, op } of routes) {
+      expect(op.security, `${method} ${path} names its security scheme`).toBeTruthy();
+      const url = suite().server.url + path.replace(/\{[^}]+\}/g, "1");
+      const body = method === "GET" || method === "DELETE" ? undefined : "{}";
+      for (const headers of [{}, { authorization: `Bearer ${token}` }, { "x-api-key": token }] as Record<string, string>[]) {
+        const res = await fetch(url, {
+          method,
+          headers: body ? { ...headers, "content-type": "application/json" } : headers,
+          body,
+        });
+        expect(res.status, `${method} ${path} with ${Object.keys(headers).join() || "no key"}`).toBe(401);
+        expect(((await res.json()) as any).error.code).toBe("unauthorized");
+      }
+    }
+  });
+
   it("refuses a key on user routes and on the /ws upgrade like any bad token (401)", async () => {
     const res = await fetch(`${suite().server.url}/api/me`, { headers: { authorization: `Bearer ${ENV_KEY}` } });
     expect(res.status).toBe(401);

@@ -135,7 +135,11 @@ describeEachDialect("webhooks", (dialect) => {
 
   it("sends message.deleted for each message an erasure deletes", async () => {
     const g = await group(4601, [4602]);
-    const mine = await http(`/api/conversations/${g.id}/messages`, { method: "POST", userId: 4602, json: { content: "erase me" } });
+    const mine = await http(`/api/conversations/${g.id}/messages`, {
+      method: "POST",
+      userId: 4602,
+      json: { content: "erase me" },
+    });
     expect(mine.status).toBe(201);
     const erased = await http("/api/admin/users/4602", { method: "DELETE", headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(erased.status).toBe(200);

@@ -1,6 +1,6 @@
 import { AuditListQuery, AuditListResponse } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /** GET /api/admin/audit: the audit log, newest first (a read: not itself recorded). */
 export function auditAdminRoutes(app: App, deps: AdminDeps): void {

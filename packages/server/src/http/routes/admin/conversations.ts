@@ -8,7 +8,7 @@ import {
   Message,
 } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /**
  * The admin API's conversations and messages (integrations contract §1): create a group or

@@ -10,7 +10,7 @@ import {
   RetentionRunResponse,
 } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /**
  * Moderation in the admin API (integrations §5): reports, deleting any message, and running

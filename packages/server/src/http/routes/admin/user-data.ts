@@ -1,6 +1,6 @@
 import { AdminUserParams, EraseResponse, UserExport } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /**
  * A user's data through the admin API (integrations contract §1): the export document, and

@@ -8,7 +8,7 @@ import {
   AdminUserParams,
 } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /** Admin users (integrations §1): create, read, change, tokens, ban and unban. */
 export function usersAdminRoutes(app: App, deps: AdminDeps): void {

@@ -1,6 +1,6 @@
 import { CreatedWebhookEndpoint, CreateWebhookBody, WebhookEndpointList, WebhookIdParams } from "@chatapp/protocol";
 import type { App } from "../../app-types.js";
-import type { AdminDeps } from "./index.js";
+import type { AdminDeps } from "./admin-deps.js";
 
 /**
  * Webhook endpoints of the admin API (integrations contract §2): create (the secret is shown
