@@ -1,6 +1,7 @@
 import {
   type AnyServerFrame,
   type Attachment,
+  type Block,
   type Conversation,
   type ConversationMessagesResponse,
   type ConversationUpdatedFrame,
@@ -13,6 +14,7 @@ import {
   type Message,
   type MessageDeletedFrame,
   type MessageUpdatedFrame,
+  type MuteResponse,
   type Pin,
   type PinnedFrame,
   type Reaction,
@@ -360,6 +362,31 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return this.api.unpin(conversationId, messageId);
   }
 
+  /** Blocks a user: no direct messages either way while it lasts; groups are unaffected. */
+  block(userId: number): Promise<void> {
+    return this.api.block(userId);
+  }
+
+  /** Lifts a block (fine when there was none). */
+  unblock(userId: number): Promise<void> {
+    return this.api.unblock(userId);
+  }
+
+  /** The users this user blocks, newest first: `[{user_id, created_at}]`. */
+  listBlocks(): Promise<Block[]> {
+    return this.api.listBlocks();
+  }
+
+  /** Mutes a conversation's notifications, until `until` or, without it, until `unmute`. */
+  mute(conversationId: number, until?: Date | string): Promise<MuteResponse> {
+    return this.api.mute(conversationId, until);
+  }
+
+  /** Ends a mute (fine when not muted). */
+  unmute(conversationId: number): Promise<void> {
+    return this.api.unmute(conversationId);
+  }
+
   /**
    * The user's unread mentions in a conversation: the `ready` frame's `mention_count`, plus
    * mentions received since, less those read (here or on another device) or deleted.
@@ -421,7 +448,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     switch (frame.type) {
       case "message": {
         const { type: _type, ...message } = frame;
-        if (message.receiver_id !== undefined) {
+        // A message without a sender (an admin notice) names no one to learn a lane for.
+        if (message.receiver_id !== undefined && message.sender_id !== null) {
           this.lanes.learn(message.sender_id === this.me ? message.receiver_id : message.sender_id, message.conversation_id);
         }
         this.accept(message);

@@ -1,6 +1,6 @@
 import { type AnyServerFrame, CLOSE, type ReadyFrame } from "@chatapp/protocol";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
-import { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
+import { AccountDisabledError, AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 
 /** The part of the WebSocket API the client uses: the browser's, which `ws` also implements. */
 export interface WebSocketLike {
@@ -248,6 +248,11 @@ export class Connection {
     // at once must not be hammered.
     if (this.readyAt > 0 && Date.now() - this.readyAt >= STABLE_MS) this.attempt = 0;
     this.readyAt = 0;
+    // Deactivated, banned or erased: the same token would only be refused again.
+    if (code === CLOSE.ACCOUNT_DISABLED) {
+      this.stop(new AccountDisabledError());
+      return;
+    }
     if ((code === CLOSE.RESTART || code === CLOSE.TOKEN_EXPIRED) && this.attempt === 0) {
       // Restarting server, or expired token (the provider is asked again): back at once,
       // spread over a moment so a whole node's clients do not land together.
@@ -289,8 +294,8 @@ export class Connection {
     try {
       await this.events.checkToken();
     } catch (err) {
-      if (err instanceof AuthError) {
-        if (epoch === this.socketEpoch) this.stop(err);
+      if (err instanceof AuthError || (err instanceof ChatClientError && err.code === "account_disabled")) {
+        if (epoch === this.socketEpoch) this.stop(err instanceof AuthError ? err : new AccountDisabledError(err.message));
         return;
       }
     }

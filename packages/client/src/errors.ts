@@ -23,6 +23,18 @@ export class AuthError extends ChatClientError {
 }
 
 /**
+ * The account is deactivated, banned or erased (the socket closed with 4003, or the server
+ * answered 403 `account_disabled`): the client stops, as reconnecting with the same token
+ * cannot succeed, until `connect()` is called again.
+ */
+export class AccountDisabledError extends ChatClientError {
+  constructor(message = "this account is disabled") {
+    super("account_disabled", message, 403);
+    this.name = "AccountDisabledError";
+  }
+}
+
+/**
  * The token provider threw (or rejected). `cause` holds what it threw. Before the first
  * connection this stops the client (a misconfigured provider fails fast); afterwards the
  * client goes on retrying with backoff and reports each failure as an `error` event.

@@ -1,9 +1,11 @@
 import type {
   Attachment,
   AuthResponse,
+  Block,
   Conversation,
   ErrorBody,
   Message,
+  MuteResponse,
   Pin,
   PinsResponse,
   ReactionsResponse,
@@ -129,6 +131,38 @@ export class HttpApi {
   /** Unpins a message (fine when it was not pinned). */
   unpin(conversationId: number, messageId: number): Promise<void> {
     return this.request("DELETE", `/api/conversations/${conversationId}/pins/${messageId}`);
+  }
+
+  /**
+   * Blocks a user: no direct messages either way while it lasts (groups are unaffected).
+   * Blocking again changes nothing. 400 for oneself, 404 for an unknown user.
+   */
+  block(userId: number): Promise<void> {
+    return this.request("POST", `/api/blocks/${userId}`);
+  }
+
+  /** Lifts a block (fine when there was none). */
+  unblock(userId: number): Promise<void> {
+    return this.request("DELETE", `/api/blocks/${userId}`);
+  }
+
+  /** The users this user blocks, newest first. */
+  listBlocks(): Promise<Block[]> {
+    return this.get("/api/blocks");
+  }
+
+  /**
+   * Mutes a conversation (notifications only: frames, history and unread counts stay), until
+   * `until` (a future time) or, without it, until `unmute`. Muting again replaces the end.
+   */
+  mute(conversationId: number, until?: Date | string): Promise<MuteResponse> {
+    const body = until === undefined ? {} : { until: typeof until === "string" ? until : until.toISOString() };
+    return this.request("PUT", `/api/conversations/${conversationId}/mute`, body);
+  }
+
+  /** Ends a mute (fine when not muted). */
+  unmute(conversationId: number): Promise<void> {
+    return this.request("DELETE", `/api/conversations/${conversationId}/mute`);
   }
 
   /** Adds the user's reaction (one emoji) to a message; a repeat changes nothing. */

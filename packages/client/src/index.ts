@@ -13,6 +13,6 @@ export {
   type ThreadUpdate,
 } from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
-export { AuthError, ChatClientError, TokenProviderError } from "./errors.js";
+export { AccountDisabledError, AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";
 export { applyReaction, withKnownMe } from "./message-reactions.js";

@@ -25,7 +25,7 @@ export class MessageReactions {
       this.byMessage.delete(message.id);
       return;
     }
-    // Absent says nothing here: a fanned-out copy may leave them out (link previews).
+    // Absent says nothing here: a server older than reactions leaves the field out.
     if (message.reactions) this.update(message.id, message.reactions);
   }
 

@@ -1,14 +1,16 @@
-import { AuthError, ChatClient, ChatClientError } from "@chatapp/client";
+import { AccountDisabledError, AuthError, ChatClient, ChatClientError } from "@chatapp/client";
 import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClient, waitUntil } from "./helpers.js";
+
+const ADMIN_KEY = "client-test-admin-key-0123456789abcdefgh";
 
 describe("ChatClient against the server", () => {
   let database: TestDatabase;
   let server: TestServer;
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
-    server = await startServer(database);
+    server = await startServer(database, { env: { ADMIN_API_KEY: ADMIN_KEY } });
   });
   afterAll(async () => {
     await server.stop();
@@ -96,6 +98,25 @@ describe("ChatClient against the server", () => {
     const bad = new ChatClient({ url: server.wsUrl, token: "not-a-token", backoff: { initialMs: 10, maxMs: 10 } });
     await expect(bad.connect()).rejects.toBeInstanceOf(AuthError);
     expect(bad.state).toBe("closed");
+  });
+
+  it("stops with AccountDisabledError when the account is banned, open or connecting", async () => {
+    const ban = (method: string) =>
+      fetch(`${server.url}/api/admin/users/61/ban`, { method, headers: { "x-api-key": ADMIN_KEY } }).then((r) => r.status);
+    const a = testClient(server, 61);
+    await a.client.connect();
+    const stopped = new Promise<unknown>((resolve) => a.client.on("error", resolve));
+    expect(await ban("POST")).toBe(200);
+    expect(await stopped).toBeInstanceOf(AccountDisabledError);
+    await waitUntil(() => a.client.state === "closed");
+    // Connecting while banned: the upgrade is refused, and the client does not retry.
+    const b = testClient(server, 61);
+    await expect(b.client.connect()).rejects.toBeInstanceOf(AccountDisabledError);
+    expect(b.client.state).toBe("closed");
+    expect(await ban("DELETE")).toBe(200);
+    await a.client.connect();
+    expect(a.client.state).toBe("open");
+    a.client.close();
   });
 
   it("asks the token provider again on every reconnect", async () => {

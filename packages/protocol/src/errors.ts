@@ -11,6 +11,13 @@ export const REFUSALS = {
   invalid_request: { code: "invalid_request", status: 400, socket: "invalid_frame", message: "the request is not valid" },
   unauthorized: { code: "unauthorized", status: 401, socket: "unauthorized", message: "invalid or missing token" },
   forbidden: { code: "forbidden", status: 403, socket: "forbidden", message: "not allowed" },
+  /** The token's user is inactive (banned, deactivated) or erased (integrations §1). */
+  account_disabled: {
+    code: "account_disabled",
+    status: 403,
+    socket: "account_disabled",
+    message: "this account is disabled",
+  },
   not_found: { code: "not_found", status: 404, socket: "not_found", message: "not found" },
   /** Not a member, or no such conversation: the same answer, so it tells nothing. */
   no_conversation: {
@@ -19,6 +26,11 @@ export const REFUSALS = {
     socket: "forbidden",
     message: "no such conversation, or you are not a member",
   },
+  /**
+   * A direct send or a new direct conversation between two users while either blocks the
+   * other (integrations §3): `forbidden`, saying no more, so the blocked user is not told.
+   */
+  blocked: { code: "forbidden", status: 403, socket: "forbidden", message: "you cannot send to this conversation" },
   conflict: { code: "conflict", status: 409, socket: "conflict", message: "conflicts with what is stored" },
   /** A reaction to a deleted or system message: a conflict over HTTP, a bad frame on the socket (contract §8). */
   not_reactable: {
@@ -76,4 +88,6 @@ export const CLOSE = {
   CLIENT_DROPPED: 4000,
   /** The token the socket was opened with expired: fetch a fresh one and reconnect. */
   TOKEN_EXPIRED: 4001,
+  /** The account was deactivated, banned or erased: do not reconnect with the same token. */
+  ACCOUNT_DISABLED: 4003,
 } as const;

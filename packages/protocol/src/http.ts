@@ -24,11 +24,15 @@ export const MIN_PASSWORD_CHARS = 8;
 /** argon2 work is bounded: a longer password is refused rather than hashed. */
 export const MAX_PASSWORD_CHARS = 256;
 
-/** A user as others see it; `username` is null for users provisioned from a token. */
+/**
+ * A user as others see it; `username` is null for users provisioned from a token. `bot` marks
+ * an application's bot account (set through the admin API).
+ */
 export const User = Type.Object({
   id: Id,
   username: Nullable(Type.String()),
   display_name: Nullable(Type.String()),
+  bot: Type.Boolean(),
 });
 export type User = Static<typeof User>;
 
@@ -98,6 +102,10 @@ export const Conversation = Type.Object({
   mention_count: Seq,
   /** `mention_count > 0`. */
   mentioned: Type.Boolean(),
+  /** The caller muted it (integrations §3): false again once `muted_until` has passed. */
+  muted: Type.Boolean(),
+  /** When the caller's mute ends by itself; null while not muted or muted until removed. */
+  muted_until: Nullable(Type.String({ format: "date-time" })),
   last_activity: Type.String({ format: "date-time" }),
 });
 export type Conversation = Static<typeof Conversation>;

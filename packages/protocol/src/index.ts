@@ -1,3 +1,6 @@
+export * from "./admin.js";
+export * from "./admin-data.js";
+export * from "./blocks.js";
 export * from "./client-frames.js";
 export * from "./errors.js";
 export * from "./http.js";
@@ -9,7 +12,9 @@ export * from "./mentions.js";
 export * from "./pin-answers.js";
 export * from "./pins.js";
 export * from "./reactions.js";
+export * from "./reports.js";
 export * from "./server-frames.js";
 export * from "./text.js";
 export * from "./threads.js";
 export * from "./uploads.js";
+export * from "./webhooks.js";

@@ -16,11 +16,14 @@ export const PinnedFrame = Type.Object({
 });
 export type PinnedFrame = Static<typeof PinnedFrame>;
 
-/** A message was unpinned, or deleted while pinned (`by` the deleter); to every member. */
+/**
+ * A message was unpinned, or deleted while pinned (`by` the deleter; null when an admin
+ * deleted it through the admin API); to every member.
+ */
 export const UnpinnedFrame = Type.Object({
   type: Type.Literal("unpinned"),
   conversation_id: Id,
   message_id: Id,
-  by: Id,
+  by: Type.Union([Id, Type.Null()]),
 });
 export type UnpinnedFrame = Static<typeof UnpinnedFrame>;

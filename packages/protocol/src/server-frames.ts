@@ -23,6 +23,8 @@ export const SystemEvent = Type.Union([
   Type.Literal("member_joined"),
   Type.Literal("member_left"),
   Type.Literal("conversation_updated"),
+  /** A notice posted through the admin API (no sender, no actor). */
+  Type.Literal("notice"),
 ]);
 export type SystemEvent = Static<typeof SystemEvent>;
 
@@ -32,8 +34,8 @@ export const SYSTEM_USER_IDS_SHOWN = 20;
 /** What a system message records: who did what to whom. */
 export const SystemInfo = Type.Object({
   event: SystemEvent,
-  /** Who made the change. */
-  actor_id: Id,
+  /** Who made the change: null for the admin API; absent on a notice. */
+  actor_id: Type.Optional(Type.Union([Id, Type.Null()])),
   /** The users concerned: at most the first 20 (SYSTEM_USER_IDS_SHOWN) of them. */
   user_ids: Type.Optional(Type.Array(Id)),
   /** How many users the change concerned, when that is more than `user_ids` lists. */
@@ -46,7 +48,8 @@ export const Message = Type.Object({
   id: Id,
   conversation_id: Id,
   seq: Id,
-  sender_id: Id,
+  /** Null for a message no user sent: an admin notice, or a change the admin API made. */
+  sender_id: Type.Union([Id, Type.Null()]),
   receiver_id: Type.Optional(Id),
   content: Type.String(),
   timestamp: Timestamp,
@@ -186,7 +189,8 @@ export const MemberJoinedFrame = Type.Object({
   type: Type.Literal("member_joined"),
   conversation_id: Id,
   user_ids: Type.Array(Id),
-  by: Id,
+  /** The acting user; null for the admin API. */
+  by: Type.Union([Id, Type.Null()]),
 });
 export type MemberJoinedFrame = Static<typeof MemberJoinedFrame>;
 
@@ -195,7 +199,8 @@ export const MemberLeftFrame = Type.Object({
   type: Type.Literal("member_left"),
   conversation_id: Id,
   user_id: Id,
-  by: Id,
+  /** The acting user; null for the admin API. */
+  by: Type.Union([Id, Type.Null()]),
 });
 export type MemberLeftFrame = Static<typeof MemberLeftFrame>;
 
@@ -203,7 +208,8 @@ export const ConversationUpdatedFrame = Type.Object({
   type: Type.Literal("conversation_updated"),
   conversation_id: Id,
   title: Type.String(),
-  by: Id,
+  /** The acting user; null for the admin API. */
+  by: Type.Union([Id, Type.Null()]),
 });
 export type ConversationUpdatedFrame = Static<typeof ConversationUpdatedFrame>;
 

@@ -12,7 +12,8 @@ export const MAX_QUOTE_CHARS = 200;
 export const ReplyTo = Type.Object({
   id: Id,
   seq: Id,
-  sender_id: Id,
+  /** Null when the quoted message had no sender (an admin notice). */
+  sender_id: Type.Union([Id, Type.Null()]),
   content: Type.String(),
   deleted: Type.Optional(Type.Literal(true)),
 });

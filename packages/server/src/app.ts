@@ -8,8 +8,13 @@ import type { Broker } from "./broker/broker.js";
 import { MemoryBroker } from "./broker/memory.js";
 import { RedisBroker } from "./broker/redis.js";
 import { Accounts } from "./chat/accounts.js";
+import { AdminUsers } from "./chat/admin-users.js";
+import { ApiKeys } from "./chat/api-keys.js";
+import { AuditLog } from "./chat/audit-log.js";
+import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
+import { adminAccountEnd, UserData } from "./chat/user-data.js";
 import type { Config } from "./config.js";
 import { openFileStore } from "./files/index.js";
 import { Gateway } from "./gateway/gateway.js";
@@ -22,7 +27,9 @@ import { installErrorHandling } from "./http/errors.js";
 import { OpenSockets } from "./http/open-sockets.js";
 import { installOpenApi } from "./http/openapi.js";
 import { installRequestLog } from "./http/request-log.js";
+import { adminRoutes } from "./http/routes/admin/index.js";
 import { authRoutes } from "./http/routes/auth.js";
+import { blocksRoutes } from "./http/routes/blocks.js";
 import { conversationsRoutes } from "./http/routes/conversations.js";
 import { healthRoutes } from "./http/routes/health.js";
 import { messagesRoutes } from "./http/routes/messages.js";
@@ -30,6 +37,7 @@ import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
 import { reactionsRoutes } from "./http/routes/reactions.js";
+import { reportsRoutes } from "./http/routes/reports.js";
 import { searchRoutes } from "./http/routes/search.js";
 import { uploadsRoutes } from "./http/routes/uploads.js";
 import { usersStatusRoutes } from "./http/routes/users-status.js";
@@ -40,10 +48,16 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { ApiKeysRepo } from "./store/api-keys-repo.js";
+import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
+import { JobLeasesRepo } from "./store/job-leases-repo.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { RetentionRepo } from "./store/retention-repo.js";
 import { UploadsRepo } from "./store/uploads-repo.js";
+import { UserDataRepo } from "./store/user-data-repo.js";
 import { SERVER_VERSION } from "./version.js";
+import { startWebhooks, type Webhooks } from "./webhooks/index.js";
 
 export interface ChatApp {
   config: Config;
@@ -53,8 +67,14 @@ export interface ChatApp {
   chat: ChatServices;
   /** Uploaded files (contract §3). */
   uploads: Uploads;
+  /** Webhook endpoints and the delivery worker (integrations §2). */
+  webhooks: Webhooks;
+  /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
+  retention: Retention;
   gateway: Gateway;
   tokens: TokenService;
+  /** The keys of the admin API (ADMIN_API_KEY and the CLI's). */
+  apiKeys: ApiKeys;
   /** Starts listening; resolves with the port. */
   listen(): Promise<number>;
   /**
@@ -124,7 +144,65 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   chat.edits.onDelete((messageId) => uploads.removeForMessage(messageId));
   const sweepFailed = throttledErrorLog((err, what) => logger.error({ err }, what));
   uploads.startSweeper((err) => sweepFailed(err, "upload sweep failed"));
+  const retention = new Retention(
+    new RetentionRepo(store),
+    new JobLeasesRepo(store),
+    {
+      removeUploads: (ids) => uploads.removeBytesOf(ids),
+      onError: sweepFailed,
+      onRound: (round) =>
+        logger.info(
+          {
+            node: nodeId,
+            due_at: round.dueAt,
+            next_run_at: round.nextRunAt,
+            cutoff: new Date(round.cutoff).toISOString(),
+            deleted: round.deleted,
+          },
+          "retention round",
+        ),
+    },
+    { nodeId, ...config.retention },
+  );
   const tokens = new TokenService({ secret: config.jwtSecret, ...config.jwt });
+  const webhooks = await startWebhooks(
+    store,
+    config.webhooks,
+    logger,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
+  const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
+    logger.warn({ err }, "could not record an API key's last use"),
+  );
+  const audit = new AuditLog(new AuditRepo(store));
+  // Export and erasure of a user's data (contract §1). An erased user's uploads go with the
+  // account, bytes included.
+  const userDataRepo = new UserDataRepo(store);
+  const userData = new UserData(
+    userDataRepo,
+    chat.admin,
+    chat.conversations,
+    chat.directory,
+    adminAccountEnd(chat.adminUsersRepo, chat.accountStatus, userDataRepo),
+  );
+  userData.addSection({ erase: (userId) => uploads.removeForUploader(userId) });
+  // Blocks either way and the user's mutes (contract §3) are theirs to export and end.
+  userData.addSection({
+    async export(userId, parts) {
+      parts.blocks = (await chat.blocks.list(userId)).map((b) => ({ user_id: b.user_id, created_at: b.created_at }));
+    },
+    async erase(userId) {
+      await chat.blocks.removeAllOf(userId);
+      await chat.mutes.removeAllOf(userId);
+    },
+  });
+  // Reports they made; their words copied into reports about them are blanked (contract §5).
+  userData.addSection({
+    async export(userId, parts) {
+      parts.reports = await chat.reports.madeBy(userId);
+    },
+    erase: (userId) => chat.reports.eraseUser(userId),
+  });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -156,6 +234,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   );
   app.decorateRequest("userId", 0);
   app.decorateRequest("tokenExpiresAt", 0);
+  app.decorateRequest("adminKey", "");
   installValidation(app);
   installErrorHandling(app);
   await installCors(app, config.allowedOrigins);
@@ -168,9 +247,12 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   // one included) once their heartbeat is old enough.
   await chat.presence.start(() => gateway.registry.userIds());
   logger.info({ node: nodeId, cluster: config.redisUrl ? "redis" : "none" }, "node started");
-  const authenticate = authenticator(tokens, chat.directory);
+  await retention.start();
+  // A deactivated, banned or erased user's sockets close with 4003 (on every node: the notice).
+  chat.accountStatus.onDisabled((userId) => gateway.closeUser(userId, CLOSE.ACCOUNT_DISABLED, "account disabled"));
+  const authenticate = authenticator(tokens, chat.directory, chat.accountStatus);
   const guard = requireUser(authenticate);
-  await registerWebSocketRoute(app, { gateway, authenticate, config });
+  await registerWebSocketRoute(app, { gateway, authenticate, config, accountStatus: chat.accountStatus });
   healthRoutes(app, { readiness: chat.readiness });
   metricsRoutes(app);
   const unwatch = watchGateway({ connections: () => gateway.registry.size, users: () => gateway.registry.userCount });
@@ -179,7 +261,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perMinutePerUsername: config.limits.authPerMinutePerUsername,
     redisUrl: config.redisUrl,
   });
-  authRoutes(app, { accounts: new Accounts(chat.users, tokens), guard, limits });
+  authRoutes(app, { accounts: new Accounts(chat.users, tokens, chat.accountStatus), guard, limits });
   messagesHistoryRoutes(app, { history: chat.history, guard });
   usersStatusRoutes(app, { presence: chat.presence, guard });
   conversationsRoutes(app, { chat, guard });
@@ -187,7 +269,20 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   reactionsRoutes(app, { chat, guard });
   searchRoutes(app, { chat, guard });
   pinsRoutes(app, { chat, guard });
+  blocksRoutes(app, { chat, guard });
+  reportsRoutes(app, { chat, guard });
   await uploadsRoutes(app, { uploads, authenticate });
+  const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
+  await adminRoutes(app, {
+    chat,
+    apiKeys,
+    audit,
+    tokens,
+    adminUsers,
+    webhooks: webhooks.endpoints,
+    userData,
+    retention,
+  });
   await webUiRoutes(app);
 
   let closing: Promise<void> | undefined;
@@ -198,8 +293,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     broker,
     chat,
     uploads,
+    webhooks,
+    retention,
     gateway,
     tokens,
+    apiKeys,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
       const address = app.server.address();
@@ -212,6 +310,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        await webhooks.close();
+        await retention.stop();
         await uploads.stop();
         files.close();
         await chat.presence.leave().catch((err) => logger.error({ err }, "could not mark this node's users offline"));

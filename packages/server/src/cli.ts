@@ -10,6 +10,8 @@ Commands:
   migrate                    bring the database schema up to date, then exit
   token --user <id> [--ttl <seconds>]
                              print a token for that user, signed with the server's secret
+  apikey create --name <name> | list | revoke <name|id>
+                             make, list or revoke API keys of the admin API
   help [command]             print this help, or a command's
 
 Run \`chatapp <command> --help\` for a command's options. Configuration comes from the
@@ -40,7 +42,50 @@ Options:
   --user <id>        the user id (a positive whole number)
   --ttl <seconds>    how long the token is valid (at most JWT_MAX_LIFETIME)
   -h, --help         print this help`,
+  apikey: `Usage: chatapp apikey create --name <name>
+       chatapp apikey list
+       chatapp apikey revoke <name|id>
+
+Keys for the admin API (/api/admin/…), sent as \`Authorization: Bearer <key>\` or
+\`X-Api-Key: <key>\`. Uses the database a server started here would (same environment and
+.env file as \`chatapp serve\`), migrating it first. Running servers see a new or revoked
+key within a few seconds, without a restart.
+
+  create --name <name>   makes a key and prints it, alone on one line; it is shown only
+                         this once (the database keeps only its SHA-256). Names have 1 to 64
+                         characters and are unique, revoked keys' included (a taken or bad
+                         name: exit 2)
+  list                   prints one line per key: id, name, when it was created and last
+                         used, and when revoked; never a key
+  revoke <name|id>       revokes a key (a name first, then an id); unknown: exit 2
+
+Options:
+  -h, --help         print this help`,
 };
+
+async function apikey(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const commands = () => import("./cli-commands.js");
+  if (sub === "create") {
+    const values = parseCommandArgs("apikey", rest, { name: { type: "string" } });
+    if (typeof values.name !== "string") fail("apikey create: --name <name> is required");
+    await (await commands()).createApiKey(values.name);
+  } else if (sub === "list") {
+    parseCommandArgs("apikey", rest, {});
+    await (await commands()).listApiKeys();
+  } else if (sub === "revoke") {
+    const { positionals } = parseCommandPositionals("apikey", rest);
+    if (positionals.length !== 1) fail("apikey revoke: give one key name or id");
+    await (await commands()).revokeApiKey(positionals[0] as string);
+  } else if (sub === "--help" || sub === "-h") {
+    process.stdout.write(`${HELP.apikey}\n`);
+  } else {
+    process.stderr.write(
+      `chatapp apikey: ${sub === undefined ? "a subcommand is needed" : `unknown subcommand "${sub}"`}\n\n${HELP.apikey}\n`,
+    );
+    process.exit(2);
+  }
+}
 
 async function token(args: string[]): Promise<void> {
   const values = parseCommandArgs("token", args, { user: { type: "string" }, ttl: { type: "string" } });
@@ -76,6 +121,28 @@ function parseCommandArgs(
   }
 }
 
+/** Like parseCommandArgs, for a command taking one or more plain arguments and no options. */
+function parseCommandPositionals(command: string, args: string[]): { positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (values.help) {
+      process.stdout.write(`${HELP[command]}\n`);
+      process.exit(0);
+    }
+    return { positionals };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== "string" || !code.startsWith("ERR_PARSE_ARGS_")) throw err;
+    process.stderr.write(`chatapp ${command}: ${(err as Error).message}\n\n${HELP[command]}\n`);
+    process.exit(2);
+  }
+}
+
 function fail(message: string): never {
   process.stderr.write(`chatapp ${message}\n`);
   process.exit(2);
@@ -93,6 +160,9 @@ switch (command) {
     break;
   case "token":
     await token(rest);
+    break;
+  case "apikey":
+    await apikey(rest);
     break;
   case "help":
   case "--help":

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { WEBHOOK_EVENT_TYPES } from "@chatapp/protocol";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseDatabaseUrl, readEnv } from "./config.js";
 
@@ -42,6 +43,44 @@ describe("loadConfig", () => {
       "ALLOWED_ORIGINS",
       "UPLOAD_DIR, S3_BUCKET",
     ]);
+  });
+
+  it("reads the WEBHOOK_URL endpoint, every event type by default, and stops on a bad webhook variable", () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+    const c = loadConfig({ WEBHOOK_URL: "http://10.0.0.5:8080/hook", WEBHOOK_SECRET: secret });
+    expect(c.webhooks.endpoint).toEqual({ url: "http://10.0.0.5:8080/hook", secret, events: [...WEBHOOK_EVENT_TYPES] });
+    expect(c.webhooks.maxAgeMs).toBe(24 * 3600_000);
+    expect(loadConfig({}).webhooks.endpoint).toBeUndefined();
+    expect(
+      loadConfig({
+        WEBHOOK_URL: "https://x.example/h",
+        WEBHOOK_SECRET: secret,
+        WEBHOOK_EVENTS: " message.created, user.created ",
+      }).webhooks.endpoint?.events,
+    ).toEqual(["message.created", "user.created"]);
+    expect(loadConfig({ WEBHOOK_MAX_AGE_HOURS: "2" }).webhooks.maxAgeMs).toBe(2 * 3600_000);
+    const base = { WEBHOOK_URL: "https://x.example/h", WEBHOOK_SECRET: secret };
+    const first = (env: Record<string, string>) => problems(env).map((p) => p.split(":")[0]);
+    expect(first({ ...base, WEBHOOK_SECRET: "whsec_short" })).toEqual(["WEBHOOK_SECRET"]);
+    expect(first({ ...base, WEBHOOK_SECRET: `whsec_${Buffer.alloc(65).toString("base64")}` })).toEqual(["WEBHOOK_SECRET"]);
+    expect(first({ ...base, WEBHOOK_SECRET: Buffer.alloc(32).toString("base64") })).toEqual(["WEBHOOK_SECRET"]);
+    expect(first({ WEBHOOK_URL: "https://x.example/h" })).toEqual(["WEBHOOK_SECRET"]);
+    expect(first({ ...base, WEBHOOK_EVENTS: "message.created,message.exploded" })).toEqual(["WEBHOOK_EVENTS"]);
+    expect(first({ ...base, WEBHOOK_URL: "ftp://x.example/h" })).toEqual(["WEBHOOK_URL"]);
+    expect(first({ WEBHOOK_MAX_AGE_HOURS: "0" })).toEqual(["WEBHOOK_MAX_AGE_HOURS"]);
+    // The secret's value never appears in the message.
+    expect(problems({ ...base, WEBHOOK_SECRET: "whsec_short" }).join(" ")).not.toContain("whsec_short");
+    // Shared with the before-send hook: a malformed secret is named once.
+    expect(first({ ...base, BEFORE_SEND_URL: "https://x.example/b", WEBHOOK_SECRET: "whsec_short" })).toEqual(["WEBHOOK_SECRET"]);
+  });
+
+  it("takes an ADMIN_API_KEY of 32+ characters and refuses a shorter one without printing it", () => {
+    expect(loadConfig({}).adminApiKey).toBeUndefined();
+    expect(loadConfig({ ADMIN_API_KEY: "k".repeat(32) }).adminApiKey).toBe("k".repeat(32));
+    const found = problems({ ADMIN_API_KEY: "short-secret-key" });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^ADMIN_API_KEY: must be at least 32 characters/);
+    expect(found[0]).not.toContain("short-secret-key");
   });
 
   it("refuses ports out of range", () => {
@@ -145,6 +184,20 @@ describe("loadConfig", () => {
     );
     expect(problems({ GROUP_MAX_MEMBERS: "500", RATE_MEMBER_ADDS_PER_HOUR: "0" })).toEqual([]);
     expect(problems({ PRESENCE_ANNOUNCE_INTERVAL_MS: "soon" })[0]).toMatch(/^PRESENCE_ANNOUNCE_INTERVAL_MS: must be/);
+  });
+
+  it("reads RETENTION_DAYS (unset or 0: keep forever) and RATE_REPORTS_PER_HOUR; a bad value names the variable", () => {
+    expect(loadConfig({}).retention).toMatchObject({ days: 0, intervalMs: 3_600_000 });
+    expect(loadConfig({ RETENTION_DAYS: "0" }).retention.days).toBe(0);
+    expect(loadConfig({ RETENTION_DAYS: "30" }).retention.days).toBe(30);
+    expect(loadConfig({}).limits.reportsPerHour).toBe(20);
+    for (const bad of ["-1", "1.5", "thirty", "100001"]) {
+      expect(
+        problems({ RETENTION_DAYS: bad }).map((p) => p.split(":")[0]),
+        bad,
+      ).toEqual(["RETENTION_DAYS"]);
+    }
+    expect(problems({ RATE_REPORTS_PER_HOUR: "many" }).map((p) => p.split(":")[0])).toEqual(["RATE_REPORTS_PER_HOUR"]);
   });
 
   it("reads PROVISION_RECIPIENTS as a boolean", () => {

@@ -2,7 +2,9 @@ import { createPublicKey, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_CHARS, type WebhookEventType } from "@chatapp/protocol";
 import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
+import { webhookSecretProblem } from "./outbound/webhook-signing.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -118,11 +120,38 @@ export interface Config {
     /** Groups created, and users added to groups (a new group's members included), per user per hour. */
     groupsPerHour: number;
     memberAddsPerHour: number;
+    /** Reports of messages per user per hour (also the burst). */
+    reportsPerHour: number;
     /** Least time between two status_update announcements of one user (the last state always follows). */
     presenceIntervalMs: number;
   };
   /** Uploaded files: how large one may be, and where the bytes are kept. */
   files: FilesConfig;
+  /**
+   * Retention (integrations §5): RETENTION_DAYS (0: keep forever), and the job's timings
+   * (not variables: tests shorten them through `configure`).
+   */
+  retention: {
+    days: number;
+    intervalMs: number;
+    checkMs: number;
+    leaseMs: number;
+    batchSize: number;
+    pauseMs: number;
+  };
+  /** ADMIN_API_KEY: a key for the admin API beside those `chatapp apikey create` makes (32+ characters). */
+  adminApiKey: string | undefined;
+  /** Webhooks (integrations contract §2). */
+  webhooks: WebhooksConfig;
+}
+
+/**
+ * WEBHOOK_URL's endpoint (with WEBHOOK_SECRET and WEBHOOK_EVENTS), and how long undelivered
+ * events are retried (WEBHOOK_MAX_AGE_HOURS). More endpoints come through the admin API.
+ */
+export interface WebhooksConfig {
+  endpoint: { url: string; secret: string; events: WebhookEventType[] } | undefined;
+  maxAgeMs: number;
 }
 
 /**
@@ -213,6 +242,7 @@ export function loadConfig(env: Env): Config {
     actionsBurst: int("RATE_ACTIONS_BURST", 30, 1, 1_000_000),
     groupsPerHour: int("RATE_GROUPS_PER_HOUR", 20, 0, 1_000_000),
     memberAddsPerHour: int("RATE_MEMBER_ADDS_PER_HOUR", 5000, 0, 100_000_000),
+    reportsPerHour: int("RATE_REPORTS_PER_HOUR", 20, 0, 1_000_000),
     presenceIntervalMs: int("PRESENCE_ANNOUNCE_INTERVAL_MS", 2000, 0, 600_000),
   };
   if (limits.memberAddsPerHour > 0 && limits.memberAddsPerHour < maxGroupMembers - 1) {
@@ -348,6 +378,14 @@ export function loadConfig(env: Env): Config {
   }
 
   const files = parseFiles(get, int, problems, redisUrl);
+  const webhooks = parseWebhooks(get, int, problems);
+  const retentionDays = int("RETENTION_DAYS", 0, 0, 100_000);
+
+  const adminApiKey = get("ADMIN_API_KEY");
+  if (adminApiKey !== undefined && adminApiKey.length < 32) {
+    // Never the value itself: it is a secret even when too short.
+    problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
+  }
   const beforeSend = parseBeforeSend(get, int, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -384,7 +422,67 @@ export function loadConfig(env: Env): Config {
     uploads: { dir: files.uploadDir, maxBytes: files.maxBytes, ...uploadBudgets },
     limits,
     files,
+    webhooks,
+    retention: {
+      days: retentionDays,
+      intervalMs: 3_600_000,
+      checkMs: 60_000,
+      leaseMs: 60_000,
+      batchSize: 1000,
+      pauseMs: 5,
+    },
+    adminApiKey,
   };
+}
+
+function parseWebhooks(
+  get: (name: string) => string | undefined,
+  int: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): WebhooksConfig {
+  const maxAgeMs = int("WEBHOOK_MAX_AGE_HOURS", 24, 1, 24 * 365) * 3600_000;
+  const url = get("WEBHOOK_URL");
+  const secret = get("WEBHOOK_SECRET");
+  const eventsRaw = get("WEBHOOK_EVENTS");
+  const events: WebhookEventType[] = [];
+  for (const name of (eventsRaw ?? WEBHOOK_EVENT_TYPES.join(",")).split(",").map((e) => e.trim())) {
+    if (name === "") continue;
+    if (!isWebhookEventType(name)) {
+      problems.push(
+        `WEBHOOK_EVENTS: "${name}" is not an event type; use a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+      );
+    } else if (!events.includes(name)) events.push(name);
+  }
+  if (eventsRaw !== undefined && events.length === 0) problems.push("WEBHOOK_EVENTS: names no event type");
+  // Never the secret's value in a message. When the before-send hook signs with this secret
+  // too (no BEFORE_SEND_SECRET), its parser names a malformed one: said once, not twice.
+  const checkedByHook = get("BEFORE_SEND_URL") !== undefined && get("BEFORE_SEND_SECRET") === undefined;
+  const secretProblem = secret === undefined || checkedByHook ? undefined : webhookSecretProblem(secret);
+  if (secretProblem !== undefined) problems.push(`WEBHOOK_SECRET: ${secretProblem} (whsec_ + base64 of 24 to 64 random bytes)`);
+  if (url === undefined) {
+    if (secret !== undefined && get("BEFORE_SEND_URL") === undefined) {
+      problems.push("WEBHOOK_SECRET: has no effect without WEBHOOK_URL (or BEFORE_SEND_URL); set it or remove this");
+    }
+    if (eventsRaw !== undefined) problems.push("WEBHOOK_EVENTS: has no effect without WEBHOOK_URL; set WEBHOOK_URL or remove it");
+    return { endpoint: undefined, maxAgeMs };
+  }
+  if (!isHttpUrl(url) || url.length > WEBHOOK_URL_MAX_CHARS) {
+    problems.push(
+      `WEBHOOK_URL: must be an http:// or https:// URL of at most ${WEBHOOK_URL_MAX_CHARS} characters (got "${redactUrl(url)}")`,
+    );
+  }
+  if (secret === undefined) problems.push("WEBHOOK_SECRET: required with WEBHOOK_URL (whsec_ + base64 of 24 to 64 random bytes)");
+  return { endpoint: secret === undefined ? undefined : { url, secret, events }, maxAgeMs };
+}
+
+/** An absolute http: or https: URL with a host. */
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function parseFiles(

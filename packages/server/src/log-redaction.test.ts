@@ -16,6 +16,13 @@ describe("redactSecrets", () => {
     expect(redactSecrets("mail bob@example.com at http://host:80/x")).toBe("mail bob@example.com at http://host:80/x");
   });
 
+  it("hides API keys and bearer credentials wherever they appear", () => {
+    const key = `chatapp_${"Ab9_-".repeat(9)}`;
+    expect(redactSecrets(`{"msg":"bad key ${key} given"}`)).toBe('{"msg":"bad key [redacted] given"}');
+    expect(redactSecrets('{"authorization":"Bearer abc.def.ghi"}')).toBe('{"authorization":"Bearer [redacted]"}');
+    expect(redactSecrets("authorization: bearer xyz, next")).toBe("authorization: bearer [redacted], next");
+  });
+
   it("takes linear time on long lines", () => {
     const line = `${"a".repeat(200_000)}@ ${"&x".repeat(50_000)}`;
     const started = performance.now();

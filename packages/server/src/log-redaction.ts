@@ -24,6 +24,10 @@ const SECRET_PARAMS = new Set([
   "sig",
 ]);
 
+// An API key (chat/api-keys.ts) or a bearer credential wherever it appears in a line.
+const API_KEY_TEXT = /chatapp_[A-Za-z0-9_-]{20,}/g;
+const BEARER = /(Bearer\s+)[^\s"',]+/gi;
+
 const QUERY_PARAM = /([?&;])([^=&;\s"'#?<>]+)=([^&;\s"'#<>]*)/g;
 // The scheme's length is bounded so that a long run of letters costs linear time, not quadratic.
 const URL_PASSWORD = /([a-z][a-z0-9+.-]{0,30}:\/\/[^\s:/@"']*):([^\s@/"']*)@/gi;
@@ -44,5 +48,7 @@ export function redactSecrets(text: string): string {
     );
   }
   if (out.includes("@")) out = out.replace(URL_PASSWORD, "$1:[redacted]@");
+  if (out.includes("chatapp_")) out = out.replace(API_KEY_TEXT, "[redacted]");
+  if (/bearer/i.test(out)) out = out.replace(BEARER, "$1[redacted]");
   return out;
 }

@@ -18,6 +18,10 @@ export function loggerOptions(level: Config["logLevel"] | "silent"): pino.Logger
         "*.authorization",
         "headers.authorization",
         "req.headers.authorization",
+        // The admin API's key header (http/admin-guard.ts).
+        'headers["x-api-key"]',
+        'req.headers["x-api-key"]',
+        '*["x-api-key"]',
         // The S3 store's key, should a configuration (or its `files` or `s3` part) be logged.
         "secretAccessKey",
         "*.secretAccessKey",

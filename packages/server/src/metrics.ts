@@ -86,6 +86,55 @@ const brokerReceived = new Counter({
   registers: [registry],
 });
 
+/** What a webhook worker last read of the outbox: every node sees the same shared tables. */
+interface WebhookBacklog {
+  pending: number;
+  /** Age of the oldest pending delivery's event, in seconds (0 when none). */
+  oldestSeconds: number;
+}
+const webhookBacklogs = new Set<() => WebhookBacklog>();
+
+/** Reports a webhook worker's outbox reading in the gauges until the returned function is called. */
+export function watchWebhooks(read: () => WebhookBacklog): () => void {
+  webhookBacklogs.add(read);
+  return () => webhookBacklogs.delete(read);
+}
+
+// The outbox is shared: several workers in one process (tests) read the same rows, so the
+// gauges take the largest reading rather than a sum.
+const backlogMax = (f: (b: WebhookBacklog) => number) => [...webhookBacklogs].reduce((m, read) => Math.max(m, f(read())), 0);
+
+new Gauge({
+  name: "chatapp_webhook_pending",
+  help: "Webhook deliveries waiting (every endpoint, the whole cluster), as last read",
+  registers: [registry],
+  collect() {
+    this.set(backlogMax((b) => b.pending));
+  },
+});
+new Gauge({
+  name: "chatapp_webhook_oldest_pending_seconds",
+  help: "Age of the oldest waiting webhook delivery's event, as last read (0: none)",
+  registers: [registry],
+  collect() {
+    this.set(backlogMax((b) => b.oldestSeconds));
+  },
+});
+const webhookDelivered = new Counter({
+  name: "chatapp_webhook_delivered_total",
+  help: "Webhook deliveries answered 2xx by their endpoint (this node)",
+  registers: [registry],
+});
+const webhookFailed = new Counter({
+  name: "chatapp_webhook_failed_attempts_total",
+  help: "Webhook attempts that failed (non-2xx, timeout, no connection) and will be retried (this node)",
+  registers: [registry],
+});
+const webhookDropped = new Counter({
+  name: "chatapp_webhook_dropped_total",
+  help: "Webhook deliveries given up after WEBHOOK_MAX_AGE_HOURS of failures (this node)",
+  registers: [registry],
+});
 const beforeSendDuration = new Histogram({
   name: "chatapp_before_send_duration_seconds",
   help: "Before-send hook checks, waiting for a place included, by outcome (allow, reject, failure)",
@@ -142,5 +191,14 @@ export const metrics = {
   },
   brokerReceived(): void {
     brokerReceived.inc();
+  },
+  webhookDelivered(): void {
+    webhookDelivered.inc();
+  },
+  webhookFailed(): void {
+    webhookFailed.inc();
+  },
+  webhookDropped(): void {
+    webhookDropped.inc();
   },
 };

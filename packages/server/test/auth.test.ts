@@ -38,7 +38,7 @@ describeEachDialect("auth", (dialect) => {
       json: { username: "Alice_1", password: "correct horse", display_name: "Alice" },
     });
     expect(reg.status).toBe(201);
-    expect(reg.body.user).toEqual({ id: expect.any(Number), username: "alice_1", display_name: "Alice" });
+    expect(reg.body.user).toEqual({ id: expect.any(Number), username: "alice_1", display_name: "Alice", bot: false });
     const me = await fetch(`${suite().server.url}/api/me`, { headers: { authorization: `Bearer ${reg.body.token}` } });
     expect(await me.json()).toEqual(reg.body.user);
 
@@ -109,7 +109,7 @@ describeEachDialect("auth", (dialect) => {
     ] as const) {
       const res = await fetch(`${suite().server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ id, username: null, display_name: null });
+      expect(await res.json()).toEqual({ id, username: null, display_name: null, bot: false });
     }
     // A registration after provisioning gets a fresh id (from the local counter, not above them).
     const reg = await suite().server.http("/api/auth/register", {

@@ -44,6 +44,9 @@ describeEachDialect("authorization", (dialect) => {
       ["POST", "/api/conversations/:id/members", { user_ids: [EVE] }],
       ["DELETE", `/api/conversations/:id/members/${B}`],
       ["DELETE", `/api/conversations/:id/members/${EVE}`],
+      ["PUT", "/api/conversations/:id/mute", {}],
+      ["PUT", "/api/conversations/:id/mute", { until: "2999-01-01T00:00:00.000Z" }],
+      ["DELETE", "/api/conversations/:id/mute"],
     ];
     for (const [method, path, json] of routes) {
       const missing = await http(path.replace(":id", String(MISSING)), { method, userId: EVE, json });

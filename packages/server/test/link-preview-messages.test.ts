@@ -136,4 +136,27 @@ describeEachDialect("link previews on messages (contract §4)", (dialect) => {
     expect(history.body.messages.at(-1)).toMatchObject({ deleted: true, content: "" });
     expect(history.body.messages.at(-1).link_previews).toBeUndefined();
   });
+
+  it("the previews' message_updated carries the message's reactions, like every other one", async () => {
+    const id = await conversation(2031, 2032);
+    const bob = await suite().connect(2032);
+    web.hold();
+    const sent = await http(`/api/conversations/${id}/messages`, {
+      method: "POST",
+      userId: 2031,
+      json: { content: `react first ${web.url("/epsilon")}` },
+    });
+    const react = (emoji: string, userId: number) =>
+      http(`/api/messages/${sent.body.id}/reactions/${encodeURIComponent(emoji)}`, { method: "PUT", userId });
+    expect((await react("👍", 2032)).status).toBe(200);
+    expect((await react("👀", 2031)).status).toBe(200);
+    web.release();
+    const updated = await bob.next((f) => f.type === "message_updated" && f.id === sent.body.id);
+    expect(updated.link_previews?.[0]?.title).toBe("epsilon");
+    // Fanned out to every member: without `me`.
+    expect(updated.reactions).toEqual([
+      { emoji: "👍", count: 1 },
+      { emoji: "👀", count: 1 },
+    ]);
+  });
 });

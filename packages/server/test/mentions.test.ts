@@ -1,5 +1,11 @@
-import { describeEachDialect, eventually, useSuite } from "@chatapp/testkit";
-import { beforeAll, expect, it } from "vitest";
+import { createTestDatabase, describeEachDialect, eventually, type TestDatabase, useSuite } from "@chatapp/testkit";
+import pino from "pino";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ConversationsRepo } from "../src/store/conversations-repo.js";
+import { openStore, type Store } from "../src/store/database.js";
+import { resolveMentions } from "../src/store/mention-rows.js";
+import { migrateToLatest } from "../src/store/migrate.js";
+import { UsersRepo } from "../src/store/users-repo.js";
 
 /**
  * Mentions (contract rich-messages §2, §7): the send's `mentions` ids and `@username` in its
@@ -154,6 +160,30 @@ describeEachDialect("mentions", (dialect) => {
     await bob.close();
   });
 
+  it("resolves every @name of a text, not only the first 50", async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `many${String(i).padStart(2, "0")}`);
+    const ids = await Promise.all(names.map((n) => register(n)));
+    const room = (
+      await http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "crowd", member_ids: ids } })
+    ).body.id as number;
+    // 300 names of nobody first: the members' names come after them, and all are looked up.
+    const nobody = Array.from({ length: 300 }, (_, i) => `@nobody${i}`).join(" ");
+    const content = `${nobody} ${names.map((n) => `@${n}`).join(" ")}`;
+    expect(content.length).toBeLessThanOrEqual(4000);
+    const sent = await send(room, A, { content });
+    expect(sent.status).toBe(201);
+    const sorted = (list: number[]) => [...list].sort((x, y) => x - y);
+    expect(sorted(sent.body.mentions)).toEqual(sorted(ids));
+    // An edit reads the whole new text too.
+    const edited = await http(`/api/messages/${sent.body.id}`, {
+      method: "PATCH",
+      userId: A,
+      json: { content: `${names.map((n) => `@${n}`).join(" ")} ${nobody}` },
+    });
+    expect(sorted(edited.body.mentions)).toEqual(sorted(ids));
+    expect(await entry(room, ids[59] as number)).toMatchObject({ mention_count: 1, mentioned: true });
+  });
+
   it("someone who leaves is no longer mentionable; someone added is, from then on", async () => {
     const room = (
       await http("/api/conversations", { method: "POST", userId: A, json: { kind: "group", title: "moves", member_ids: [B] } })
@@ -163,5 +193,41 @@ describeEachDialect("mentions", (dialect) => {
     expect((await send(room, A, { content: "@carol!" })).body.mentions).toEqual([C]);
     expect((await http(`/api/conversations/${room}/members/${B}`, { method: "DELETE", userId: A })).status).toBe(204);
     expect((await send(room, A, { content: "@bob?", mentions: [B] })).body).not.toHaveProperty("mentions");
+  });
+});
+
+/** resolveMentions against each real database: names past one query's worth are all looked up. */
+describeEachDialect("mention lookups", (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+    store = openStore(database.config);
+    await migrateToLatest(store, pino({ level: "silent" }));
+  });
+
+  afterAll(async () => {
+    await store?.destroy();
+    await database?.drop();
+  });
+
+  it("resolves sends naming 2,400 names in all, members only", async () => {
+    const users = new UsersRepo(store);
+    const made = [];
+    for (const username of ["sender", "first", "last"]) {
+      made.push(await users.create({ username, displayName: username, passwordHash: "unused" }));
+    }
+    const [sender, first, last] = made.map((u) => u?.id as number) as [number, number, number];
+    const group = await new ConversationsRepo(store).createGroup("g", sender, [first, last]);
+    const filler = (from: number) => Array.from({ length: 799 }, (_, i) => `nobody${from + i}`);
+    const lists = [
+      { conversationId: group, senderId: sender, ids: [], names: ["first", ...filler(0)] },
+      { conversationId: group, senderId: sender, ids: [], names: [...filler(1000), "sender"] },
+      { conversationId: group, senderId: sender, ids: [last], names: [...filler(2000), "last", "first"] },
+    ];
+    const resolved = await resolveMentions(store.db, lists);
+    expect(resolved.map((r) => r.userIds)).toEqual([[first], [], [first, last].sort((x, y) => x - y)]);
+    expect([...(resolved[2]?.byId ?? [])]).toEqual([last]);
   });
 });

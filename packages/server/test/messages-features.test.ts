@@ -197,9 +197,17 @@ describeEachDialect("search and the user directory", (dialect) => {
       json: { username: "carol_dir", password: "password1", display_name: "Carol Dir" },
     });
     const one = await http(`/api/users/${registered.user.id}`, { userId: 1101 });
-    expect(one).toEqual({ status: 200, body: { id: registered.user.id, username: "carol_dir", display_name: "Carol Dir" } });
+    expect(one).toEqual({
+      status: 200,
+      body: { id: registered.user.id, username: "carol_dir", display_name: "Carol Dir", bot: false },
+    });
     // A user known only from a token has no names.
-    expect((await http("/api/users/1101", { userId: 1101 })).body).toEqual({ id: 1101, username: null, display_name: null });
+    expect((await http("/api/users/1101", { userId: 1101 })).body).toEqual({
+      id: 1101,
+      username: null,
+      display_name: null,
+      bot: false,
+    });
     expect((await http("/api/users/987654321", { userId: 1101 })).status).toBe(404);
     expect((await http("/api/users/abc", { userId: 1101 })).status).toBe(400);
     expect((await http(`/api/users/${registered.user.id}`)).status).toBe(401);

@@ -53,6 +53,9 @@ describeEachDialect(
         "/api/conversations",
         "/api/messages/history",
         "/api/search",
+        "/api/blocks",
+        "/api/blocks/{user_id}",
+        "/api/conversations/{id}/mute",
       ]) {
         expect(Object.keys(doc.paths)).toContain(path);
       }

@@ -206,6 +206,24 @@ describeEachDialect("pins", (dialect) => {
     expect((await pins(group, A)).some((p) => p.message_id === msg.id)).toBe(false);
     await Promise.all(sockets.map((s) => s.close()));
   });
+
+  it("a pin racing its message's deletion never outlives the message", async () => {
+    const room = (await http("/api/conversations", { method: "POST", userId: B, json: { kind: "direct", user_id: D } })).body
+      .id as number;
+    const messages = [];
+    for (let i = 0; i < 20; i++) messages.push(await send(room, B, `pin or delete ${i}`));
+    await Promise.all(
+      messages.map(async (msg) => {
+        const [deleted, pinned] = await Promise.all([
+          http(`/api/messages/${msg.id}`, { method: "DELETE", userId: B }),
+          pin(room, msg.id, D),
+        ]);
+        expect(deleted.status).toBe(200);
+        expect([200, 409]).toContain(pinned.status);
+      }),
+    );
+    expect(await pins(room, B)).toEqual([]);
+  });
 });
 
 describeWithRedis("pins across two nodes", () => {

@@ -32,6 +32,26 @@ async function directMessage(http: Http, a: number, b: number, content = "react 
   return { conversationId: conversation.body.id as number, messageId: sent.body.id as number };
 }
 
+/** A group of `owner` and `members` with `count` messages from the owner; returns their ids. */
+async function groupMessages(http: Http, owner: number, members: number[], count: number) {
+  for (const u of [owner, ...members]) await http("/api/me", { userId: u });
+  const group = await http("/api/conversations", {
+    method: "POST",
+    userId: owner,
+    json: { kind: "group", title: "reactions", member_ids: members },
+  });
+  const messageIds: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const sent = await http(`/api/conversations/${group.body.id}/messages`, {
+      method: "POST",
+      userId: owner,
+      json: { content: `react to me ${i}` },
+    });
+    messageIds.push(sent.body.id);
+  }
+  return { conversationId: group.body.id as number, messageIds };
+}
+
 /** The `reaction` frame every member gets for one change. */
 const reactionFrame = (f: { conversationId: number; messageId: number; userId: number; emoji: string }) => ({
   type: "reaction",
@@ -261,6 +281,75 @@ describeEachDialect("reactions", (dialect) => {
     expect(known.body.reactions).toHaveLength(50);
     expect(known.body.reactions[0]).toEqual({ emoji: emoji[0], count: 2, me: true });
   });
+
+  it("holds the 50-emoji cap when members add new emoji at once", async () => {
+    const members = Array.from({ length: 24 }, (_, i) => 6202 + i);
+    const {
+      messageIds: [messageId],
+    } = await groupMessages(http, 6201, members, 1);
+    const id = messageId as number;
+    const emoji = Array.from({ length: 64 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+    for (const e of emoji.slice(0, 49)) expect((await http(path(id, e), { method: "PUT", userId: 6201 })).status).toBe(200);
+    const reactionsNow = async () =>
+      (await http(path(id, emoji[0] as string), { method: "PUT", userId: 6201 })).body.reactions as any[];
+    // One place left: half the members race for one new emoji, the others each for one of their own.
+    const wanted = members.map((_, i) => (i % 2 === 0 ? emoji[49] : emoji[50 + (i >> 1)]) as string);
+    const answers = await Promise.all(members.map((u, i) => http(path(id, wanted[i] as string), { method: "PUT", userId: u })));
+    const filled = await reactionsNow();
+    expect(filled).toHaveLength(50);
+    // The first add to take the message's lock won the place; every add of its emoji counts.
+    const winner = filled[49].emoji;
+    expect(answers.map((a) => a.status)).toEqual(wanted.map((e) => (e === winner ? 200 : 409)));
+    expect(filled[49].count).toBe(wanted.filter((e) => e === winner).length);
+    // Full: every member racing for one more new emoji is refused, however many come at once.
+    const late = await Promise.all(members.map((u) => http(path(id, emoji[63] as string), { method: "PUT", userId: u })));
+    expect(late.map((a) => a.status)).toEqual(members.map(() => 409));
+    expect(await reactionsNow()).toHaveLength(50);
+  });
+
+  it("a reaction racing its message's deletion never outlives the message", async () => {
+    const members = Array.from({ length: 6 }, (_, i) => 6302 + i);
+    // The deletions go through a second node on the same database, so they do not wait in the
+    // queue of the node busy with the reactions. SQLite (one node, one writer) runs a few.
+    const { conversationId, messageIds } = await groupMessages(http, 6301, members, dialect === "sqlite" ? 3 : 10);
+    const other = dialect === "sqlite" ? undefined : await suite().server.restart();
+    try {
+      const deleter = other?.http ?? http;
+      const emoji = Array.from({ length: 6 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+      await Promise.all(
+        messageIds.map(async (id) => {
+          let firstAdded: () => void = () => {};
+          const added = new Promise<void>((resolve) => {
+            firstAdded = resolve;
+          });
+          // Each member adds one emoji after another until the message is gone; the deletion
+          // starts once the first of them is in, so later adds race it.
+          const react = async (userId: number) => {
+            for (const e of emoji) {
+              const res = await http(path(id, e), { method: "PUT", userId });
+              if (res.status === 409) return;
+              expect(res.status).toBe(200);
+              firstAdded();
+            }
+          };
+          const remove = async () => {
+            await added;
+            expect((await deleter(`/api/messages/${id}`, { method: "DELETE", userId: 6301 })).status).toBe(200);
+          };
+          await Promise.all([remove(), ...members.map(react)]);
+        }),
+      );
+    } finally {
+      await other?.stop();
+    }
+    const left = await suite()
+      .server.app.store.db.selectFrom("reactions")
+      .innerJoin("messages", "messages.id", "reactions.message_id")
+      .select(["reactions.message_id", "reactions.user_id"])
+      .where("messages.conversation_id", "=", conversationId)
+      .execute();
+    expect(left).toEqual([]);
+  });
 });
 
 describeEachDialect(
@@ -278,6 +367,23 @@ describeEachDialect(
       for (const e of ["😀", "😁", "😂", "🤣"])
         statuses.push((await http(path(messageId, e), { method: "PUT", userId: 6092 })).status);
       expect(statuses).toEqual([200, 200, 200, 429]);
+    });
+
+    it("a repeat, changing nothing, costs nothing: the budget is kept for changes", async () => {
+      const http: Http = (...args) => suite().server.http(...args);
+      const { messageId } = await directMessage(http, 6093, 6094);
+      const statuses: number[] = [];
+      const put = async (e: string) => statuses.push((await http(path(messageId, e), { method: "PUT", userId: 6094 })).status);
+      const del = async (e: string) => statuses.push((await http(path(messageId, e), { method: "DELETE", userId: 6094 })).status);
+      await put("😀");
+      // Repeats of an add and removes of what is not there: all answered, none paid for, so
+      // the two changes after them still fit in the burst of 3 (they would not if each repeat
+      // took a token: six of them at one token a second).
+      for (let i = 0; i < 3; i++) await put("😀");
+      for (let i = 0; i < 3; i++) await del("😁");
+      await put("😁");
+      await put("😂");
+      expect(statuses).toEqual(Array(9).fill(200));
     });
   },
   { only: ["sqlite"] },

@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   describeEachDialect,
   describeWithRedis,
+  eventually,
   REDIS_URL,
   startServer,
   type TestDatabase,
@@ -186,7 +187,8 @@ describeEachDialect("replies and threads", (dialect) => {
     const root = await sent(group, A, { content: "unread root" });
     const seq = root.seq;
     expect((await http(`/api/conversations/${group}/read`, { method: "POST", userId: C, json: { seq } })).status).toBe(200);
-    expect((await entry(group, C)).unread_count).toBe(0);
+    // Cursor writes are batched: the read lands shortly after its answer.
+    await eventually(async () => (await entry(group, C)).unread_count === 0, 5000, "the read cursor written");
     await sent(group, A, { content: "reply one", thread_root_id: root.id });
     await sent(group, B, { content: "reply two", thread_root_id: root.id });
     expect((await entry(group, C)).unread_count).toBe(0);
@@ -271,6 +273,23 @@ describeEachDialect("replies and threads", (dialect) => {
     expect((await http(`/api/messages/${root.id}`, { method: "DELETE", userId: A })).status).toBe(200);
     expect((await send(group, B, { content: "late", thread_root_id: root.id })).status).toBe(400);
     expect((await send(group, B, { content: "late", reply_to: root.id })).status).toBe(400);
+  });
+
+  it("replies deleted at once leave their root's count and last_reply_at right", async () => {
+    const root = await sent(group, A, { content: "root of a race" });
+    const replies = [];
+    for (let i = 0; i < 16; i++)
+      replies.push(await sent(group, [A, B, C][i % 3] as number, { content: `r${i}`, thread_root_id: root.id }));
+    const rootNow = async () => (await page(group, A, `?thread=${root.id}`)).body.root;
+    const deleteAll = (some: any[]) =>
+      Promise.all(some.map((r) => http(`/api/messages/${r.id}`, { method: "DELETE", userId: r.sender_id })));
+    // The newest twelve at once: the fourth reply is the newest left.
+    for (const res of await deleteAll(replies.slice(4))) expect(res.status).toBe(200);
+    expect(await rootNow()).toMatchObject({ reply_count: 4, last_reply_at: replies[3].timestamp });
+    for (const res of await deleteAll(replies.slice(0, 4))) expect(res.status).toBe(200);
+    const bare = await rootNow();
+    expect(bare).not.toHaveProperty("reply_count");
+    expect(bare).not.toHaveProperty("last_reply_at");
   });
 
   it("thread replies are in the offline backlog, in after_seq resume and in search", async () => {

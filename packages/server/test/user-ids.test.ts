@@ -90,7 +90,7 @@ describeEachDialect("user ids", (dialect) => {
     expect(new Set(ids).size).toBe(12);
     for (const [i, r] of registered.entries()) {
       const me = await s.server.http("/api/me", { headers: { authorization: `Bearer ${r.body.token}` } });
-      expect(me.body).toEqual({ id: ids[i], username: `racer_${i + 1}`, display_name: `racer_${i + 1}` });
+      expect(me.body).toEqual({ id: ids[i], username: `racer_${i + 1}`, display_name: `racer_${i + 1}`, bot: false });
     }
   });
 

@@ -37,6 +37,7 @@ export const NO_LIMITS: Record<string, string> = {
   RATE_MEMBER_ADDS_PER_HOUR: "0",
   PRESENCE_ANNOUNCE_INTERVAL_MS: "0",
   RATE_UPLOADS_PER_MINUTE: "0",
+  RATE_REPORTS_PER_HOUR: "0",
 };
 
 export interface TestServer {

@@ -17,6 +17,15 @@ export type BrokerHandler = (event: BrokerEvent) => void;
 export type ClusterNotice =
   /** A conversation's members or title changed: drop what is cached about it. */
   | { type: "conversation_changed"; conversationId: number }
+  /** A block between these users was made or lifted: drop their cached block pairs. */
+  | { type: "blocks_changed"; userIds: number[] }
+  /** A user was erased: forget that the id exists. */
+  | { type: "user_erased"; userId: number }
+  /**
+   * A user was deactivated, banned or erased (`disabled`), or made active again: drop the
+   * cached status, and close their sockets with 4003 when disabled (chat/account-status.ts).
+   */
+  | { type: "account_changed"; userId: number; disabled: boolean }
   /**
    * A node could not pass on some of its events (Redis was away longer than its buffer
    * lasted): every other node closes its sockets with 1012, and clients resume.

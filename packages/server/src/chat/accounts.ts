@@ -2,6 +2,7 @@ import { type AuthResponse, MIN_PASSWORD_CHARS, USERNAME_PATTERN, type User } fr
 import { hashPassword, verifyPassword } from "../auth/passwords.js";
 import type { TokenService } from "../auth/tokens.js";
 import type { UsersRepo } from "../store/users-repo.js";
+import type { AccountStatus } from "./account-status.js";
 import { ChatError } from "./errors.js";
 
 const usernameRe = new RegExp(USERNAME_PATTERN);
@@ -14,6 +15,7 @@ export class Accounts {
   constructor(
     private readonly users: UsersRepo,
     private readonly tokens: TokenService,
+    private readonly status?: AccountStatus,
   ) {}
 
   /** Creates an account and signs its first token; `conflict` when the username is taken. */
@@ -39,7 +41,9 @@ export class Accounts {
   async login(usernameGiven: string, password: string): Promise<AuthResponse | undefined> {
     const found = await this.users.findCredentials(usernameGiven.trim().toLowerCase());
     if (!(await verifyPassword(found?.password_hash, password)) || !found) return undefined;
-    const user = { id: found.id, username: found.username, display_name: found.display_name };
+    // Only with the right password: a wrong one does not learn that the account is disabled.
+    if (await this.status?.isDisabled(found.id)) throw new ChatError("account_disabled");
+    const user = { id: found.id, username: found.username, display_name: found.display_name, bot: found.bot };
     return { token: await this.tokens.sign(user.id), user };
   }
 
@@ -59,6 +63,6 @@ export class Accounts {
 
   /** The user as others see them; one known only by id (provisioned from a token) has no names. */
   async profile(userId: number): Promise<User> {
-    return (await this.users.findById(userId)) ?? { id: userId, username: null, display_name: null };
+    return (await this.users.findById(userId)) ?? { id: userId, username: null, display_name: null, bot: false };
   }
 }

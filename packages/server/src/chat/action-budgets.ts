@@ -9,6 +9,8 @@ export interface ActionBudgetOptions {
   groupsPerHour: number;
   /** Users a user may add to groups per hour, a new group's members included (also the burst). */
   memberAddsPerHour: number;
+  /** Reports a user may file per hour (also the burst): each one is work for the admins. */
+  reportsPerHour: number;
 }
 
 /**
@@ -21,14 +23,16 @@ export class ActionBudgets {
   private readonly actions: RateLimiter<number>;
   private readonly groups: RateLimiter<number>;
   private readonly memberAdds: RateLimiter<number>;
+  private readonly reports: RateLimiter<number>;
 
   constructor(options: ActionBudgetOptions) {
     this.actions = new RateLimiter(options.actionsPerMinute / 60, options.actionsBurst);
     this.groups = new RateLimiter(options.groupsPerHour / 3600, options.groupsPerHour);
     this.memberAdds = new RateLimiter(options.memberAddsPerHour / 3600, options.memberAddsPerHour);
+    this.reports = new RateLimiter(options.reportsPerHour / 3600, options.reportsPerHour);
     // Unref'd: it never keeps the process up, so nothing needs to stop it.
     setInterval(() => {
-      for (const limiter of [this.actions, this.groups, this.memberAdds]) limiter.sweep();
+      for (const limiter of [this.actions, this.groups, this.memberAdds, this.reports]) limiter.sweep();
     }, 60_000).unref();
   }
 
@@ -37,6 +41,11 @@ export class ActionBudgets {
     if (!this.actions.take(userId)) {
       throw ChatError.rateLimited("too many changes", this.actions.retryAfterMs(userId));
     }
+  }
+
+  /** One report of a message. */
+  report(userId: number): void {
+    if (!this.reports.take(userId)) throw ChatError.rateLimited("too many reports", this.reports.retryAfterMs(userId));
   }
 
   /** A new group with `members` other members: one creation, and that many additions. */

@@ -51,7 +51,13 @@ export class ConversationCache {
   async direct(a: number, b: number): Promise<number> {
     const key = a < b ? `${a}:${b}` : `${b}:${a}`;
     const cached = this.directs.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // An erased user's direct conversations lose them and their pair key (user-data.ts):
+      // a pair cached before that is looked up again, and a new conversation made.
+      const info = await this.get(cached);
+      if (info?.memberIds.includes(a) && info.memberIds.includes(b)) return cached;
+      this.directs.delete(key);
+    }
     const id = await this.repo.findOrCreateDirect(a, b);
     this.directs.set(key, id);
     return id;

@@ -1,4 +1,4 @@
-import type { Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
+import type { AdminConversation, Conversation, ConversationMessagesResponse, Message, ReplyTo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo, PageOptions } from "../store/messages-repo.js";
@@ -8,6 +8,7 @@ import type { ConversationCache } from "./conversation-cache.js";
 import { ChatError } from "./errors.js";
 import type { Mentions } from "./mentions.js";
 import { fieldsOf, receiverOf, statusFrom, statusFromSummary, toWireMessage } from "./message-view.js";
+import type { Mutes } from "./mutes.js";
 import type { Reactions } from "./reactions.js";
 import type { Receipts } from "./receipts.js";
 
@@ -21,6 +22,7 @@ export class History {
     private readonly receipts: Receipts,
     private readonly mentions: Mentions,
     private readonly reactions: Reactions,
+    private readonly mutes: Mutes,
   ) {}
 
   /** Messages of one conversation in seq order; members only. */
@@ -79,6 +81,32 @@ export class History {
   }
 
   /**
+   * One conversation as the admin API shows it: what every member sees alike, none of a
+   * caller's own fields (read cursor, unread and mention counts, mute, reactions' `me`).
+   * Read through a member's view, since the list is built per member; undefined when the
+   * conversation does not exist or has no members left.
+   */
+  async oneForAdmin(conversationId: number): Promise<AdminConversation | undefined> {
+    const info = await this.conversations.get(conversationId);
+    const anyMember = info?.memberIds[0];
+    if (anyMember === undefined) return undefined;
+    const c = await this.one(anyMember, conversationId);
+    if (!c) return undefined;
+    const lastMessage = c.last_message && { ...c.last_message };
+    if (lastMessage?.reactions) lastMessage.reactions = lastMessage.reactions.map(({ me: _me, ...r }) => r);
+    return {
+      id: c.id,
+      kind: c.kind,
+      title: c.title,
+      members: c.members,
+      member_count: c.member_count,
+      last_seq: c.last_seq,
+      last_message: lastMessage,
+      last_activity: c.last_activity,
+    };
+  }
+
+  /**
    * The caller's conversations, most recently active first: a fixed number of queries per
    * page. A page's size is bounded by its length, not by its groups' sizes: a group lists
    * only the caller among its `members`, with `member_count` (`one` lists them all).
@@ -90,7 +118,7 @@ export class History {
     const rows = await this.conversationsRepo.listFor(userId, options);
     const ids = rows.map((r) => r.id);
     const directIds = rows.filter((r) => r.kind === "direct").map((r) => r.id);
-    const [members, summaries, lastMessages, unread, mentionCounts] = await Promise.all([
+    const [members, summaries, lastMessages, unread, mentionCounts, muteOf] = await Promise.all([
       options.only === undefined
         ? this.conversationsRepo.listedMembersOf(userId, ids, directIds)
         : this.conversationsRepo.membersOf(ids),
@@ -98,6 +126,7 @@ export class History {
       this.messages.lastOf(ids),
       this.messages.unreadCounts(userId, ids),
       this.mentions.unreadCounts(userId, ids),
+      this.mutes.statesFor(userId, ids),
     ]);
     const [statuses, quotes, lastReactions] = await Promise.all([
       this.presence.list([...new Set(members.map((m) => m.user_id))]),
@@ -145,6 +174,7 @@ export class History {
         unread_count: unread.get(c.id) ?? 0,
         mention_count: mentionCounts.get(c.id) ?? 0,
         mentioned: (mentionCounts.get(c.id) ?? 0) > 0,
+        ...muteOf(c.id),
         last_activity: iso(c.last_activity_at),
       };
     });

@@ -4,6 +4,7 @@ import type { ConversationsRepo } from "../store/conversations-repo.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { fieldsOf, receiverOf, statusFrom, toWireMessage } from "./message-view.js";
+import type { Reactions } from "./reactions.js";
 
 /** What a stored or edited message needs for its previews. */
 export interface PreviewRequest {
@@ -20,7 +21,8 @@ export interface PreviewRequest {
  * entries, they are stored on the message, unless it was edited or deleted meanwhile, and the
  * members get `message_updated` with the whole message, through the broker (so every node's
  * sockets), from the one node that stored or edited it. A page that gives nothing gives no
- * frame. Work in flight is bounded by LinkPreviews' own cap and queue.
+ * frame. The frame carries the message's reactions (without `me`: it is fanned out), like
+ * every other `message_updated`. Work in flight is bounded by LinkPreviews' own cap and queue.
  */
 export class LinkPreviewUpdates {
   private stopped = false;
@@ -32,6 +34,7 @@ export class LinkPreviewUpdates {
     private readonly conversationsRepo: ConversationsRepo,
     private readonly cache: ConversationCache,
     private readonly broker: Broker,
+    private readonly reactions: Reactions,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -76,6 +79,7 @@ export class LinkPreviewUpdates {
       receiverOf(info.kind, info.memberIds, row.sender_id),
       statusFrom(row.seq, row.sender_id, members),
     );
-    this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...wire }) });
+    const [shared] = await this.reactions.attach(null, [wire]);
+    this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify({ type: "message_updated", ...(shared ?? wire) }) });
   }
 }

@@ -1,13 +1,17 @@
-import { MAX_MENTION_IDS, mentionedNames, USERNAME_PATTERN } from "@chatapp/protocol";
+import { LIMITS, MAX_MENTION_IDS, mentionedNames, USERNAME_PATTERN } from "@chatapp/protocol";
 import type { MentionsRepo } from "../store/mentions-repo.js";
 import type { MessageRow } from "../store/schema.js";
 import { ChatError } from "./errors.js";
 
-/** Only names a user could have are looked up; a text names at most this many (the rest are not mentions). */
-const MAX_NAMES = MAX_MENTION_IDS;
+/**
+ * Every name of a text is looked up (contract §7: the mentioned set is the union of the ids
+ * and the names). The text bounds them: a name is at least 3 characters after its `@`, so a
+ * text of 4,000 holds at most 1,000; the bound is kept in case the limits ever part.
+ */
+const MAX_NAMES = Math.ceil(LIMITS.maxContentChars / 4);
 const USERNAME = new RegExp(USERNAME_PATTERN);
 
-/** The `@usernames` of a text worth looking up: lower-cased, each once, at most MAX_NAMES. */
+/** The `@usernames` of a text worth looking up: lower-cased, each once (at most MAX_NAMES). */
 export function namesIn(content: string): string[] {
   return mentionedNames(content)
     .filter((n) => USERNAME.test(n))

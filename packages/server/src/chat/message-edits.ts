@@ -19,7 +19,7 @@ import type { Reactions } from "./reactions.js";
  * delete is paid from the user's action budget (it reaches every member).
  */
 export class MessageEdits {
-  private readonly deleteHooks: ((messageId: number, userId: number) => Promise<void>)[] = [];
+  private readonly deleteHooks: ((messageId: number, userId: number | null) => Promise<void>)[] = [];
   private readonly editHooks: ((row: MessageRow) => Promise<MessageRow>)[] = [];
 
   constructor(
@@ -36,8 +36,11 @@ export class MessageEdits {
     private readonly hook?: Pick<BeforeSendHook, "check">,
   ) {}
 
-  /** Runs `hook` after each message deletion, before the deletion is answered (attachments go with it). */
-  onDelete(hook: (messageId: number, userId: number) => Promise<void>): void {
+  /**
+   * Runs `hook` after each message deletion, before the deletion is answered (attachments go
+   * with it); `userId` is the deleter, null for an admin.
+   */
+  onDelete(hook: (messageId: number, userId: number | null) => Promise<void>): void {
     this.deleteHooks.push(hook);
   }
 
@@ -79,32 +82,62 @@ export class MessageEdits {
   async delete(userId: number, messageId: number): Promise<Message> {
     try {
       const { row, info } = await this.own(userId, messageId);
-      if (row.deleted_at !== null) {
-        // A repeat also finishes what a failed hook left (it removes only what is still there).
-        for (const hook of this.deleteHooks) await hook(messageId, userId);
-        return this.view(row, info);
-      }
-      this.budgets.action(userId);
-      const updated = await this.messages.update(messageId, {
-        content: "",
-        deleted_at: Date.now(),
-        link_previews: null,
-        attachments: null,
-      });
-      // Deleted meanwhile by another request, which told the members: show it as it is now.
-      if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);
-      const frame: MessageDeletedFrame = {
-        type: "message_deleted",
-        id: row.id,
-        conversation_id: row.conversation_id,
-        seq: row.seq,
-      };
-      this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
-      for (const hook of this.deleteHooks) await hook(messageId, userId);
-      return this.view(updated, info);
+      return await this.remove(row, info, userId);
     } catch (err) {
       throw asChatError(err);
     }
+  }
+
+  /**
+   * An admin deletes a message (integrations §5): as if its author had, with the same frames,
+   * hooks (pins, reactions, mentions, attachments) and events, `by` null. No budget: the
+   * admin API is trusted. Unknown message: 404. System messages keep the record of what
+   * happened in a conversation: only a notice (an admin's own words) may go.
+   */
+  async deleteAsAdmin(messageId: number): Promise<Message> {
+    try {
+      const row = await this.messages.byId(messageId);
+      const info = row && (await this.cache.get(row.conversation_id));
+      if (!row || !info) throw new ChatError("not_found", "no such message");
+      if (row.kind === "system" && !isNotice(row)) {
+        throw new ChatError("conflict", "a system message records a change to the conversation: it cannot be deleted");
+      }
+      return await this.remove(row, info, null);
+    } catch (err) {
+      throw asChatError(err);
+    }
+  }
+
+  /** Deletes `row` on behalf of `actor` (null: an admin); a repeat answers it as it is. */
+  private async remove(
+    row: MessageRow,
+    info: { kind: "direct" | "group"; memberIds: number[] },
+    actor: number | null,
+  ): Promise<Message> {
+    const messageId = row.id;
+    if (row.deleted_at !== null) {
+      // A repeat also finishes what a failed hook left (it removes only what is still there).
+      for (const hook of this.deleteHooks) await hook(messageId, actor);
+      return this.view(row, info);
+    }
+    if (actor !== null) this.budgets.action(actor);
+    const updated = await this.messages.update(messageId, {
+      content: "",
+      deleted_at: Date.now(),
+      link_previews: null,
+      attachments: null,
+    });
+    // Deleted meanwhile by another request, which told the members: show it as it is now.
+    if (!updated) return this.view((await this.messages.byId(messageId)) ?? row, info);
+    const frame: MessageDeletedFrame = {
+      type: "message_deleted",
+      id: row.id,
+      conversation_id: row.conversation_id,
+      seq: row.seq,
+    };
+    this.broker.publish({ userIds: info.memberIds, frame: JSON.stringify(frame) });
+    for (const hook of this.deleteHooks) await hook(messageId, actor);
+    return this.view(updated, info);
   }
 
   private async own(userId: number, messageId: number) {
@@ -127,5 +160,15 @@ export class MessageEdits {
       receiverOf(info.kind, info.memberIds, row.sender_id),
       statusFrom(row.seq, row.sender_id, members),
     );
+  }
+}
+
+/** An admin's notice (a system message with `"event":"notice"`): the one system message an admin may delete. */
+function isNotice(row: MessageRow): boolean {
+  if (row.system_event === null) return false;
+  try {
+    return (JSON.parse(row.system_event) as { event?: unknown }).event === "notice";
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,7 @@
 import type { Attachment, LinkPreview, Message, MessageStatus, ReplyTo, SystemInfo } from "@chatapp/protocol";
 import { iso } from "../lib/time.js";
 import type { MemberRow, MessageRow } from "../store/schema.js";
+import { wireSender } from "../store/senderless.js";
 
 export interface MessageFields {
   id: number;
@@ -52,7 +53,7 @@ export function toWireMessage(m: MessageFields, receiverId: number | undefined, 
     id: m.id,
     conversation_id: m.conversationId,
     seq: m.seq,
-    sender_id: m.senderId,
+    sender_id: wireSender(m.senderId),
     content: m.content,
     timestamp: iso(m.createdAt),
     status,
@@ -108,7 +109,8 @@ export function statusFrom(
 
 /** The other member of a direct conversation. */
 export function receiverOf(kind: "direct" | "group", memberIds: number[], senderId: number): number | undefined {
-  if (kind !== "direct") return undefined;
+  // A senderless message (an admin notice) goes to both members alike.
+  if (kind !== "direct" || wireSender(senderId) === null) return undefined;
   return memberIds.find((id) => id !== senderId) ?? senderId;
 }
 

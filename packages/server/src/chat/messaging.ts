@@ -4,7 +4,9 @@ import type { Broker } from "../broker/broker.js";
 import type { RateLimiter } from "../lib/rate-limiter.js";
 import type { Store } from "../store/database.js";
 import { MessageWriter, type NewMessage, type StoredMessage, type WriterOptions } from "../store/message-writer.js";
+import { senderlessId } from "../store/senderless.js";
 import type { BeforeSendHook } from "./before-send.js";
+import type { Blocks } from "./blocks.js";
 import type { ConversationCache } from "./conversation-cache.js";
 import { asChatError, ChatError } from "./errors.js";
 import { namesIn, validateMentionIds } from "./mentions.js";
@@ -115,6 +117,8 @@ export class Messaging {
     private readonly conversations: ConversationCache,
     private readonly users: UserDirectory,
     private readonly broker: Broker,
+    /** Every direct send passes its check (integrations §3), whichever edge it came through. */
+    private readonly blocks: Blocks,
     private readonly options: {
       provisionRecipients: boolean;
       limiter?: RateLimiter<number>;
@@ -233,7 +237,8 @@ export class Messaging {
     try {
       const stored = await this.writer.write({
         conversationId,
-        senderId: system.actor_id,
+        // A change made through the admin API (actor null) has no sender.
+        senderId: system.actor_id ?? senderlessId(conversationId),
         clientId: null,
         content,
         system,
@@ -242,6 +247,37 @@ export class Messaging {
       return toWireMessage(stored, undefined, "sent");
     } catch (err) {
       throw asChatError(err);
+    }
+  }
+
+  /**
+   * An admin notice (contract §1): a system message with no sender, stored in seq order and
+   * delivered to every member as a `message` frame. Not unread (a system message), not passed
+   * to the before-send hook (it never goes through `send`); a repeated `clientId` in the same
+   * conversation answers the notice stored the first time (see store/senderless.ts).
+   */
+  async postNotice(conversationId: number, content: string, clientId: string | undefined): Promise<SendResult> {
+    validateContent(content);
+    if (clientId !== undefined && !isWellFormedText(clientId)) {
+      throw new ChatError("invalid_request", "client_id must be well-formed Unicode (no lone surrogates)");
+    }
+    const info = await this.conversations.get(conversationId);
+    if (!info) throw ChatError.noConversation();
+    this.inFlight++;
+    try {
+      const stored = await this.writer.write({
+        conversationId,
+        senderId: senderlessId(conversationId),
+        clientId: clientId ?? null,
+        content,
+        system: { event: "notice" },
+        meta: { memberIds: info.memberIds, receiverId: undefined, origin: undefined },
+      });
+      return { message: toWireMessage(stored, undefined, "sent"), duplicate: stored.duplicate };
+    } catch (err) {
+      throw asChatError(err);
+    } finally {
+      this.inFlight--;
     }
   }
 
@@ -277,6 +313,8 @@ export class Messaging {
       } else if (!(await this.users.exists(input.receiverId))) {
         throw new ChatError("not_found", `no user with id ${input.receiverId}`);
       }
+      // Before the conversation is found or made: a block creates nothing.
+      await this.blocks.check(senderId, input.receiverId);
       conversationId = await this.conversations.direct(senderId, input.receiverId);
       receiverId = input.receiverId;
       memberIds = [senderId, input.receiverId];
@@ -286,6 +324,7 @@ export class Messaging {
       conversationId = info.id;
       memberIds = info.memberIds;
       receiverId = receiverOf(info.kind, info.memberIds, senderId);
+      if (receiverId !== undefined) await this.blocks.check(senderId, receiverId);
     } else {
       throw new ChatError("invalid_request", "a send needs receiver_id or conversation_id");
     }

@@ -63,6 +63,7 @@ export class Pins {
           { conversation_id: conversationId, message_id: messageId, pinned_by: userId, pinned_at: Date.now() },
           MAX_PINS,
         );
+        if (added === "deleted") throw new ChatError("conflict", "the message was deleted");
         if (added === "full") throw new ChatError("conflict", `a conversation has at most ${MAX_PINS} pins: unpin one first`);
         pin = added.pin;
         if (added.created) {
@@ -97,14 +98,14 @@ export class Pins {
   }
 
   /** A message was deleted (by `userId`): it is unpinned, and the members told so. */
-  async messageDeleted(messageId: number, userId: number): Promise<void> {
+  async messageDeleted(messageId: number, userId: number | null): Promise<void> {
     const removed = await this.repo.remove(messageId);
     if (!removed) return;
     const info = await this.cache.get(removed.conversation_id);
     if (info) this.announceUnpin(removed, userId, info.memberIds);
   }
 
-  private announceUnpin(pin: PinRow, by: number, memberIds: number[]): void {
+  private announceUnpin(pin: PinRow, by: number | null, memberIds: number[]): void {
     const frame: UnpinnedFrame = { type: "unpinned", conversation_id: pin.conversation_id, message_id: pin.message_id, by };
     this.broker.publish({ userIds: memberIds, frame: JSON.stringify(frame) });
   }

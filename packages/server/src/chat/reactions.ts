@@ -94,6 +94,8 @@ export class Reactions {
       if (!row || !info) throw new ChatError("no_conversation", "no such message, or not in a conversation of yours");
       if (row.deleted_at !== null) throw new ChatError("not_reactable", "the message was deleted");
       if (row.kind === "system") throw new ChatError("not_reactable", "a system message takes no reactions");
+      // A repeat changes nothing: it is answered without spending the budget kept for changes.
+      if ((await this.repo.has(messageId, userId, emoji)) === (action === "add")) return row.conversation_id;
       if (limiter && !limiter.take(userId)) {
         throw ChatError.rateLimited("too many reactions", limiter.retryAfterMs(userId));
       }
@@ -118,17 +120,18 @@ export class Reactions {
   }
 
   /**
-   * Adds, then checks the cap: two users adding new emoji at once both see the other's row,
-   * so the cap holds without a lock (at worst both are refused).
+   * Adds under the message's row lock (ReactionsRepo.add): the cap and the deletion check
+   * hold against every other add and delete at the same time.
    */
   private async add(messageId: number, userId: number, emoji: string): Promise<boolean> {
-    if (!(await this.repo.add(messageId, userId, emoji, Date.now()))) return false;
-    if ((await this.repo.distinctEmoji(messageId)) <= REACTION_LIMITS.maxEmojiPerMessage) return true;
-    if ((await this.repo.count(messageId, emoji)) > 1) return true;
-    await this.repo.remove(messageId, userId, emoji);
-    throw new ChatError(
-      "conflict",
-      `a message carries at most ${REACTION_LIMITS.maxEmojiPerMessage} different emoji: react with one it already has`,
-    );
+    const outcome = await this.repo.add(messageId, userId, emoji, Date.now(), REACTION_LIMITS.maxEmojiPerMessage);
+    if (outcome === "deleted") throw new ChatError("not_reactable", "the message was deleted");
+    if (outcome === "full") {
+      throw new ChatError(
+        "conflict",
+        `a message carries at most ${REACTION_LIMITS.maxEmojiPerMessage} different emoji: react with one it already has`,
+      );
+    }
+    return outcome === "added";
   }
 }

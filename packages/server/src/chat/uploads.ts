@@ -306,6 +306,22 @@ export class Uploads {
     for (const id of ids) await this.removeBytes(id);
   }
 
+  /** An erased user's uploads go, sent or not: rows first, then bytes, 100 at a time. */
+  async removeForUploader(userId: number): Promise<void> {
+    for (;;) {
+      const ids = await this.repo.idsOfUploader(userId, 100);
+      if (ids.length === 0) return;
+      for (const id of ids) {
+        if (await this.repo.remove(id)) await this.removeBytes(id);
+      }
+    }
+  }
+
+  /** Deletes the bytes of uploads whose rows are gone already (retention removed them with their messages). */
+  async removeBytesOf(ids: readonly number[]): Promise<void> {
+    for (const id of ids) await this.removeBytes(id);
+  }
+
   /** Removes up to `sweepBatch` unsent uploads older than the time to live; returns how many. */
   sweep(now = Date.now()): Promise<number> {
     this.sweeping ??= (async () => {

@@ -22,7 +22,20 @@ export class UserDirectory {
     10,
   );
 
-  constructor(private readonly users: UsersRepo) {}
+  /** @param onForgotten called when this node forgets an id (the cluster tells the other nodes). */
+  constructor(
+    private readonly users: UsersRepo,
+    private readonly onForgotten: (id: number) => void = () => {},
+  ) {}
+
+  /**
+   * The user was erased: the next check reads the table again, so no direct send reaches the
+   * id and no conversation takes it in. `fromCluster`: another node said so (not passed on).
+   */
+  forget(id: number, fromCluster = false): void {
+    this.known.delete(id);
+    if (!fromCluster) this.onForgotten(id);
+  }
 
   async provision(id: number): Promise<void> {
     if (this.known.has(id)) return;

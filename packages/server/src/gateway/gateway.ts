@@ -203,6 +203,14 @@ export class Gateway {
     }
   }
 
+  /** Closes every socket of one user on this node (4003 when their account is disabled). */
+  closeUser(userId: number, code: number, reason: string): void {
+    const conns = this.registry.of(userId);
+    if (!conns) return;
+    this.log.info({ userId, code, connections: conns.size }, "ws closed for the user");
+    for (const conn of [...conns]) conn.close(code, reason);
+  }
+
   /** Closes every socket with 1012 (the clients reconnect at once and resume what they missed). */
   private resync(): void {
     if (this.closing || this.registry.size === 0) return;

@@ -18,7 +18,12 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
           "Self-hosted chat server. Real-time messaging goes over the WebSocket at /ws (frames in docs/protocol.md); this is the HTTP side.",
       },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          // The admin API (/api/admin/…): an API key in either header, never a user's JWT.
+          apiKey: { type: "apiKey", in: "header", name: "X-Api-Key" },
+          adminBearer: { type: "http", scheme: "bearer", description: "an API key as the bearer token" },
+        },
       },
       security: [{ bearer: [] }],
     },

@@ -25,6 +25,8 @@ export function installRequestLog(app: FastifyInstance): void {
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         userId: request.userId || undefined,
+        // The name of the admin API key used (never the key).
+        adminKey: request.adminKey || undefined,
         ip: request.ip,
       },
       "request",

@@ -1,6 +1,7 @@
 import { type Insertable, sql, type Transaction } from "kysely";
 import { advanceCursors, type CursorMove, type CursorRow } from "./cursor-moves.js";
 import type { Store } from "./database.js";
+import { appendEvents, type OutboxEvent } from "./outbox.js";
 import type { ConversationRow, ConversationsTable, Database, MemberRow } from "./schema.js";
 
 export interface ConversationInfo {
@@ -35,6 +36,13 @@ export interface MemberSummary {
   minReached: number;
 }
 
+/** The `member.added` webhook event: users joined (or were there at the conversation's creation). */
+const memberAdded = (conversationId: number, userIds: number[], by: number | null): OutboxEvent => ({
+  type: "member.added",
+  conversationId,
+  data: { conversation_id: conversationId, user_ids: userIds, by },
+});
+
 export class ConversationsRepo {
   constructor(private readonly store: Store) {}
 
@@ -68,6 +76,7 @@ export class ConversationsRepo {
           .insertInto("members")
           .values([a, b].map((user_id) => ({ conversation_id: id, user_id, role: "member" as const, joined_at: now })))
           .execute();
+        await appendEvents(trx, [memberAdded(id, a === b ? [a] : [a, b], a)]);
         return id;
       });
     } catch (err) {
@@ -100,10 +109,20 @@ export class ConversationsRepo {
     };
   }
 
-  /** A new group: the creator is its owner, the others members. */
-  async createGroup(title: string, creatorId: number, memberIds: number[]): Promise<number> {
+  /**
+   * A new group: the creator and `memberIds` (each once), `ownerIds` among them its owners
+   * (default the creator). `creatorId` is null when the admin API creates it; member.added names
+   * the creator as `by`.
+   */
+  async createGroup(
+    title: string,
+    creatorId: number | null,
+    memberIds: number[],
+    ownerIds: number[] = creatorId === null ? [] : [creatorId],
+  ): Promise<number> {
     const { db, adapter } = this.store;
     const now = Date.now();
+    const owners = new Set(ownerIds);
     return db.transaction().execute(async (trx) => {
       const values = {
         kind: "group" as const,
@@ -114,10 +133,11 @@ export class ConversationsRepo {
         last_activity_at: now,
       };
       const id = await insertConversation(trx, adapter.supportsReturning, values);
-      const rows = [creatorId, ...memberIds.filter((m) => m !== creatorId)].map((user_id) => ({
+      const everyone = creatorId === null ? memberIds : [creatorId, ...memberIds];
+      const rows = [...new Set(everyone)].map((user_id) => ({
         conversation_id: id,
         user_id,
-        role: user_id === creatorId ? ("owner" as const) : ("member" as const),
+        role: owners.has(user_id) ? ("owner" as const) : ("member" as const),
         joined_at: now,
       }));
       for (let start = 0; start < rows.length; start += 500) {
@@ -126,6 +146,13 @@ export class ConversationsRepo {
           .values(rows.slice(start, start + 500))
           .execute();
       }
+      await appendEvents(trx, [
+        memberAdded(
+          id,
+          rows.map((r) => r.user_id),
+          creatorId,
+        ),
+      ]);
       return id;
     });
   }
@@ -146,7 +173,7 @@ export class ConversationsRepo {
    * "full" when the group would pass `maxMembers`. Newcomers start with their cursors at the
    * conversation's last message: what was said before they joined is not unread for them.
    */
-  async addMembers(conversationId: number, userIds: number[], maxMembers: number): Promise<number[] | "full"> {
+  async addMembers(conversationId: number, userIds: number[], maxMembers: number, by: number | null): Promise<number[] | "full"> {
     const now = Date.now();
     return this.store.db.transaction().execute(async (trx) => {
       const lastSeq = (await this.lock(trx, conversationId)) ?? 0;
@@ -169,6 +196,7 @@ export class ConversationsRepo {
           )
           .execute();
       }
+      if (added.length > 0) await appendEvents(trx, [memberAdded(conversationId, added, by)]);
       return added;
     });
   }
@@ -177,7 +205,11 @@ export class ConversationsRepo {
    * Removes a member. A group never loses its last owner while it has members: the longest
    * standing member is promoted. Returns whether the user was a member, and who was promoted.
    */
-  async removeMember(conversationId: number, userId: number): Promise<{ removed: boolean; promoted: number | undefined }> {
+  async removeMember(
+    conversationId: number,
+    userId: number,
+    by: number | null,
+  ): Promise<{ removed: boolean; promoted: number | undefined }> {
     return this.store.db.transaction().execute(async (trx) => {
       await this.lock(trx, conversationId);
       const result = await trx
@@ -186,6 +218,9 @@ export class ConversationsRepo {
         .where("user_id", "=", userId)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return { removed: false, promoted: undefined };
+      await appendEvents(trx, [
+        { type: "member.removed", conversationId, data: { conversation_id: conversationId, user_id: userId, by } },
+      ]);
       const owners = await trx
         .selectFrom("members")
         .select("user_id")

@@ -10,6 +10,7 @@ import {
   type ResolvedMentions,
   resolveMentions,
 } from "./mention-rows.js";
+import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
 import type { Database, MessageRow } from "./schema.js";
 import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
@@ -142,15 +143,20 @@ export async function insertBatch(
       .set({ last_seq: sql`last_seq + case id ${increments} else 0 end`, last_activity_at: now })
       .where("id", "in", ids);
     // Where there is RETURNING, the UPDATE answers with the new ends itself.
-    let ends: { id: number; last_seq: number }[];
+    // (direct_key names a direct conversation's two members: the webhook event's receiver_id.)
+    let ends: { id: number; last_seq: number; direct_key: string | null }[];
     if (adapter.supportsReturning) {
-      ends = await update.returning(["id", "last_seq"]).execute();
+      ends = await update.returning(["id", "last_seq", "direct_key"]).execute();
     } else {
       await update.execute();
-      ends = await trx.selectFrom("conversations").select(["id", "last_seq"]).where("id", "in", ids).execute();
+      ends = await trx.selectFrom("conversations").select(["id", "last_seq", "direct_key"]).where("id", "in", ids).execute();
     }
     const nextSeq = new Map<number, number>();
-    for (const row of ends) nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
+    const directKeys = new Map<number, string | null>();
+    for (const row of ends) {
+      nextSeq.set(row.id, row.last_seq - (counts.get(row.id) ?? 0) + 1);
+      directKeys.set(row.id, row.direct_key);
+    }
     if (nextSeq.size !== counts.size) throw new Error("message for a conversation that does not exist");
 
     // 5. Mentions: read now that the conversation rows are locked, so membership is as of the store.
@@ -206,13 +212,23 @@ export async function insertBatch(
         mentions: mentions[k] as ResolvedMentions,
       })),
     );
-    // 7. Thread roots count their new replies.
+    // 7. The webhook outbox: one message.created per new message, in seq order, committed with them.
+    await appendEvents(
+      trx,
+      fresh.map((i) => {
+        const { row, quote } = results[i] as { row: MessageRow; quote?: ReplyTo | undefined };
+        const receiver = receiverFromDirectKey(directKeys.get(row.conversation_id) ?? null, row.sender_id);
+        return { type: "message.created", conversationId: row.conversation_id, data: messageData(row, receiver, quote) };
+      }),
+      now,
+    );
+    // 8. Thread roots count their new replies.
     const replies = new Map<number, number>();
     for (const row of rows) {
       if (row.thread_root_id !== null) replies.set(row.thread_root_id, (replies.get(row.thread_root_id) ?? 0) + 1);
     }
     await countReplies(trx, replies, now);
-    // 8. The uploads are sent: their message's members may read them from now on.
+    // 9. The uploads are sent: their message's members may read them from now on.
     await linkUploads(
       trx,
       fresh.flatMap((i) => {

@@ -19,8 +19,9 @@ const NONE: ResolvedMentions = { userIds: [], byId: new Set() };
 
 /**
  * Resolves each candidate list to the members it names, the sender left out, in one query per
- * 20 sends of the batch. Called inside the writer's transaction after the conversation rows are
- * locked (the seq reservation): membership changes lock the same row (ConversationsRepo.lock),
+ * 20 sends of the batch (more when their ids and names together pass 1,000). Called inside the
+ * writer's transaction after the conversation rows are locked (the seq reservation):
+ * membership changes lock the same row (ConversationsRepo.lock),
  * so what is read here is the membership at the moment the message is stored (READ COMMITTED
  * on MySQL and PostgreSQL, one writer at a time on SQLite). Names and ids of anyone else are
  * dropped without a word.
@@ -33,29 +34,45 @@ export async function resolveMentions(trx: Kysely<Database>, lists: MentionCandi
   return resolved;
 }
 
-/**
- * Sends per lookup: each names at most 50 ids and 50 names, so a query holds about 2,000
- * parameters, under every driver's limit (a batch may hold 1,000 sends).
- */
+/** Sends per lookup: their conversations are one `in` list of the query. */
 const LISTS_PER_QUERY = 20;
+
+/**
+ * Ids and names per query, together: well under every driver's parameter limit. A send names
+ * at most 50 ids but as many names as its text holds (up to 1,000), so the candidates of one
+ * chunk of sends are looked up in as many queries as they need.
+ */
+const CANDIDATES_PER_QUERY = 1000;
+
+type MemberName = { conversation_id: number; user_id: number; username: string | null };
 
 async function resolveChunk(trx: Kysely<Database>, lists: MentionCandidates[]): Promise<ResolvedMentions[]> {
   const ids = [...new Set(lists.flatMap((l) => l.ids))];
   const names = [...new Set(lists.flatMap((l) => l.names))];
   if (ids.length === 0 && names.length === 0) return lists.map(() => NONE);
   const conversations = [...new Set(lists.map((l) => l.conversationId))];
-  const rows = await trx
-    .selectFrom("members as m")
-    .leftJoin("users as u", "u.id", "m.user_id")
-    .select(["m.conversation_id", "m.user_id", "u.username"])
-    .where("m.conversation_id", "in", conversations)
-    .where((eb) => {
-      const named = [];
-      if (ids.length > 0) named.push(eb("m.user_id", "in", ids));
-      if (names.length > 0) named.push(eb("u.username", "in", names));
-      return eb.or(named);
-    })
-    .execute();
+  const rows: MemberName[] = [];
+  // Ids first, then names, cut into pieces of CANDIDATES_PER_QUERY; one piece may hold both.
+  const candidates: ({ id: number } | { name: string })[] = [...ids.map((id) => ({ id })), ...names.map((name) => ({ name }))];
+  for (let start = 0; start < candidates.length; start += CANDIDATES_PER_QUERY) {
+    const piece = candidates.slice(start, start + CANDIDATES_PER_QUERY);
+    const pieceIds = piece.flatMap((c) => ("id" in c ? [c.id] : []));
+    const pieceNames = piece.flatMap((c) => ("name" in c ? [c.name] : []));
+    rows.push(
+      ...(await trx
+        .selectFrom("members as m")
+        .leftJoin("users as u", "u.id", "m.user_id")
+        .select(["m.conversation_id", "m.user_id", "u.username"])
+        .where("m.conversation_id", "in", conversations)
+        .where((eb) => {
+          const named = [];
+          if (pieceIds.length > 0) named.push(eb("m.user_id", "in", pieceIds));
+          if (pieceNames.length > 0) named.push(eb("u.username", "in", pieceNames));
+          return eb.or(named);
+        })
+        .execute()),
+    );
+  }
   return lists.map((list) => {
     const wantIds = new Set(list.ids);
     const wantNames = new Set(list.names);

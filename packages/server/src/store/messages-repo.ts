@@ -1,8 +1,11 @@
 import type { ReplyTo } from "@chatapp/protocol";
 import type { Store } from "./database.js";
 import { storedClientIds } from "./insert-batch.js";
+import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
 import type { MessageRow } from "./schema.js";
 import { quotesOf, uncountReply } from "./threads-repo.js";
+
+const deletedData = (m: MessageRow) => ({ id: m.id, conversation_id: m.conversation_id, seq: m.seq });
 
 export interface PageOptions {
   beforeSeq?: number | undefined;
@@ -116,18 +119,35 @@ export class MessagesRepo {
     id: number,
     change: { content: string; edited_at?: number; deleted_at?: number; link_previews?: null; attachments?: null },
   ): Promise<MessageRow | undefined> {
-    const updated = await this.store.db.transaction().execute(async (trx) => {
+    return this.store.db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable("messages")
         .set(change)
         .where("id", "=", id)
         .where("deleted_at", "is", null)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) return false;
-      if (change.deleted_at !== undefined) await uncountReply(trx, id);
-      return true;
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      if (change.deleted_at !== undefined) await uncountReply(trx, id, this.store.adapter.supportsForUpdate);
+      const row = await trx
+        .selectFrom("messages")
+        .innerJoin("conversations", "conversations.id", "messages.conversation_id")
+        .selectAll("messages")
+        .select("conversations.direct_key")
+        .where("messages.id", "=", id)
+        .executeTakeFirstOrThrow();
+      const { direct_key, ...message } = row;
+      // The webhook event, committed with the change: a snapshot of the message as it is now.
+      await appendEvents(trx, [
+        change.deleted_at !== undefined
+          ? { type: "message.deleted", conversationId: message.conversation_id, data: deletedData(message) }
+          : {
+              type: "message.updated",
+              conversationId: message.conversation_id,
+              data: messageData(message, receiverFromDirectKey(direct_key, message.sender_id)),
+            },
+      ]);
+      return message;
     });
-    return updated ? this.byId(id) : undefined;
   }
 
   /**

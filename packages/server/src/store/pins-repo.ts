@@ -27,16 +27,22 @@ export class PinsRepo {
 
   /**
    * Pins a message unless it is pinned already (then its pin is answered, `created` false) or
-   * the conversation has `max` pins ("full"). The conversation row is locked for the
-   * transaction where the dialect can (SQLite has one writer), so two pins at once cannot both
-   * take the last place.
+   * the conversation has `max` pins ("full"), or the message is deleted ("deleted"). The
+   * conversation row, then the message row, are locked for the transaction where the dialect
+   * can (SQLite has one writer), so two pins at once cannot both take the last place, and a
+   * deletion (which updates the message row) either comes first, and the pin is refused, or
+   * after, and its hook unpins the message.
    */
-  async add(pin: Omit<PinRow, "id">, max: number): Promise<{ pin: PinRow; created: boolean } | "full"> {
+  async add(pin: Omit<PinRow, "id">, max: number): Promise<{ pin: PinRow; created: boolean } | "full" | "deleted"> {
     const { db, adapter } = this.store;
     return db.transaction().execute(async (trx) => {
       let lock = trx.selectFrom("conversations").select("id").where("id", "=", pin.conversation_id);
       if (adapter.supportsForUpdate) lock = lock.forUpdate();
       await lock.execute();
+      let lockMessage = trx.selectFrom("messages").select("deleted_at").where("id", "=", pin.message_id);
+      if (adapter.supportsForUpdate) lockMessage = lockMessage.forUpdate();
+      const message = await lockMessage.executeTakeFirst();
+      if (!message || message.deleted_at !== null) return "deleted";
       const existing = await trx.selectFrom("pins").selectAll().where("message_id", "=", pin.message_id).executeTakeFirst();
       if (existing) return { pin: existing, created: false };
       const { count } = await trx

@@ -8,16 +8,59 @@ export interface ReactionSummary {
   me: boolean;
 }
 
+/** What adding a reaction did (ReactionsRepo.add). */
+export type AddOutcome = "added" | "exists" | "deleted" | "full";
+
 /** The reactions table (migration 010): one row per (message, user, emoji). */
 export class ReactionsRepo {
   constructor(private readonly store: Store) {}
 
-  /** Adds one reaction; false when it was already there (nothing changed). */
-  async add(messageId: number, userId: number, emoji: string, now: number): Promise<boolean> {
+  /** Whether the user reacted to the message with `emoji`. */
+  async has(messageId: number, userId: number, emoji: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom("reactions")
+      .select("id")
+      .where("message_id", "=", messageId)
+      .where("emoji", "=", emoji)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Adds one reaction, in one transaction that locks the message row first (where the
+   * dialect can; SQLite has one writer): adds to one message are taken one at a time, so the
+   * cap of `maxEmoji` distinct emoji holds however many arrive at once, and a deletion (which
+   * updates the same row) either comes before, and the reaction is refused, or after, and its
+   * hook removes the reaction. Answers "added", "exists" (nothing changed), "deleted" (the
+   * message is gone or deleted) or "full" (a new emoji past the cap).
+   */
+  async add(messageId: number, userId: number, emoji: string, now: number, maxEmoji: number): Promise<AddOutcome> {
     const { db, adapter } = this.store;
-    const insert = db.insertInto("reactions").values({ message_id: messageId, user_id: userId, emoji, created_at: now });
-    const result = await adapter.insertIgnore(insert, ["message_id", "emoji", "user_id"]).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return db.transaction().execute(async (trx) => {
+      let lock = trx.selectFrom("messages").select("deleted_at").where("id", "=", messageId);
+      if (adapter.supportsForUpdate) lock = lock.forUpdate();
+      const message = await lock.executeTakeFirst();
+      if (!message || message.deleted_at !== null) return "deleted";
+      const onMessage = await trx
+        .selectFrom("reactions")
+        .select(["emoji", "user_id"])
+        .where("message_id", "=", messageId)
+        .where((eb) => eb.or([eb("emoji", "=", emoji), eb("user_id", "=", userId)]))
+        .execute();
+      if (onMessage.some((r) => r.emoji === emoji && r.user_id === userId)) return "exists";
+      if (!onMessage.some((r) => r.emoji === emoji)) {
+        const { n } = await trx
+          .selectFrom("reactions")
+          .select((eb) => eb.fn.count("emoji").distinct().as("n"))
+          .where("message_id", "=", messageId)
+          .executeTakeFirstOrThrow();
+        if (Number(n) >= maxEmoji) return "full";
+      }
+      const insert = trx.insertInto("reactions").values({ message_id: messageId, user_id: userId, emoji, created_at: now });
+      const result = await adapter.insertIgnore(insert, ["message_id", "emoji", "user_id"]).executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0 ? "added" : "exists";
+    });
   }
 
   /** Removes one reaction; false when it was not there. */
@@ -38,16 +81,6 @@ export class ReactionsRepo {
       .select((eb) => eb.fn.countAll().as("n"))
       .where("message_id", "=", messageId)
       .where("emoji", "=", emoji)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
-  }
-
-  /** How many distinct emoji the message carries. */
-  async distinctEmoji(messageId: number): Promise<number> {
-    const row = await this.store.db
-      .selectFrom("reactions")
-      .select((eb) => eb.fn.count("emoji").distinct().as("n"))
-      .where("message_id", "=", messageId)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }

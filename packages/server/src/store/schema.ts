@@ -18,6 +18,17 @@ export interface Database {
   mentions: MentionsTable;
   pins: PinsTable;
   reactions: ReactionsTable;
+  blocks: BlocksTable;
+  mutes: MutesTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+  erased_users: ErasedUsersTable;
+  webhook_events: WebhookEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_fanout: WebhookFanoutTable;
+  reports: ReportsTable;
+  job_leases: JobLeasesTable;
 }
 
 export interface UsersTable {
@@ -29,6 +40,41 @@ export interface UsersTable {
   created_at: number;
   /** Username and display name lower-cased, for the directory; null for users known only by id. */
   search_name: string | null;
+  /** 0 while deactivated or banned (migration 014): the user's tokens are refused. */
+  active: Generated<number>;
+  /** 1 for an application's bot account (shown as `bot` on user objects). */
+  bot: Generated<number>;
+  /** Why the user was banned; NULL unless banned. */
+  ban_reason: Generated<string | null>;
+}
+
+/** An API key for the admin API (migration 014); only its SHA-256 is kept. */
+export interface ApiKeysTable {
+  id: Generated<number>;
+  name: string;
+  /** Hex SHA-256 of the key's text. */
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** One admin action (migration 014): which key did what to what, and when. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  key_name: string;
+  action: string;
+  target_type: string | null;
+  target_id: number | null;
+  created_at: number;
+  /** JSON with more about the action, when there is more to say. */
+  detail: string | null;
+}
+
+/** A user whose account was erased (migration 014): a token never provisions the id again. */
+export interface ErasedUsersTable {
+  user_id: number;
+  erased_at: number;
 }
 
 /** One row (id 1): the last id a local registration took (migration 005). */
@@ -148,6 +194,7 @@ export interface UploadsTable {
 export type UploadRow = Selectable<UploadsTable>;
 export type PinRow = Selectable<PinsTable>;
 export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type MessageRow = Selectable<MessagesTable>;
@@ -162,3 +209,89 @@ export interface ReactionsTable {
   emoji: string;
   created_at: number;
 }
+
+/** A member's report of a message (migration 016), with what the message said when reported. */
+export interface ReportsTable {
+  id: Generated<number>;
+  message_id: number;
+  conversation_id: number;
+  sender_id: number;
+  reporter_id: number;
+  reason: string;
+  content: string;
+  status: "open" | "resolved";
+  created_at: number;
+}
+
+export type ReportRow = Selectable<ReportsTable>;
+
+/** A cluster-wide job (migration 016): who runs it until when, and when its next round is due (epoch ms). */
+export interface JobLeasesTable {
+  name: string;
+  holder: string | null;
+  lease_until: Generated<number>;
+  next_run_at: Generated<number>;
+}
+
+/** `blocker_id` blocks `blocked_id` (migration 013): no direct messages between them either way. */
+export interface BlocksTable {
+  blocker_id: number;
+  blocked_id: number;
+  created_at: number;
+}
+
+/** A user's mute of a conversation (migration 013); `muted_until` NULL lasts until removed. */
+export interface MutesTable {
+  user_id: number;
+  conversation_id: number;
+  muted_until: number | null;
+  created_at: number;
+}
+/** The webhook outbox (migration 015): one row per event, written with the change it reports. */
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  type: string;
+  conversation_id: number | null;
+  /** JSON of the event's `data`, a snapshot taken with the change. */
+  data: string;
+  created_at: number;
+  /** 1 once its delivery rows exist. */
+  fanned: Generated<number>;
+}
+
+/** Where webhook events go (migration 015). */
+export interface WebhookEndpointsTable {
+  id: Generated<number>;
+  /** 'env' for WEBHOOK_URL's endpoint; NULL for those made through the admin API. */
+  name: string | null;
+  url: string;
+  /** JSON array of event types; NULL: every type. */
+  events: string | null;
+  /** The whsec_ secret; NULL for the 'env' endpoint, whose secret stays in the configuration. */
+  secret: string | null;
+  created_at: number;
+}
+
+/** One event still to deliver to one endpoint (migration 015). */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  endpoint_id: number;
+  /** The event's conversation: deliveries of one (endpoint, order_key) go one at a time, by event_id. */
+  order_key: number | null;
+  attempts: Generated<number>;
+  next_at: number;
+  /** A node's claim: until then no other node attempts it. */
+  lease_until: Generated<number>;
+  lease_owner: string | null;
+  /** The event's created_at: its age decides when it is dropped. */
+  created_at: number;
+}
+
+/** One row, locked while a node fans events out into deliveries. */
+export interface WebhookFanoutTable {
+  id: number;
+  ran_at: number;
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;

@@ -2,6 +2,7 @@ import { MAX_QUOTE_CHARS, type ReplyTo } from "@chatapp/protocol";
 import { type Kysely, sql, type Transaction } from "kysely";
 import { DraftRefusal } from "./draft-refusal.js";
 import type { Database, MessageRow } from "./schema.js";
+import { wireSender } from "./senderless.js";
 
 /**
  * Replies and threads in the store (contract §5-§6): the checks a send's `reply_to` and
@@ -49,7 +50,7 @@ async function referenced(db: Kysely<Database>, ids: Iterable<number>): Promise<
 
 /** A quote as it is now: the text cut to 200 code points; a deleted message's text never. */
 function quoteOf(row: Referenced): ReplyTo {
-  const quote: ReplyTo = { id: row.id, seq: row.seq, sender_id: row.sender_id, content: "" };
+  const quote: ReplyTo = { id: row.id, seq: row.seq, sender_id: wireSender(row.sender_id), content: "" };
   if (row.deleted_at !== null) quote.deleted = true;
   else quote.content = cut(row.content);
   return quote;
@@ -154,11 +155,20 @@ export async function countReplies(trx: Transaction<Database>, replies: Map<numb
 /**
  * A reply was deleted (in `trx`, with the deletion): its root counts one reply less, and
  * `last_reply_at` becomes that of the newest reply left (none: the root shows neither).
+ *
+ * The root row is locked first (where the dialect can; SQLite has one writer), so deletions
+ * of replies of one root take their turns: each reads the replies left once those before it
+ * have committed (READ COMMITTED on MySQL and PostgreSQL), and the last one writes what is
+ * left after all of them. Lock order: the reply (updated by the deletion), then its root;
+ * nothing locks a root and then one of its replies.
  */
-export async function uncountReply(trx: Transaction<Database>, replyId: number): Promise<void> {
+export async function uncountReply(trx: Transaction<Database>, replyId: number, supportsForUpdate: boolean): Promise<void> {
   const reply = await trx.selectFrom("messages").select("thread_root_id").where("id", "=", replyId).executeTakeFirst();
   const rootId = reply?.thread_root_id;
   if (rootId === null || rootId === undefined) return;
+  let lock = trx.selectFrom("messages").select("id").where("id", "=", rootId);
+  if (supportsForUpdate) lock = lock.forUpdate();
+  await lock.execute();
   // Read first, then written: MySQL cannot update a table it reads in a subquery.
   const newest = await trx
     .selectFrom("messages")

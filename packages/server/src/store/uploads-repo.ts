@@ -69,6 +69,17 @@ export class UploadsRepo {
     return rows.map((r) => r.id);
   }
 
+  /** Up to `limit` of the user's uploads, sent or not (an erasure removes them all, batch by batch). */
+  async idsOfUploader(uploaderId: number, limit: number): Promise<number[]> {
+    const rows = await this.store.db
+      .selectFrom("uploads")
+      .select("id")
+      .where("uploader_id", "=", uploaderId)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Removes an upload's row; with `unsentOnly`, only while it has not been sent. True when a row went. */
   async remove(id: number, options: { unsentOnly?: boolean } = {}): Promise<boolean> {
     let query = this.store.db.deleteFrom("uploads").where("id", "=", id);

@@ -11,6 +11,7 @@ import type {
 } from "@chatapp/protocol";
 import { SessionKeeper } from "../auth/session-keeper.js";
 import { loadSession, type Session } from "../auth/session-storage.js";
+import { BlockList } from "./blocks.js";
 import {
   type ChatState,
   countsAsUnread,
@@ -64,6 +65,8 @@ export class ChatSession {
   readonly timelines: TimelineLoader;
   readonly names: UserNames;
   readonly pins: PinBoard;
+  /** The users this user blocks (Block / Unblock in the user menus). */
+  readonly blocks: BlockList;
   private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
   private readonly unsubscribers: (() => void)[] = [];
@@ -98,6 +101,7 @@ export class ChatSession {
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);
     this.pins = new PinBoard(this.api);
+    this.blocks = new BlockList(this.api);
   }
 
   private get me(): number {
@@ -132,6 +136,7 @@ export class ChatSession {
     c.connect().catch((err: unknown) => {
       if (err instanceof AuthError) this.end(EXPIRED);
     });
+    void this.blocks.load();
   }
 
   /** Disconnects and forgets timers; the session object is done. */
@@ -246,6 +251,28 @@ export class ChatSession {
     this.adopt(await this.api.renameGroup(conversationId, title));
   }
 
+  /**
+   * Mutes the conversation's notifications for `ms` from now, or until unmuted; the entry
+   * takes the server's answer (frames, history and unread counts are unchanged).
+   */
+  async mute(conversationId: number, ms: number | undefined): Promise<void> {
+    const answer = await this.api.mute(conversationId, ms === undefined ? undefined : new Date(Date.now() + ms));
+    this.setMute(conversationId, true, answer.muted_until);
+  }
+
+  async unmute(conversationId: number): Promise<void> {
+    await this.api.unmute(conversationId);
+    this.setMute(conversationId, false, null);
+  }
+
+  private setMute(conversationId: number, muted: boolean, mutedUntil: string | null): void {
+    this.store.update((s) => {
+      const c = s.conversations.get(conversationId);
+      if (!c) return s;
+      return { ...s, conversations: withEntry(s.conversations, conversationId, { ...c, muted, muted_until: mutedUntil }) };
+    });
+  }
+
   /** Removes a member; removing oneself leaves the group, which then leaves the list. */
   async removeMember(conversationId: number, userId: number): Promise<void> {
     await this.api.removeMember(conversationId, userId);
@@ -291,13 +318,14 @@ export class ChatSession {
         conversations: conversation
           ? withEntry(s.conversations, id, withNewMessage(conversation, message, me, this.isOnScreen(id)))
           : s.conversations,
-        typing: typing?.includes(message.sender_id)
-          ? withEntry(
-              s.typing,
-              id,
-              typing.filter((u) => u !== message.sender_id),
-            )
-          : s.typing,
+        typing:
+          message.sender_id !== null && typing?.includes(message.sender_id)
+            ? withEntry(
+                s.typing,
+                id,
+                typing.filter((u) => u !== message.sender_id),
+              )
+            : s.typing,
         lastIncoming: message.sender_id !== me && message.kind !== "system" ? message : s.lastIncoming,
       };
     });

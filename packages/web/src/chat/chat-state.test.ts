@@ -28,6 +28,8 @@ const conversation = (extra: Partial<Conversation> = {}): Conversation => ({
   unread_count: 0,
   mention_count: 0,
   mentioned: false,
+  muted: false,
+  muted_until: null,
   last_activity: message(2).timestamp,
   ...extra,
 });

@@ -8,6 +8,7 @@ import type {
   User,
   UserStatusValue,
 } from "@chatapp/protocol";
+import { NO_SENDER_NAME } from "../lib/message-text.js";
 
 /** The loaded part of one conversation's history. */
 export interface Timeline {
@@ -77,8 +78,8 @@ export interface UploadState {
 /** That someone else removed the user from a group: what the group's pane says instead of its messages. */
 export interface Removal {
   title: string | null;
-  /** Who removed the user. */
-  by: number;
+  /** Who removed the user; null for the admin API. */
+  by: number | null;
   /** When this device heard of it (ISO). */
   at: string;
 }
@@ -248,7 +249,8 @@ export function byActivity(conversations: Iterable<Conversation>): Conversation[
   );
 }
 
-export function displayName(users: ReadonlyMap<number, User>, id: number): string {
+export function displayName(users: ReadonlyMap<number, User>, id: number | null | undefined): string {
+  if (id === null || id === undefined) return NO_SENDER_NAME;
   const user = users.get(id);
   return user?.display_name ?? user?.username ?? `User ${id}`;
 }

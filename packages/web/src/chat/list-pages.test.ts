@@ -15,6 +15,8 @@ const c = (id: number, minute: number): Conversation => ({
   unread_count: 0,
   mention_count: 0,
   mentioned: false,
+  muted: false,
+  muted_until: null,
   last_activity: at(minute),
 });
 const idle = { more: false, loading: false };

@@ -27,9 +27,11 @@ const group: Conversation = {
   unread_count: 0,
   mention_count: 0,
   mentioned: false,
+  muted: false,
+  muted_until: null,
   last_activity: removal.timestamp,
 };
-const me = { id: 1, username: "alice", display_name: "Alice" };
+const me = { id: 1, username: "alice", display_name: "Alice", bot: false };
 
 describe("idsMentioned", () => {
   it("names former members from list previews and timelines, not only current members", () => {

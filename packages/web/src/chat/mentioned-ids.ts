@@ -20,7 +20,8 @@ export function idsMentioned(state: ChatState, before?: ChatState): Set<number> 
       addFromConversation(ids, conversation);
     }
   }
-  if (state.removals !== before?.removals) for (const removal of state.removals.values()) ids.add(removal.by);
+  if (state.removals !== before?.removals)
+    for (const removal of state.removals.values()) if (removal.by !== null) ids.add(removal.by);
   if (state.typing !== before?.typing) for (const users of state.typing.values()) for (const id of users) ids.add(id);
   return ids;
 }
@@ -31,11 +32,11 @@ function addFromConversation(ids: Set<number>, conversation: Conversation): void
 }
 
 function addFromMessage(ids: Set<number>, message: Message): void {
-  ids.add(message.sender_id);
+  if (message.sender_id !== null) ids.add(message.sender_id);
   // Mentioned members are shown as their @username.
   for (const id of message.mentions ?? []) ids.add(id);
   if (message.system) {
-    ids.add(message.system.actor_id);
+    if (typeof message.system.actor_id === "number") ids.add(message.system.actor_id);
     for (const id of message.system.user_ids ?? []) ids.add(id);
   }
 }

@@ -1,7 +1,7 @@
 import { type ChatClient, ChatClientError } from "@chatapp/client";
 import { describe, expect, it } from "vitest";
 import { type ChatState, initialState } from "./chat-state.js";
-import { Outbox } from "./outbox.js";
+import { Outbox, refusal } from "./outbox.js";
 import { Store } from "./store.js";
 import { Uploads } from "./uploads.js";
 
@@ -19,7 +19,7 @@ function refusingClient(code: ChatClientError["code"]) {
 
 async function sendFailAndRetry(code: ChatClientError["code"]): Promise<string[]> {
   const { client, ids } = refusingClient(code);
-  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me" }));
+  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me", bot: false }));
   const outbox = new Outbox(client, store, new Uploads(client, store));
   outbox.send(7, "hello");
   await expect.poll(() => store.get().pending[0]?.error).toBeDefined();
@@ -37,5 +37,16 @@ describe("Outbox retry", () => {
   it("takes a new client_id after a refusal for good, which the old id would meet again", async () => {
     const [first, second] = await sendFailAndRetry("conflict");
     expect(second).not.toBe(first);
+  });
+});
+
+describe("refusal", () => {
+  it("tells a block's refusal apart from a conversation one has left, both being forbidden", () => {
+    expect(refusal(new ChatClientError("forbidden", "you cannot send to this conversation"))).toBe(
+      "Not sent: you cannot send to this conversation.",
+    );
+    expect(refusal(new ChatClientError("forbidden", "no such conversation, or you are not a member"))).toBe(
+      "Not sent: you are no longer a member of this conversation.",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type ChatClient, ChatClientError } from "@chatapp/client";
-import type { Attachment } from "@chatapp/protocol";
+import { type Attachment, REFUSALS } from "@chatapp/protocol";
 import { newClientId } from "../lib/client-id.js";
 import type { ChatState, PendingMessage } from "./chat-state.js";
 import type { SendExtras } from "./reply-context.js";
@@ -119,12 +119,14 @@ export class Outbox {
 /** Refusals after which the send may still be stored, or go through later under the same id. */
 const SAME_ID_RETRIES = new Set(["timeout", "unavailable", "rate_limited"]);
 
-function refusal(err: unknown): string {
+export function refusal(err: unknown): string {
   if (!(err instanceof ChatClientError)) return "Not sent.";
   switch (err.code) {
     case "too_large":
       return "Not sent: the message is too long.";
     case "forbidden":
+      // A block between the two (either way) says only this, the same to both.
+      if (err.message === REFUSALS.blocked.message) return "Not sent: you cannot send to this conversation.";
       return "Not sent: you are no longer a member of this conversation.";
     default:
       return `Not sent: ${err.message}`;

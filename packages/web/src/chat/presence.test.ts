@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { initialState } from "./chat-state.js";
 import { presenceOf } from "./presence.js";
 
-const me = { id: 1, username: "alice", display_name: "Alice" };
+const me = { id: 1, username: "alice", display_name: "Alice", bot: false };
 const state = { ...initialState(me), presence: new Map([[2, "online" as const]]) };
 
 describe("presenceOf", () => {

@@ -35,7 +35,8 @@ export class RemovalNotes {
     private readonly userId: number,
   ) {}
 
-  record(conversationId: number, by: number): void {
+  /** `by` null: removed through the admin API. */
+  record(conversationId: number, by: number | null): void {
     const title = this.store.get().conversations.get(conversationId)?.title ?? null;
     this.save(withEntry(this.store.get().removals, conversationId, { title, by, at: new Date().toISOString() }));
   }

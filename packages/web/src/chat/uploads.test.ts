@@ -42,7 +42,7 @@ const file = (name = "a.txt") => new File(["abc"], name);
 
 function setup() {
   const fake = fakeClient();
-  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me" }));
+  const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me", bot: false }));
   const uploads = new Uploads(fake.client, store);
   const outbox = new Outbox(fake.client, store, uploads);
   const state = (key: string) => store.get().uploads.get(key);

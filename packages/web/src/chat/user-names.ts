@@ -39,10 +39,11 @@ export class UserNames {
     return this.store.subscribe(scan);
   }
 
-  want(ids: Iterable<number>): void {
+  /** Nulls (a message without a sender) are passed over. */
+  want(ids: Iterable<number | null>): void {
     const users = this.store.get().users;
     for (const id of ids) {
-      if (users.has(id) || this.inFlight.has(id)) continue;
+      if (id === null || users.has(id) || this.inFlight.has(id)) continue;
       this.inFlight.add(id);
       this.queue.push(id);
     }

@@ -8,7 +8,9 @@ import { routeHash } from "../lib/hash-route.js";
 import { previewText } from "../lib/message-text.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
+import { BellOffIcon } from "./file-icons.js";
 import { ListMore } from "./list-more.js";
+import { useMuted } from "./use-muted.js";
 
 /**
  * The user's conversations, most recently active first, with unread badges and presence; older
@@ -49,6 +51,7 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
   const preview = typing && typing.length > 0 ? "typing…" : previewText(conversation.last_message, me, nameOf, group);
   const unread = open ? 0 : conversation.unread_count;
   const mentioned = !open && conversation.mention_count > 0;
+  const muted = useMuted(conversation);
 
   return (
     <li>
@@ -57,6 +60,7 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         href={routeHash({ conversationId: conversation.id })}
         aria-current={open ? "page" : undefined}
         data-unread={unread > 0 || undefined}
+        data-muted={muted || undefined}
       >
         <Avatar
           name={title}
@@ -69,6 +73,12 @@ function ConversationItem({ conversation, open }: { conversation: Conversation; 
         </span>
         <span className="conversation-meta">
           <time dateTime={conversation.last_activity}>{whenLabel(conversation.last_activity)}</time>
+          {muted && (
+            <span className="muted-icon" title="Muted">
+              <BellOffIcon />
+              <span className="visually-hidden"> muted</span>
+            </span>
+          )}
           {mentioned && (
             <span className="badge mention-badge" title="You were mentioned">
               @<span className="visually-hidden"> you were mentioned</span>

@@ -1,18 +1,20 @@
 import type { Message } from "@chatapp/protocol";
 import { lazy, type ReactNode, Suspense, useEffect, useId, useMemo, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
-import { conversationTitle, otherMemberId } from "../chat/chat-state.js";
+import { conversationTitle, displayName, otherMemberId } from "../chat/chat-state.js";
 import { usePresence } from "../chat/presence.js";
 import { ReplyContext } from "../chat/reply-context.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
+import { ConversationMenu } from "./conversation-menu.js";
 import { MembersPanel } from "./members-panel.js";
 import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
 import { PinsButton } from "./pins-button.js";
 import { PresenceText } from "./presence-text.js";
 import { TypingIndicator } from "./typing-indicator.js";
+import { useBlocked } from "./use-blocked.js";
 import { useDraftUploads } from "./use-draft-uploads.js";
 import { useFileDrop } from "./use-file-drop.js";
 
@@ -54,6 +56,7 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
   const panelId = useId();
   const other = conversation?.kind === "direct" ? otherMemberId(conversation, me) : undefined;
   const otherPresence = usePresence(other).shown;
+  const blockedOther = useBlocked(other);
   const drafts = useDraftUploads();
   const drop = useFileDrop(drafts.add);
 
@@ -87,6 +90,12 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
             <p className="subtitle">{subtitle}</p>
           </div>
           <PinsButton conversationId={conversationId} />
+          {conversation && (
+            <ConversationMenu
+              conversation={conversation}
+              other={other === undefined ? undefined : { id: other, name: displayName(users, other) }}
+            />
+          )}
           {group && (
             <button type="button" aria-expanded={showMembers} aria-controls={panelId} onClick={() => setShowMembers((v) => !v)}>
               Members
@@ -110,6 +119,9 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
           )}
         </div>
         <TypingIndicator conversationId={conversationId} />
+        {blockedOther && other !== undefined && (
+          <p className="hint blocked-note">You blocked {displayName(users, other)}. Unblock them to send messages.</p>
+        )}
         <Composer conversationId={conversationId} drafts={drafts} />
         {drop.dragging && (
           <div className="drop-target" aria-hidden="true">

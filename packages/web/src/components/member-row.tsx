@@ -3,11 +3,13 @@ import { useId, useState } from "react";
 import { usePresence } from "../chat/presence.js";
 import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
+import { BlockToggle } from "./block-toggle.js";
 import { ConfirmAnswers } from "./confirm-answers.js";
 import { PresenceText } from "./presence-text.js";
 
 /**
- * One member of a group: presence, role, read position, and for owners a "Remove" that asks
+ * One member of a group: presence, role, read position, Block / Unblock (direct messages
+ * between the two stop; the group is unaffected), and for owners a "Remove" that asks
  * first, as deleting a message does. The question takes focus on its "Keep" button, so a
  * second Enter keeps the member; removing needs a deliberate move to "Remove".
  */
@@ -35,6 +37,7 @@ export function MemberRow(props: {
         {!self && <PresenceText userId={member.user_id} />}
         <span className="read-position">{props.readPosition}</span>
       </span>
+      {!self && <BlockToggle userId={member.user_id} name={name} />}
       {onRemove &&
         (confirming ? (
           <span className="member-confirm">

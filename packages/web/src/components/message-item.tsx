@@ -68,7 +68,7 @@ export const MessageItem = memo(function MessageItem(props: Props) {
   const mentionNames = useMentionNames(message);
   const pin = usePinControl(message, conversation);
   const id = messageDomId(message.conversation_id, message.seq);
-  const nameOf = (user: number) => (user === me ? "You" : displayName(users, user));
+  const nameOf = (user: number | null) => (user === me ? "You" : displayName(users, user));
 
   const seenBy = readers && readers.length > 0 && <p className="readers">Seen by {listNames(readers.map(nameOf))}</p>;
 

@@ -3,7 +3,7 @@ import { useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { routeHash } from "../lib/hash-route.js";
 
-function useSenderName(senderId: number): string {
+function useSenderName(senderId: number | null): string {
   const me = useChatState((s) => s.me.id);
   const users = useChatState((s) => s.users);
   return senderId === me ? "You" : displayName(users, senderId);

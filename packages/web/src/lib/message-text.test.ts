@@ -8,7 +8,7 @@ const system = (event: NonNullable<Message["system"]>): Message => ({
   id: 1,
   conversation_id: 7,
   seq: 1,
-  sender_id: event.actor_id,
+  sender_id: event.actor_id ?? null,
   content: "changed",
   timestamp: "2026-11-23T10:00:00.000Z",
   status: "sent",

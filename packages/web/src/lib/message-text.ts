@@ -1,5 +1,8 @@
 import type { Message } from "@chatapp/protocol";
 
+/** Who made what has no user behind it: admin notices, and changes made through the admin API. */
+export const NO_SENDER_NAME = "Admin";
+
 /** The longest message the server stores, in Unicode code points (the protocol's LIMITS.maxContentChars). */
 export const MAX_CONTENT_CHARS = 4000;
 
@@ -27,7 +30,7 @@ export function listNames(names: readonly string[]): string {
 export function systemText(message: Message, nameOf: (id: number) => string, me: number): string {
   const info = message.system;
   if (!info) return message.content;
-  const actor = info.actor_id === me ? "You" : nameOf(info.actor_id);
+  const actor = info.actor_id === me ? "You" : typeof info.actor_id === "number" ? nameOf(info.actor_id) : NO_SENDER_NAME;
   const named = (info.user_ids ?? []).map((id) => (id === me ? "you" : nameOf(id)));
   // Big changes name only the first few users.
   const more = (info.user_count ?? named.length) - named.length;
@@ -52,7 +55,8 @@ export function previewText(message: Message | null, me: number, nameOf: (id: nu
   if (message.kind === "system") return systemText(message, nameOf, me);
   const text = message.deleted ? "Message deleted" : bodyText(message).replace(/\s+/g, " ");
   if (message.sender_id === me) return `You: ${text}`;
-  return group ? `${nameOf(message.sender_id)}: ${text}` : text;
+  const sender = message.sender_id === null ? NO_SENDER_NAME : nameOf(message.sender_id);
+  return group ? `${sender}: ${text}` : text;
 }
 
 /** A message's text, or what it carries when it has none (a message of files only): "📎 plan.png", "📎 3 files". */

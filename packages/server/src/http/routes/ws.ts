@@ -1,6 +1,8 @@
+import { CLOSE } from "@chatapp/protocol";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { bearerToken } from "../../auth/tokens.js";
+import type { AccountStatus } from "../../chat/account-status.js";
 import type { Config } from "../../config.js";
 import type { Gateway } from "../../gateway/gateway.js";
 import type { Authenticator } from "../authenticate.js";
@@ -38,7 +40,7 @@ function originAllowed(origin: string | undefined, host: string | undefined, all
 
 export async function registerWebSocketRoute(
   app: FastifyInstance,
-  deps: { gateway: Gateway; authenticate: Authenticator; config: Config },
+  deps: { gateway: Gateway; authenticate: Authenticator; config: Config; accountStatus: AccountStatus },
 ): Promise<void> {
   const { gateway, authenticate: authenticateUser, config } = deps;
   await app.register(websocket, {
@@ -84,11 +86,15 @@ export async function registerWebSocketRoute(
     preValidation: authenticate,
     // A plain GET (no upgrade) gets the usual error body rather than an empty 404.
     handler: (_request, reply) => sendError(reply, "invalid_request", "GET /ws needs a WebSocket upgrade"),
-    wsHandler: (socket, request) =>
+    wsHandler: (socket, request) => {
       gateway.accept(socket, request.userId, {
         ip: request.ip,
         tokenExpiresAt: request.tokenExpiresAt * 1000,
         release: request.releasePlace,
-      }),
+      });
+      // Disabled while this upgrade was under way (after its check, before the close went out).
+      if (deps.accountStatus.knownDisabled(request.userId))
+        gateway.closeUser(request.userId, CLOSE.ACCOUNT_DISABLED, "account disabled");
+    },
   });
 }
