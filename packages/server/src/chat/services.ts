@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Broker } from "../broker/broker.js";
+import { BatchedLookup } from "../lib/batched-lookup.js";
 import { RateLimiter } from "../lib/rate-limiter.js";
 import { metrics } from "../metrics.js";
 import { LinkPreviews } from "../previews/link-previews.js";
@@ -7,6 +8,7 @@ import { AdminUsersRepo } from "../store/admin-users-repo.js";
 import { BlocksRepo } from "../store/blocks-repo.js";
 import { ConversationsRepo } from "../store/conversations-repo.js";
 import type { Store } from "../store/database.js";
+import { idemKey } from "../store/insert-batch.js";
 import { MentionsRepo } from "../store/mentions-repo.js";
 import { MessagesRepo } from "../store/messages-repo.js";
 import { MutesRepo } from "../store/mutes-repo.js";
@@ -148,13 +150,20 @@ export function createChatServices(
   const blocks = new Blocks(blocksRepo, users, broker, budgets);
   const mutes = new Mutes(new MutesRepo(store), conversations);
   const hook = options.beforeSend ? new BeforeSendHook(options.beforeSend, onError) : undefined;
+  // Each gated send asks whether its client_id is stored already; under load that is one
+  // query per turn for all of them, not one per message (each a query on the database's
+  // one SQLite connection, or a pool connection, that the writes wait behind).
+  const storedClientIds = new BatchedLookup<{ senderId: number; clientId: string }>(
+    (q) => idemKey(q.senderId, q.clientId),
+    (qs) => messages.storedClientIds(qs),
+  );
   const messaging = new Messaging(store, writerOptions, conversations, directory, broker, blocks, {
     provisionRecipients: options.provisionRecipients ?? false,
     limiter: messageLimiter,
     onDelivered: previews
       ? (m) => previews.request({ id: m.id, conversationId: m.conversationId, content: m.content, editedAt: null })
       : undefined,
-    gate: hook && { hook, isStored: (senderId, clientId) => messages.hasClientId(senderId, clientId) },
+    gate: hook && { hook, isStored: (senderId, clientId) => storedClientIds.has({ senderId, clientId }) },
   });
   const receipts = new Receipts(conversationsRepo, conversations, broker, (err) => onError(err, "cursor write failed"));
   const presence = new Presence(

@@ -254,13 +254,11 @@ function mentionCandidates(m: MessageDraft): MentionCandidates {
 const SENDERS_PER_LOOKUP = 200;
 
 /**
- * Stored messages for exactly these (sender, client_id) pairs: per sender, an IN list of its
- * client ids, so the unique index answers and no sender x client_id cross product is read.
+ * The pairs grouped by sender, at most SENDERS_PER_LOOKUP senders per group: each group is one
+ * query whose WHERE is, per sender, `sender_id = ? AND client_id IN (…)`, so the unique index
+ * answers and no sender x client_id cross product is read.
  */
-async function findByClientIds(
-  trx: Kysely<Database>,
-  keyed: { senderId: number; clientId: string | null }[],
-): Promise<MessageRow[]> {
+function lookupChunks(keyed: readonly { senderId: number; clientId: string | null }[]): [number, Set<string>][][] {
   const bySender = new Map<number, Set<string>>();
   for (const m of keyed) {
     const ids = bySender.get(m.senderId) ?? new Set<string>();
@@ -268,9 +266,20 @@ async function findByClientIds(
     bySender.set(m.senderId, ids);
   }
   const senders = [...bySender];
-  const rows: MessageRow[] = [];
+  const chunks: [number, Set<string>][][] = [];
   for (let start = 0; start < senders.length; start += SENDERS_PER_LOOKUP) {
-    const chunk = senders.slice(start, start + SENDERS_PER_LOOKUP);
+    chunks.push(senders.slice(start, start + SENDERS_PER_LOOKUP));
+  }
+  return chunks;
+}
+
+/** Stored messages for exactly these (sender, client_id) pairs. */
+async function findByClientIds(
+  trx: Kysely<Database>,
+  keyed: { senderId: number; clientId: string | null }[],
+): Promise<MessageRow[]> {
+  const rows: MessageRow[] = [];
+  for (const chunk of lookupChunks(keyed)) {
     rows.push(
       ...(await trx
         .selectFrom("messages")
@@ -282,6 +291,26 @@ async function findByClientIds(
     );
   }
   return rows;
+}
+
+/**
+ * Which of these (sender, client_id) pairs are stored already, as idemKey keys: the
+ * before-send hook's "a repeated client_id is not asked again", for many sends in one query.
+ */
+export async function storedClientIds(
+  db: Kysely<Database>,
+  pairs: readonly { senderId: number; clientId: string }[],
+): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const chunk of lookupChunks(pairs)) {
+    const rows = await db
+      .selectFrom("messages")
+      .select(["sender_id", "client_id"])
+      .where((eb) => eb.or(chunk.map(([sender, ids]) => eb.and([eb("sender_id", "=", sender), eb("client_id", "in", [...ids])]))))
+      .execute();
+    for (const r of rows) if (r.client_id !== null) found.add(idemKey(r.sender_id, r.client_id));
+  }
+  return found;
 }
 
 type RowToInsert = Omit<MessageRow, "id" | "edited_at" | "deleted_at" | "link_previews" | "reply_count" | "last_reply_at">;

@@ -1,5 +1,6 @@
 import type { ReplyTo } from "@chatapp/protocol";
 import type { Store } from "./database.js";
+import { storedClientIds } from "./insert-batch.js";
 import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
 import type { MessageRow } from "./schema.js";
 import { quotesOf, uncountReply } from "./threads-repo.js";
@@ -103,15 +104,9 @@ export class MessagesRepo {
     return this.store.db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
-  /** True when `senderId` has a stored message with this client_id (a repeat of a send). */
-  async hasClientId(senderId: number, clientId: string): Promise<boolean> {
-    const row = await this.store.db
-      .selectFrom("messages")
-      .select("id")
-      .where("sender_id", "=", senderId)
-      .where("client_id", "=", clientId)
-      .executeTakeFirst();
-    return row !== undefined;
+  /** Which of these (sender, client_id) pairs are stored, as idemKey keys (one query per 200 senders). */
+  storedClientIds(pairs: readonly { senderId: number; clientId: string }[]): Promise<Set<string>> {
+    return storedClientIds(this.store.db, pairs);
   }
 
   /**
