@@ -67,25 +67,25 @@ describeEachDialect("admin export and erase", (dialect) => {
   });
 
   it("exports and ends the user's blocks, mutes and reports; reports about them lose the copied text", async () => {
-    await users(231, 232, 233);
-    const g = await newGroup(231, [232, 233], "Moderated");
-    expect((await http("/api/blocks/233", { method: "POST", userId: 231 })).status).toBe(204);
-    expect((await http("/api/blocks/231", { method: "POST", userId: 232 })).status).toBe(204);
-    expect((await http(`/api/conversations/${g.id}/mute`, { method: "PUT", userId: 231, json: {} })).status).toBe(200);
-    const theirs = await send(232, g.id, "reported words of 232");
-    const mine = await send(231, g.id, "words of 231");
-    const made = await http(`/api/messages/${theirs.id}/report`, { method: "POST", userId: 231, json: { reason: "rude" } });
+    await users(261, 262, 263);
+    const g = await newGroup(261, [262, 263], "Moderated");
+    expect((await http("/api/blocks/263", { method: "POST", userId: 261 })).status).toBe(204);
+    expect((await http("/api/blocks/261", { method: "POST", userId: 262 })).status).toBe(204);
+    expect((await http(`/api/conversations/${g.id}/mute`, { method: "PUT", userId: 261, json: {} })).status).toBe(200);
+    const theirs = await send(262, g.id, "reported words of 262");
+    const mine = await send(261, g.id, "words of 261");
+    const made = await http(`/api/messages/${theirs.id}/report`, { method: "POST", userId: 261, json: { reason: "rude" } });
     expect(made.status).toBe(201);
-    const about = await http(`/api/messages/${mine.id}/report`, { method: "POST", userId: 233, json: { reason: "spam" } });
+    const about = await http(`/api/messages/${mine.id}/report`, { method: "POST", userId: 263, json: { reason: "spam" } });
     expect(about.status).toBe(201);
 
-    const doc = (await admin("/api/admin/users/231/export")).body;
-    expect(doc.blocks).toEqual([{ user_id: 233, created_at: expect.any(String) }]);
+    const doc = (await admin("/api/admin/users/261/export")).body;
+    expect(doc.blocks).toEqual([{ user_id: 263, created_at: expect.any(String) }]);
     expect(doc.reports).toEqual([{ id: made.body.id, message_id: theirs.id, reason: "rude", created_at: made.body.created_at }]);
 
-    expect((await admin("/api/admin/users/231", { method: "DELETE" })).status).toBe(200);
-    // 232's block of 231 ended too: 232 may block and list again from scratch.
-    expect((await http("/api/blocks", { userId: 232 })).body).toEqual([]);
+    expect((await admin("/api/admin/users/261", { method: "DELETE" })).status).toBe(200);
+    // 262's block of 261 ended too: 262 may block and list again from scratch.
+    expect((await http("/api/blocks", { userId: 262 })).body).toEqual([]);
     const reports = (await admin("/api/admin/reports")).body.reports as { id: number; content: string }[];
     expect(reports.find((r) => r.id === made.body.id)).toBeUndefined();
     expect(reports.find((r) => r.id === about.body.id)).toMatchObject({ content: "" });
