@@ -1,6 +1,5 @@
-import type { Transaction } from "kysely";
 import type { Store } from "./database.js";
-import type { Database } from "./schema.js";
+import { recountReplies } from "./threads-repo.js";
 
 /** What one batch removed: how many messages, and the uploads whose bytes are to go too. */
 export interface RemovedBatch {
@@ -49,24 +48,8 @@ export class RetentionRepo {
       const roots = [...new Set(rows.flatMap((r) => (r.thread_root_id === null ? [] : [r.thread_root_id])))].filter(
         (id) => !removed.has(id),
       );
-      for (const rootId of roots) await recount(trx, rootId);
+      for (const rootId of roots) await recountReplies(trx, rootId);
       return { deleted: Number(result.numDeletedRows), uploadIds: uploads.map((u) => u.id) };
     });
   }
-}
-
-/** A thread root's reply counters, counted again from its replies that are left. */
-async function recount(trx: Transaction<Database>, rootId: number): Promise<void> {
-  // Read first, then written: MySQL cannot update a table it reads in a subquery.
-  const left = await trx
-    .selectFrom("messages")
-    .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("created_at").as("newest")])
-    .where("thread_root_id", "=", rootId)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-  await trx
-    .updateTable("messages")
-    .set({ reply_count: Number(left?.n ?? 0), last_reply_at: left?.newest == null ? null : Number(left.newest) })
-    .where("id", "=", rootId)
-    .execute();
 }

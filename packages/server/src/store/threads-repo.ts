@@ -187,3 +187,22 @@ export async function uncountReply(trx: Transaction<Database>, replyId: number, 
     .where("id", "=", rootId)
     .execute();
 }
+
+/**
+ * Sets a thread root's reply count and newest reply from its replies that are not deleted
+ * (after an erasure or a retention batch removed some of them).
+ */
+export async function recountReplies(trx: Transaction<Database>, rootId: number): Promise<void> {
+  // Read first, then written: MySQL cannot update a table it reads in a subquery.
+  const replies = await trx
+    .selectFrom("messages")
+    .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("created_at").as("newest")])
+    .where("thread_root_id", "=", rootId)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  await trx
+    .updateTable("messages")
+    .set({ reply_count: Number(replies?.n ?? 0), last_reply_at: replies?.newest == null ? null : Number(replies.newest) })
+    .where("id", "=", rootId)
+    .execute();
+}

@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { Store } from "./database.js";
 import { appendEvents } from "./outbox.js";
 import type { Database, MessageRow } from "./schema.js";
+import { recountReplies } from "./threads-repo.js";
 
 /** Rows per export page and per erase transaction: each is a short transaction that never holds the chat up long. */
 export const USER_DATA_BATCH = 500;
@@ -165,20 +166,4 @@ export class UserDataRepo {
       await trx.deleteFrom("users").where("id", "=", userId).execute();
     });
   }
-}
-
-/** Sets a thread root's reply count and newest reply from its replies that are not deleted. */
-async function recountReplies(trx: Transaction<Database>, rootId: number): Promise<void> {
-  // Read first, then written: MySQL cannot update a table it reads in a subquery.
-  const replies = await trx
-    .selectFrom("messages")
-    .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("created_at").as("newest")])
-    .where("thread_root_id", "=", rootId)
-    .where("deleted_at", "is", null)
-    .executeTakeFirst();
-  await trx
-    .updateTable("messages")
-    .set({ reply_count: Number(replies?.n ?? 0), last_reply_at: replies?.newest == null ? null : Number(replies.newest) })
-    .where("id", "=", rootId)
-    .execute();
 }
