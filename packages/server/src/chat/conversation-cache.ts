@@ -49,18 +49,26 @@ export class ConversationCache {
 
   /** The direct conversation of two users, created if needed. */
   async direct(a: number, b: number): Promise<number> {
-    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    const key = directKey(a, b);
     const cached = this.directs.get(key);
-    if (cached !== undefined) {
-      // An erased user's direct conversations lose them and their pair key (user-data.ts):
-      // a pair cached before that is looked up again, and a new conversation made.
-      const info = await this.get(cached);
-      if (info?.memberIds.includes(a) && info.memberIds.includes(b)) return cached;
-      this.directs.delete(key);
-    }
+    // No query for a cached pair: a send must not wait on the database before the writer
+    // (whose commit has a deadline). An erasure drops the pair (forgetUser) instead.
+    if (cached !== undefined) return cached;
     const id = await this.repo.findOrCreateDirect(a, b);
     this.directs.set(key, id);
     return id;
+  }
+
+  /**
+   * A user was erased (here or on another node): their direct conversations lose them and
+   * their pair keys (user-data.ts), so no cached pair of theirs may lead a send, or an id
+   * created anew, back to one of those conversations.
+   */
+  forgetUser(userId: number): void {
+    for (const key of [...this.directs.keys()]) {
+      const [a, b] = key.split(":").map(Number);
+      if (a === userId || b === userId) this.directs.delete(key);
+    }
   }
 
   /** The cached entry, if any, without a query (the commit path must not wait). */
@@ -104,4 +112,8 @@ export class ConversationCache {
   private bump(id: number): void {
     this.versions.set(id, (this.versions.get(id) ?? 0) + 1);
   }
+}
+
+function directKey(a: number, b: number): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
 }

@@ -176,7 +176,10 @@ export function createChatServices(
   );
   broker.onNotice((notice) => {
     if (notice.type === "conversation_changed") conversations.invalidate(notice.conversationId);
-    if (notice.type === "user_erased") directory.forget(notice.userId, true);
+    if (notice.type === "user_erased") {
+      directory.forget(notice.userId, true);
+      conversations.forgetUser(notice.userId);
+    }
   });
   // Back from a break in the link to the other nodes: what they changed meanwhile is unknown.
   broker.onResync(() => conversations.clear());

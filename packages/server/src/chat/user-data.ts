@@ -138,6 +138,7 @@ export class UserData {
       // From here no node takes the id as a receiver or a new member (existingIds leaves
       // marked ids out); told again at the end, for a check that raced this one.
       this.directory.forget(userId);
+      this.cache.forgetUser(userId);
       const now = Date.now();
       let deleted = 0;
       for (;;) {
@@ -159,6 +160,7 @@ export class UserData {
       for (const section of this.sections) await section.erase?.(userId);
       await this.repo.deleteAccount(userId);
       this.directory.forget(userId);
+      this.cache.forgetUser(userId);
       return { user_id: userId, messages_deleted: deleted };
     } catch (err) {
       throw asChatError(err);
