@@ -1,9 +1,10 @@
 import type { Conversation } from "@chatapp/protocol";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { useChat } from "../chat/chat-context.js";
 import { MUTE_CHOICES, mutedLabel } from "../chat/mutes.js";
 import { BlockToggle } from "./block-toggle.js";
 import { useAction } from "./use-action.js";
+import { useDismiss } from "./use-dismiss.js";
 import { useMuted } from "./use-muted.js";
 
 /**
@@ -23,24 +24,14 @@ export function ConversationMenu(props: { conversation: Conversation; other: { i
   const trigger = useRef<HTMLButtonElement>(null);
   const muted = useMuted(conversation);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event) => {
-      if (event instanceof KeyboardEvent) {
-        if (event.key !== "Escape") return;
-        setOpen(false);
-        trigger.current?.focus();
-      } else if (!box.current?.contains(event.target as Node)) {
-        setOpen(false);
-      }
-    };
-    document.addEventListener("keydown", close);
-    document.addEventListener("pointerdown", close);
-    return () => {
-      document.removeEventListener("keydown", close);
-      document.removeEventListener("pointerdown", close);
-    };
-  }, [open]);
+  useDismiss(
+    open,
+    () => box.current,
+    (how) => {
+      setOpen(false);
+      if (how === "escape") trigger.current?.focus();
+    },
+  );
 
   const done = () => {
     setOpen(false);

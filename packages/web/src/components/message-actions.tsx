@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useRef } from "react";
+import { type ReactNode, useRef } from "react";
+import { useDismiss } from "./use-dismiss.js";
 
 /**
  * One's own message's actions, laid over the message so that showing them moves nothing.
@@ -10,22 +11,11 @@ export function MessageActions(props: { open: boolean; onOpenChange: (open: bool
   const { open, onOpenChange } = props;
   const toolbar = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event) => {
-      if (
-        event instanceof KeyboardEvent ? event.key === "Escape" : !toolbar.current?.parentElement?.contains(event.target as Node)
-      ) {
-        onOpenChange(false);
-      }
-    };
-    document.addEventListener("keydown", close);
-    document.addEventListener("pointerdown", close);
-    return () => {
-      document.removeEventListener("keydown", close);
-      document.removeEventListener("pointerdown", close);
-    };
-  }, [open, onOpenChange]);
+  useDismiss(
+    open,
+    () => toolbar.current?.parentElement,
+    () => onOpenChange(false),
+  );
 
   return (
     <>

@@ -1,10 +1,11 @@
 import type { Pin } from "@chatapp/protocol";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { navigate } from "../lib/hash-route.js";
 import { bodyText } from "../lib/message-text.js";
 import { MessageTime } from "./message-time.js";
+import { useDismiss } from "./use-dismiss.js";
 import { usePins } from "./use-pins.js";
 
 /**
@@ -22,18 +23,11 @@ export function PinsButton({ conversationId }: { conversationId: number }) {
   const listId = useId();
   const box = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event) => {
-      if (event instanceof KeyboardEvent ? event.key === "Escape" : !box.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener("keydown", close);
-    document.addEventListener("pointerdown", close);
-    return () => {
-      document.removeEventListener("keydown", close);
-      document.removeEventListener("pointerdown", close);
-    };
-  }, [open]);
+  useDismiss(
+    open,
+    () => box.current,
+    () => setOpen(false),
+  );
 
   if (pins.length === 0) return null;
   return (
