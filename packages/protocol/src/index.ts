@@ -11,6 +11,7 @@ export * from "./mention-names.js";
 export * from "./mentions.js";
 export * from "./pin-answers.js";
 export * from "./pins.js";
+export * from "./push.js";
 export * from "./reactions.js";
 export * from "./reports.js";
 export * from "./server-frames.js";

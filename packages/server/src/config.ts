@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_CHARS, type WebhookEventType } from "@chatapp/protocol";
 import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
+import { type PushConfig, parsePush } from "./config-push.js";
 import { webhookSecretProblem } from "./outbound/webhook-signing.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -143,6 +144,8 @@ export interface Config {
   adminApiKey: string | undefined;
   /** Webhooks (integrations contract §2). */
   webhooks: WebhooksConfig;
+  /** Notifications for offline users: Web Push and `notification.needed` (integrations contract §4). */
+  push: PushConfig;
 }
 
 /**
@@ -387,6 +390,7 @@ export function loadConfig(env: Env): Config {
     problems.push(`ADMIN_API_KEY: must be at least 32 characters (got ${adminApiKey.length})`);
   }
   const beforeSend = parseBeforeSend(get, int, problems);
+  const push = parsePush(get, int, bool, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -432,6 +436,7 @@ export function loadConfig(env: Env): Config {
       pauseMs: 5,
     },
     adminApiKey,
+    push,
   };
 }
 

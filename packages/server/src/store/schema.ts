@@ -29,6 +29,12 @@ export interface Database {
   webhook_fanout: WebhookFanoutTable;
   reports: ReportsTable;
   job_leases: JobLeasesTable;
+  server_keys: ServerKeysTable;
+  push_subscriptions: PushSubscriptionsTable;
+  notification_jobs: NotificationJobsTable;
+  notification_progress: NotificationProgressTable;
+  push_notified: PushNotifiedTable;
+  push_deliveries: PushDeliveriesTable;
 }
 
 export interface UsersTable {
@@ -295,3 +301,63 @@ export interface WebhookFanoutTable {
 }
 
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+
+/** A secret the whole cluster shares, made once by the first node that needs it (migration 017). */
+export interface ServerKeysTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+/** A browser's Web Push subscription (migration 017). */
+export interface PushSubscriptionsTable {
+  id: Generated<number>;
+  user_id: number;
+  endpoint: string;
+  /** SHA-256 hex of `endpoint`: the unique key (endpoints may be longer than MySQL indexes). */
+  endpoint_hash: string;
+  /** The browser's P-256 key and auth secret, base64url as the browser gave them. */
+  p256dh: string;
+  auth: string;
+  created_at: number;
+}
+
+/** Messages stored whose notifications are still to plan, one row per conversation and commit (migration 017). */
+export interface NotificationJobsTable {
+  id: Generated<number>;
+  conversation_id: number;
+  /** The highest seq the commit stored in this conversation. */
+  seq: number;
+  /** Not planned before: messages arriving until then fold into one notification. */
+  due_at: number;
+  lease_until: Generated<number>;
+  lease_owner: string | null;
+  created_at: number;
+}
+
+/** Per conversation, the seq up to which notifications were planned (migration 017). */
+export interface NotificationProgressTable {
+  conversation_id: number;
+  seq: number;
+}
+
+/** The latest seq a notification named, per (user, conversation): reading past it clears it on other devices. */
+export interface PushNotifiedTable {
+  user_id: number;
+  conversation_id: number;
+  seq: number;
+}
+
+/** One push still to send (migration 017); a newer one for the same (subscription, conversation) replaces it. */
+export interface PushDeliveriesTable {
+  id: Generated<number>;
+  subscription_id: number;
+  conversation_id: number;
+  /** The plaintext JSON the push carries (encrypted when sent). */
+  payload: string;
+  attempts: Generated<number>;
+  next_at: number;
+  lease_until: Generated<number>;
+  lease_owner: string | null;
+  created_at: number;
+}

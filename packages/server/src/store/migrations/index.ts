@@ -16,6 +16,7 @@ import { blocksAndMutesMigration } from "./013-blocks-and-mutes.js";
 import { adminApiKeysMigration } from "./014-admin-api-keys.js";
 import { webhooksMigration } from "./015-webhooks.js";
 import { moderationMigration } from "./016-moderation.js";
+import { pushMigration } from "./017-push.js";
 
 /**
  * Every migration, in order. Names sort by their number; never rename or edit one that has
@@ -39,5 +40,6 @@ export function allMigrations(dialect: DialectName): Record<string, Migration> {
     "014-admin-api-keys": adminApiKeysMigration(dialect),
     "015-webhooks": webhooksMigration(dialect),
     "016-moderation": moderationMigration(dialect),
+    "017-push": pushMigration(dialect),
   };
 }
