@@ -1,5 +1,5 @@
 import { createECDH, randomBytes } from "node:crypto";
-import { describeEachDialect, eventually, useSuite } from "@chatapp/testkit";
+import { describeEachDialect, eventually, startServer, useSuite } from "@chatapp/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { QueuedPush } from "../src/store/push-deliveries-repo.js";
 import { type PushService, startPushService } from "./push-service.js";
@@ -222,6 +222,27 @@ describeEachDialect("push delivery", (dialect) => {
     expect(service.attempts("/down")).toHaveLength(1);
     const warning = logLines.map((l) => JSON.parse(l)).find((l) => l.msg === "web push dropped" && l.subscription_id === id);
     expect(warning).toMatchObject({ reason: "expired", status: 503 });
+  });
+
+  it("two nodes on one database send each queued push once", async () => {
+    const other = await startServer(suite().database, {
+      env: { PUSH_ALLOW_PRIVATE_ENDPOINTS: "true" },
+      configure: (c) => {
+        c.push.pollMs = 50;
+      },
+    });
+    try {
+      const paths = Array.from({ length: 40 }, (_, i) => `/node-${i}`);
+      const ids: number[] = [];
+      for (const [i, path] of paths.entries()) ids.push(await subscribe(9100 + i, path));
+      await queue(...ids.map((id) => ({ subscriptionId: id, conversationId: 141, payload: payload(141, 1) })));
+      other.app.push.wake();
+      await eventually(() => paths.every((p) => service.delivered(p).length === 1), 10_000, "every push to arrive");
+      for (const id of ids) await eventually(async () => (await queuedFor(id)) === 0, 5000, "the queue to empty");
+      expect(paths.map((p) => service.attempts(p).length)).toEqual(paths.map(() => 1));
+    } finally {
+      await other.stop();
+    }
   });
 
   it("the test service refuses a push encrypted for other keys (its checks are real)", () => {
