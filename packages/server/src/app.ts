@@ -48,6 +48,7 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { type Notifications, startNotifications } from "./notify/index.js";
 import { ApiKeysRepo } from "./store/api-keys-repo.js";
 import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
@@ -69,6 +70,8 @@ export interface ChatApp {
   uploads: Uploads;
   /** Webhook endpoints and the delivery worker (integrations §2). */
   webhooks: Webhooks;
+  /** Notifications for offline users (integrations §4): the planner and the clears on read. */
+  notifications: Notifications;
   /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
   retention: Retention;
   gateway: Gateway;
@@ -94,7 +97,7 @@ const HTTP_CLOSE_GRACE_MS = 3000;
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<ChatApp> {
   const logger = options.logger ?? createLogger(config);
   await ensureDatabaseExists(config.database);
-  const store = openStore(config.database);
+  const store = openStore(config.database, { notificationDelayMs: config.push.collapseMs });
   try {
     await migrateToLatest(store, logger);
   } catch (err) {
@@ -171,6 +174,14 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
   );
+  // Who is notified of what, on every node (integrations §4). The push sender is woken by
+  // onQueued once it exists; until then it finds queued pushes at its own poll.
+  const notifications = startNotifications(store, config.push, {
+    onEvents: () => webhooks.worker.wake(),
+    onError: throttledErrorLog((err, what) => logger.error({ err }, what)),
+  });
+  chat.messaging.onUserMessages(() => notifications.stored());
+  chat.receipts.onRead((moves) => notifications.read(moves));
   const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
     logger.warn({ err }, "could not record an API key's last use"),
   );
@@ -194,6 +205,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     async erase(userId) {
       await chat.blocks.removeAllOf(userId);
       await chat.mutes.removeAllOf(userId);
+      await notifications.forgetUser(userId);
     },
   });
   // Reports they made; their words copied into reports about them are blanked (contract §5).
@@ -294,6 +306,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     chat,
     uploads,
     webhooks,
+    notifications,
     retention,
     gateway,
     tokens,
@@ -310,6 +323,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        // Before the webhook worker: a plan's events are committed or rolled back by then.
+        await notifications.stop();
         await webhooks.close();
         await retention.stop();
         await uploads.stop();
