@@ -171,9 +171,10 @@ export class NotificationPlanner {
   }
 
   /**
-   * Who is notified of which message (integrations §4): the latest message each member may
-   * see (recipients.ts), then, per chunk of users, those connected on any node, those who
-   * muted the conversation and those who block that message's sender are left out. Without
+   * Who is notified of which message (integrations §4): the members who may see one
+   * (recipients.ts), less, per chunk of users, those connected on any node and those who
+   * muted the conversation; then the latest message each of the rest may see, passing over
+   * senders they block. Without
    * an endpoint that wants notification.needed, users without a push subscription are left
    * out first: nobody would hear of their notification.
    */
@@ -188,11 +189,12 @@ export class NotificationPlanner {
     const replyAuthors = mentionsOnly
       ? await this.reads.authors(messages.flatMap((m) => (m.replyToId === null ? [] : [m.replyToId])))
       : new Map<number, number>();
-    const targets = latestPerMember({ messages, members, mentionsOnly, replyAuthors });
-    if (targets.size === 0) return plan;
+    // Who could be notified of something, before the checks that need queries.
+    const candidates = latestPerMember({ messages, members, mentionsOnly, replyAuthors });
+    if (candidates.size === 0) return plan;
 
     const relay = wants(await readSinks(this.store.db), "notification.needed");
-    let userIds = [...targets.keys()];
+    let userIds = [...candidates.keys()];
     let subscriptions = relay ? undefined : await this.subscriptions.idsByUser(userIds);
     if (subscriptions) {
       const subscribed = subscriptions;
@@ -202,13 +204,24 @@ export class NotificationPlanner {
     userIds = userIds.filter((u) => !online.has(u));
     const muted = await this.reads.mutedAmong(conversationId, userIds, now);
     userIds = userIds.filter((u) => !muted.has(u));
-    const target = (u: number) => targets.get(u) as PlannedMessage;
+    if (userIds.length === 0) return plan;
+    // Blocks are per sender: a blocked sender's newer message is passed over for an older one
+    // from someone else, so the walk runs again over those left, with the blocks known.
     const blocking = await this.reads.blocking(
       userIds,
-      userIds.map((u) => target(u).senderId),
+      messages.map((m) => m.senderId),
     );
-    userIds = userIds.filter((u) => !blocking.has(`${u}:${target(u).senderId}`));
+    const left = new Map(userIds.map((u) => [u, members.get(u) as number]));
+    const targets = latestPerMember({
+      messages,
+      members: left,
+      mentionsOnly,
+      replyAuthors,
+      blocks: (u, sender) => blocking.has(`${u}:${sender}`),
+    });
+    userIds = [...targets.keys()];
     if (userIds.length === 0) return plan;
+    const target = (u: number) => targets.get(u) as PlannedMessage;
     subscriptions ??= await this.subscriptions.idsByUser(userIds);
     const names = await this.reads.names(userIds.map((u) => target(u).senderId));
 

@@ -52,4 +52,19 @@ describe("latestPerMember", () => {
       [3, 2],
     ]);
   });
+
+  it("passes over a blocked sender's newer message for an older one from someone else", () => {
+    const members = new Map([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
+    const messages = [msg(3, 1), msg(2, 1), msg(1, 2)];
+    const blocks = (u: number, s: number) => u === 3 && s === 1;
+    expect(ids(latestPerMember({ messages, members, mentionsOnly: false, replyAuthors: new Map(), blocks }))).toEqual([
+      [1, 1],
+      [2, 3],
+      [3, 1],
+    ]);
+  });
 });

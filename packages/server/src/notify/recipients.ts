@@ -13,38 +13,45 @@ export interface AudienceInput {
   mentionsOnly: boolean;
   /** The author of each quoted message (by the quoted message's id). */
   replyAuthors: ReadonlyMap<number, number>;
+  /** Whether `userId` blocks `senderId`: such a sender's messages never notify them. */
+  blocks?: (userId: number, senderId: number) => boolean;
 }
 
 /**
  * Per member, the latest message that may notify them (integrations §4): not their own, not
- * read (their read cursor is below it), and in mentions-only groups one that mentions or
- * replies to them. Several messages collapse into one notification naming the latest, so
- * only that one is kept. Linear in messages + members: a 10,000-member group costs no
- * members x messages loop.
+ * read (their read cursor is below it), not from a sender they block, and in mentions-only
+ * groups one that mentions or replies to them. Several messages collapse into one
+ * notification naming the latest, so only that one is kept. Each member's walk stops at the
+ * first message that qualifies or at their read cursor, so this stays near linear in members
+ * + messages: a 10,000-member group costs no members x messages loop.
  */
 export function latestPerMember(input: AudienceInput): Map<number, PlannedMessage> {
   const out = new Map<number, PlannedMessage>();
   const { messages, members } = input;
-  const unread = (userId: number, m: PlannedMessage) => {
-    const read = members.get(userId);
-    return read !== undefined && read < m.seq && userId !== m.senderId;
-  };
+  const blocks = input.blocks ?? (() => false);
+  const qualifies = (userId: number, m: PlannedMessage) => userId !== m.senderId && !blocks(userId, m.senderId);
   if (!input.mentionsOnly) {
-    // Everyone but its sender is named by the latest message; its sender by the latest
-    // message somebody else sent. Cursors only move forward, so one that has not reached the
-    // latest has reached nothing later, and one that has reached it has read them all.
-    const latest = messages[0];
-    if (!latest) return out;
-    for (const userId of members.keys()) if (unread(userId, latest)) out.set(userId, latest);
-    const other = messages.find((m) => m.senderId !== latest.senderId);
-    if (other && unread(latest.senderId, other)) out.set(latest.senderId, other);
+    for (const [userId, read] of members) {
+      // Newest first: once at the read cursor, everything older has been read too.
+      for (const m of messages) {
+        if (m.seq <= read) break;
+        if (qualifies(userId, m)) {
+          out.set(userId, m);
+          break;
+        }
+      }
+    }
     return out;
   }
   for (const m of messages) {
     const addressed = new Set(m.mentions);
     const author = m.replyToId === null ? undefined : input.replyAuthors.get(m.replyToId);
     if (author !== undefined) addressed.add(author);
-    for (const userId of addressed) if (!out.has(userId) && unread(userId, m)) out.set(userId, m);
+    for (const userId of addressed) {
+      const read = members.get(userId);
+      if (read === undefined || read >= m.seq || out.has(userId)) continue;
+      if (qualifies(userId, m)) out.set(userId, m);
+    }
   }
   return out;
 }
