@@ -11,6 +11,7 @@ import { Accounts } from "./chat/accounts.js";
 import { AdminUsers } from "./chat/admin-users.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
+import { PushSubscriptions } from "./chat/push-subscriptions.js";
 import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
@@ -36,6 +37,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
+import { pushRoutes } from "./http/routes/push.js";
 import { reactionsRoutes } from "./http/routes/reactions.js";
 import { reportsRoutes } from "./http/routes/reports.js";
 import { searchRoutes } from "./http/routes/search.js";
@@ -49,6 +51,7 @@ import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
 import { type Notifications, startNotifications } from "./notify/index.js";
+import { type Push, startPush } from "./push/index.js";
 import { ApiKeysRepo } from "./store/api-keys-repo.js";
 import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
@@ -72,6 +75,10 @@ export interface ChatApp {
   webhooks: Webhooks;
   /** Notifications for offline users (integrations §4): the planner and the clears on read. */
   notifications: Notifications;
+  /** Web Push (integrations §4): the VAPID pair, the subscriptions and the sender (`push.wake()` after queuing). */
+  push: Push;
+  /** Users' Web Push subscriptions, as the routes serve them. */
+  pushSubscriptions: PushSubscriptions;
   /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
   retention: Retention;
   gateway: Gateway;
@@ -174,9 +181,22 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
   );
-  // Who is notified of what, on every node (integrations §4). The push sender is woken by
-  // onQueued once it exists; until then it finds queued pushes at its own poll.
+  const push = await startPush(
+    store,
+    config.push,
+    logger,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
+  const pushSubscriptions = new PushSubscriptions(push.subscriptions, {
+    vapidPublicKey: push.vapid.publicKey,
+    maxPerUser: config.push.maxSubscriptionsPerUser,
+    perHour: config.push.subscriptionsPerHour,
+    allowPrivateEndpoints: config.push.allowPrivateEndpoints,
+  });
+  // Who is notified of what, on every node (integrations §4): queued pushes wake the sender,
+  // appended notification.needed events the webhook worker.
   const notifications = startNotifications(store, config.push, {
+    onQueued: () => push.wake(),
     onEvents: () => webhooks.worker.wake(),
     onError: throttledErrorLog((err, what) => logger.error({ err }, what)),
   });
@@ -207,6 +227,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       await chat.mutes.removeAllOf(userId);
       await notifications.forgetUser(userId);
     },
+  });
+  // Their push subscriptions: endpoints in the export (never the keys); gone with the account.
+  userData.addSection({
+    async export(userId, parts) {
+      parts.push_subscriptions = await pushSubscriptions.exportOf(userId);
+    },
+    erase: (userId) => pushSubscriptions.removeAllOf(userId),
   });
   // Reports they made; their words copied into reports about them are blanked (contract §5).
   userData.addSection({
@@ -283,6 +310,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   blocksRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
+  pushRoutes(app, { subscriptions: pushSubscriptions, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
   await adminRoutes(app, {
@@ -307,6 +335,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     uploads,
     webhooks,
     notifications,
+    push,
+    pushSubscriptions,
     retention,
     gateway,
     tokens,
@@ -326,6 +356,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // Before the webhook worker: a plan's events are committed or rolled back by then.
         await notifications.stop();
         await webhooks.close();
+        await push.close();
         await retention.stop();
         await uploads.stop();
         files.close();

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeEachDialect, describeWithRedis, eventually, REDIS_URL, startSuite } from "@chatapp/testkit";
 import { afterAll, expect, it } from "vitest";
+import { startPushService } from "./push-service.js";
 import { WebhookReceiver } from "./webhook-receiver.js";
 
 /**
@@ -20,6 +21,7 @@ describeWithRedis("notifications across two nodes", () => {
 
       it("(R) notifies each offline member once, never one connected on the other node", { timeout: 60_000 }, async () => {
         const receiver = await WebhookReceiver.start(`whsec_${randomBytes(32).toString("base64")}`);
+        const service = await startPushService();
         // DATABASE_URL only passes the config check (a cluster needs a shared database): the
         // suite's own database replaces it.
         const suite = await startSuite(dialect, {
@@ -31,6 +33,7 @@ describeWithRedis("notifications across two nodes", () => {
             WEBHOOK_SECRET: receiver.secret,
             WEBHOOK_EVENTS: "notification.needed",
             PUSH_COLLAPSE_MS: "2000",
+            PUSH_ALLOW_PRIVATE_ENDPOINTS: "true",
           },
           configure: (config) => {
             config.push.pollMs = 50;
@@ -41,7 +44,14 @@ describeWithRedis("notifications across two nodes", () => {
           const nodes = [suite.server, other];
           const [A, B, C] = [12_001, 12_002, 12_003];
           const offline = [12_011, 12_012, 12_013, 12_014];
-          for (const u of [A, B, C, ...offline]) await suite.server.http("/api/me", { userId: u });
+          for (const u of [A, B, C, ...offline]) {
+            const res = await suite.server.http("/api/push/subscriptions", {
+              method: "POST",
+              userId: u,
+              json: service.subscription(`/u${u}`).toJSON(),
+            });
+            expect(res.status).toBe(201);
+          }
           const group = await suite.server.http("/api/conversations", {
             method: "POST",
             userId: A,
@@ -108,10 +118,28 @@ describeWithRedis("notifications across two nodes", () => {
             });
           }
           expect(events.some((d) => d.user_id === B || d.user_id === A)).toBe(false);
+          // One push each, through either node's sender, and none to A or B.
+          await eventually(async () => {
+            const left = await suite.server.app.store.db.selectFrom("push_deliveries").select("id").execute();
+            return left.length === 0;
+          });
+          for (const e of expected) {
+            const pushes = service.attempts(`/u${e.user}`).map((p) => p.payload);
+            expect(pushes).toHaveLength(1);
+            expect(pushes[0]).toMatchObject({
+              type: "message",
+              conversation_id: e.conversation,
+              message_id: last.get(e.conversation),
+            });
+          }
+          expect(service.attempts(`/u${A}`)).toEqual([]);
+          expect(service.attempts(`/u${B}`)).toEqual([]);
           expect(receiver.invalid).toEqual([]);
+          expect(service.invalid).toEqual([]);
         } finally {
           await suite.done([other]);
           await receiver.close();
+          await service.close();
         }
       });
     },

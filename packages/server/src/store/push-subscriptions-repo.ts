@@ -63,6 +63,16 @@ export class PushSubscriptionsRepo {
     return rows.map(toStored);
   }
 
+  /** Whether `endpoint` is stored (for anyone). */
+  async hasEndpoint(endpoint: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom("push_subscriptions")
+      .select("id")
+      .where("endpoint_hash", "=", endpointHash(endpoint))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
    * Stores a subscription: a new endpoint is inserted (`created`); a known one gets the new
    * keys and owner, keeping its id and created_at. When the owner changes, pushes still queued
