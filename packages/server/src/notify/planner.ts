@@ -98,6 +98,8 @@ export class NotificationPlanner {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.wakeTimer);
+    // The cleared wake-up is not pending any more: a start after this must be able to set one.
+    this.wakeAt = Number.POSITIVE_INFINITY;
     await this.running;
   }
 
