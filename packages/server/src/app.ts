@@ -50,6 +50,7 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { type Notifications, startNotifications } from "./notify/index.js";
 import { type Push, startPush } from "./push/index.js";
 import { ApiKeysRepo } from "./store/api-keys-repo.js";
 import { AuditRepo } from "./store/audit-repo.js";
@@ -72,6 +73,8 @@ export interface ChatApp {
   uploads: Uploads;
   /** Webhook endpoints and the delivery worker (integrations §2). */
   webhooks: Webhooks;
+  /** Notifications for offline users (integrations §4): the planner and the clears on read. */
+  notifications: Notifications;
   /** Web Push (integrations §4): the VAPID pair, the subscriptions and the sender (`push.wake()` after queuing). */
   push: Push;
   /** Users' Web Push subscriptions, as the routes serve them. */
@@ -101,7 +104,7 @@ const HTTP_CLOSE_GRACE_MS = 3000;
 export async function createApp(config: Config, options: { logger?: Logger } = {}): Promise<ChatApp> {
   const logger = options.logger ?? createLogger(config);
   await ensureDatabaseExists(config.database);
-  const store = openStore(config.database);
+  const store = openStore(config.database, { notificationDelayMs: config.push.collapseMs });
   try {
     await migrateToLatest(store, logger);
   } catch (err) {
@@ -190,6 +193,15 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     perHour: config.push.subscriptionsPerHour,
     allowPrivateEndpoints: config.push.allowPrivateEndpoints,
   });
+  // Who is notified of what, on every node (integrations §4): queued pushes wake the sender,
+  // appended notification.needed events the webhook worker.
+  const notifications = startNotifications(store, config.push, {
+    onQueued: () => push.wake(),
+    onEvents: () => webhooks.worker.wake(),
+    onError: throttledErrorLog((err, what) => logger.error({ err }, what)),
+  });
+  chat.messaging.onUserMessages(() => notifications.stored());
+  chat.receipts.onRead((moves) => notifications.read(moves));
   const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
     logger.warn({ err }, "could not record an API key's last use"),
   );
@@ -213,6 +225,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     async erase(userId) {
       await chat.blocks.removeAllOf(userId);
       await chat.mutes.removeAllOf(userId);
+      await notifications.forgetUser(userId);
     },
   });
   // Their push subscriptions: endpoints in the export (never the keys); gone with the account.
@@ -321,6 +334,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     chat,
     uploads,
     webhooks,
+    notifications,
     push,
     pushSubscriptions,
     retention,
@@ -339,6 +353,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         // In-flight requests get a few seconds; a connection stuck after that is cut.
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
+        // Before the webhook worker: a plan's events are committed or rolled back by then.
+        await notifications.stop();
         await webhooks.close();
         await push.close();
         await retention.stop();

@@ -110,6 +110,7 @@ function validateAttachmentIds(ids: readonly number[]): void {
 export class Messaging {
   private inFlight = 0;
   private readonly writer: MessageWriter<Delivery>;
+  private readonly storedListeners: (() => void)[] = [];
 
   constructor(
     store: Store,
@@ -132,15 +133,28 @@ export class Messaging {
     this.writer = new MessageWriter<Delivery>(store, { ...writerOptions, onCommit: (results) => this.committed(results) });
   }
 
+  /**
+   * Called after each commit that stored new user messages, once per commit (notifications
+   * look for their jobs then rather than at their next poll).
+   */
+  onUserMessages(listener: () => void): void {
+    this.storedListeners.push(listener);
+  }
+
   /** Right after a commit, in seq order: ack each sender, then publish what is new. */
   private committed(results: StoredMessage<Delivery>[]): void {
+    let userMessages = false;
     for (const m of results) {
       const wire = toWireMessage(m, m.meta.receiverId, "sent");
       m.meta.origin?.ack?.(wire, m.duplicate);
       if (m.duplicate) continue;
       this.publish(m, wire);
-      if (!m.system) this.options.onDelivered?.(m);
+      if (!m.system) {
+        userMessages = true;
+        this.options.onDelivered?.(m);
+      }
     }
+    if (userMessages) for (const listener of this.storedListeners) listener();
   }
 
   /** Stores a message; resolves once it is committed (or was stored before, for a repeated client_id). */

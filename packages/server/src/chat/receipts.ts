@@ -27,6 +27,8 @@ export class Receipts {
     Receipts.SPACING_MS,
   );
 
+  private readonly readListeners: ((moves: { conversationId: number; userId: number; seq: number }[]) => void)[] = [];
+
   constructor(
     private readonly repo: ConversationsRepo,
     private readonly conversations: ConversationCache,
@@ -59,6 +61,11 @@ export class Receipts {
     return this.writes.drain();
   }
 
+  /** Called after each write with the read cursors it moved, as stored (clears of notifications). */
+  onRead(listener: (moves: { conversationId: number; userId: number; seq: number }[]) => void): void {
+    this.readListeners.push(listener);
+  }
+
   private move(conversationId: number, userId: number, delivered: number, read: number): void {
     // Cursors are hints that the next delivery or read moves again: a lost move costs a
     // stale tick, never a message, so a failed write is only reported.
@@ -68,6 +75,12 @@ export class Receipts {
   private async write(moves: CursorMove[]): Promise<void> {
     const rows = await this.repo.advanceCursors(moves);
     const reads = new Set(moves.filter((m) => m.read > 0).map((m) => `${m.conversationId}:${m.userId}`));
+    if (this.readListeners.length > 0) {
+      const moved = rows
+        .filter((row) => reads.has(`${row.conversation_id}:${row.user_id}`))
+        .map((row) => ({ conversationId: row.conversation_id, userId: row.user_id, seq: row.read_seq }));
+      if (moved.length > 0) for (const listener of this.readListeners) listener(moved);
+    }
     for (const row of rows) {
       const info = await this.conversations.get(row.conversation_id);
       if (!info) continue;

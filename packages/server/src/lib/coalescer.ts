@@ -61,6 +61,11 @@ export class Coalescer<K, V> {
     );
   }
 
+  /** Items waiting for a flush (the one in progress not counted). */
+  get size(): number {
+    return this.pending.size;
+  }
+
   add(key: K, value: V): Promise<void> {
     return new Promise((resolve, reject) => {
       const current = this.pending.get(key);

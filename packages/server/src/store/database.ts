@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { DatabaseConfig } from "../config.js";
 import { adapterFor, type DialectAdapter } from "./dialects/index.js";
-import { type BatchResult, insertBatch, type MessageDraft } from "./insert-batch.js";
+import { type BatchOptions, type BatchResult, insertBatch, type MessageDraft } from "./insert-batch.js";
 import type { Database } from "./schema.js";
 
 export interface Store {
@@ -15,13 +15,15 @@ export interface Store {
 }
 
 /** Opens the configured database. The SQLite file and its folder are created if missing. */
-export function openStore(config: DatabaseConfig, options: { poolSize?: number } = {}): Store {
+export function openStore(config: DatabaseConfig, options: { poolSize?: number } & Partial<BatchOptions> = {}): Store {
   const adapter = adapterFor(config);
   const db = adapter.open(config, options.poolSize ?? 10);
+  // Stores opened without push settings (the CLI, tools) write jobs due at once.
+  const batchOptions: BatchOptions = { notificationDelayMs: options.notificationDelayMs ?? 0 };
   return {
     db,
     adapter,
-    writeBatch: (drafts) => db.transaction().execute((trx) => insertBatch(trx, adapter, drafts)),
+    writeBatch: (drafts) => db.transaction().execute((trx) => insertBatch(trx, adapter, drafts, batchOptions)),
     async ping() {
       try {
         await withTimeout(db.selectNoFrom((eb) => eb.lit(1).as("one")).execute(), 3000);

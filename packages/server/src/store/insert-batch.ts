@@ -10,7 +10,8 @@ import {
   type ResolvedMentions,
   resolveMentions,
 } from "./mention-rows.js";
-import { appendEvents, messageData, receiverFromDirectKey } from "./outbox.js";
+import { queueNotificationJobs } from "./notification-jobs-repo.js";
+import { appendEvents, messageData, readSinks, receiverFromDirectKey, wants } from "./outbox.js";
 import type { Database, MessageRow } from "./schema.js";
 import { checkThreadExtras, countReplies } from "./threads-repo.js";
 
@@ -48,6 +49,12 @@ export const idemKey = (senderId: number, clientId: string) => `${senderId}\u000
 
 const INSERT_CHUNK = 500;
 
+/** What the batch's transaction needs besides its messages. */
+export interface BatchOptions {
+  /** How long a notification job waits for more messages of its conversation (PUSH_COLLAPSE_MS). */
+  notificationDelayMs: number;
+}
+
 /**
  * Stores a batch inside transaction `trx`. Repeats of (sender, client_id) answer with what was
  * stored before, and repeats inside the batch with the first of them. Each new message gets
@@ -57,6 +64,7 @@ export async function insertBatch(
   trx: Transaction<Database>,
   adapter: Pick<DialectAdapter, "supportsReturning" | "supportsForUpdate" | "indexMessages">,
   messages: MessageDraft[],
+  options: BatchOptions = { notificationDelayMs: 0 },
 ): Promise<BatchResult[]> {
   const now = Date.now();
   const results: (BatchResult | undefined)[] = new Array(messages.length);
@@ -213,6 +221,8 @@ export async function insertBatch(
       })),
     );
     // 7. The webhook outbox: one message.created per new message, in seq order, committed with them.
+    //    The sinks are read once for the events and the notification gate below.
+    const sinks = await readSinks(trx);
     await appendEvents(
       trx,
       fresh.map((i) => {
@@ -221,7 +231,14 @@ export async function insertBatch(
         return { type: "message.created", conversationId: row.conversation_id, data: messageData(row, receiver, quote) };
       }),
       now,
+      sinks,
     );
+    // 7b. Notification jobs (integrations §4), only when a notification could go anywhere: a
+    //     push subscription exists or an endpoint wants notification.needed. Otherwise the
+    //     batch pays nothing more than the sinks' read above.
+    if (sinks.anySubscription || wants(sinks, "notification.needed")) {
+      await queueNotificationJobs(trx, rows, now, options.notificationDelayMs);
+    }
     // 8. Thread roots count their new replies.
     const replies = new Map<number, number>();
     for (const row of rows) {

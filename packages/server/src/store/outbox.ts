@@ -1,5 +1,5 @@
 import type { ReplyTo, WebhookEventType } from "@chatapp/protocol";
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import { iso } from "../lib/time.js";
 import type { Database, MessageRow } from "./schema.js";
 
@@ -19,6 +19,19 @@ export interface OutboxEvent {
 /** Rows per INSERT: stays under every driver's parameter limit (4 per row). */
 const APPEND_CHUNK = 500;
 
+/** What the event sinks want, read in the change's transaction: see readSinks. */
+export interface Sinks {
+  /** The event types at least one endpoint wants ("all" when one wants every type). */
+  wanted: "all" | ReadonlySet<string>;
+  /** Whether any Web Push subscription exists (notifications may have somewhere to go). */
+  anySubscription: boolean;
+}
+
+/** Whether an endpoint wants events of `type`. */
+export function wants(sinks: Pick<Sinks, "wanted">, type: WebhookEventType): boolean {
+  return sinks.wanted === "all" || sinks.wanted.has(type);
+}
+
 /**
  * Appends events in the caller's open transaction: one multi-row INSERT per 500 events, so a
  * group-commit batch pays one statement however many messages it holds. `at` is when they
@@ -26,15 +39,17 @@ const APPEND_CHUNK = 500;
  *
  * Only events some endpoint wants are written: the endpoints (a small table) are read in the
  * same transaction, so an endpoint whose creation was answered before this change began is
- * seen, and with no endpoint (or none wanting these types) the cost is that one read.
+ * seen, and with no endpoint (or none wanting these types) the cost is that one read. A caller
+ * that read the sinks already in this transaction passes them.
  */
 export async function appendEvents(
   trx: Transaction<Database> | Kysely<Database>,
   events: readonly OutboxEvent[],
   at: number = Date.now(),
+  sinks?: Pick<Sinks, "wanted">,
 ): Promise<void> {
   if (events.length === 0) return;
-  const wanted = await wantedTypes(trx);
+  const { wanted } = sinks ?? (await readSinks(trx));
   const kept = wanted === "all" ? events : events.filter((e) => wanted.has(e.type));
   if (kept.length === 0) return;
   const rows = kept.map((e) => ({
@@ -51,15 +66,28 @@ export async function appendEvents(
   }
 }
 
-/** The event types at least one endpoint wants ("all" when one wants every type). */
-async function wantedTypes(trx: Transaction<Database> | Kysely<Database>): Promise<"all" | Set<string>> {
-  const endpoints = await trx.selectFrom("webhook_endpoints").select("events").execute();
+/**
+ * The endpoints' wanted types and whether any push subscription exists, in ONE statement:
+ * the message writer asks both per batch (events, and whether notification jobs are worth
+ * writing), and a second round trip would be paid by every batch even with no push at all.
+ * Read in the change's transaction, so a subscription or endpoint whose creation was answered
+ * before the change began is seen (no race with the gate). The subscription side is one
+ * index probe (LIMIT 1), the endpoints a small table.
+ */
+export async function readSinks(trx: Transaction<Database> | Kysely<Database>): Promise<Sinks> {
+  const { rows } = await sql<{ events: string | null; push: number | string }>`
+    select events, 0 as push from webhook_endpoints
+    union all
+    select null, 1 from (select 1 as one from push_subscriptions limit 1) any_subscription`.execute(trx);
   const types = new Set<string>();
-  for (const e of endpoints) {
-    if (e.events === null) return "all";
-    for (const type of JSON.parse(e.events) as string[]) types.add(type);
+  let all = false;
+  let anySubscription = false;
+  for (const r of rows) {
+    if (Number(r.push) === 1) anySubscription = true;
+    else if (r.events === null) all = true;
+    else for (const type of JSON.parse(r.events) as string[]) types.add(type);
   }
-  return types;
+  return { wanted: all ? "all" : types, anySubscription };
 }
 
 type MessageSnapshotRow = Pick<

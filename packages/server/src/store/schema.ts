@@ -326,6 +326,8 @@ export interface PushSubscriptionsTable {
 export interface NotificationJobsTable {
   id: Generated<number>;
   conversation_id: number;
+  /** The seq just before the commit's first user message in this conversation. */
+  from_seq: number;
   /** The highest seq the commit stored in this conversation. */
   seq: number;
   /** Not planned before: messages arriving until then fold into one notification. */

@@ -11,8 +11,9 @@ import { tableSpelling } from "./table-spelling.js";
  *   `endpoint_hash` (SHA-256 hex of the endpoint) is the unique key: endpoints may be longer
  *   than MySQL can index.
  * - `notification_jobs`: written in the group-commit transaction that stores user messages,
- *   one row per conversation of the batch (its highest seq), so a notification that is due
- *   cannot be lost with a node. `due_at` leaves time for more messages to fold in. A node
+ *   one row per conversation of the batch (the seq before its first user message there, and
+ *   its highest), so a notification that is due cannot be lost with a node. `from_seq` starts
+ *   a conversation's first planning, before it has a `notification_progress` row. `due_at` leaves time for more messages to fold in. A node
  *   claims rows by moving `lease_until` forward with `lease_owner` its token.
  * - `notification_progress`: per conversation, the seq up to which notifications were
  *   planned, so a job covers (progress, seq] and nothing is planned twice.
@@ -63,6 +64,7 @@ export function pushMigration(dialect: DialectName): Migration {
             .createTable("notification_jobs")
             .addColumn("id", spell.idType, spell.id)
             .addColumn("conversation_id", "bigint", (c) => c.notNull())
+            .addColumn("from_seq", "bigint", (c) => c.notNull())
             .addColumn("seq", "bigint", (c) => c.notNull())
             .addColumn("due_at", "bigint", (c) => c.notNull())
             .addColumn("lease_until", "bigint", (c) => c.notNull().defaultTo(0))
