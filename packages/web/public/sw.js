@@ -47,9 +47,8 @@ sw.addEventListener("notificationclick", (event) => {
 function readPayload(data) {
   try {
     const payload = data?.json();
-    if ((payload?.type === "message" || payload?.type === "clear") && Number.isSafeInteger(payload.conversation_id)) {
-      return payload;
-    }
+    const known = payload?.type === "message" || payload?.type === "clear";
+    if (known && Number.isSafeInteger(payload.conversation_id) && Number.isSafeInteger(payload.seq)) return payload;
   } catch {
     // Not JSON: not ours.
   }
@@ -59,7 +58,9 @@ function readPayload(data) {
 /**
  * One notification per conversation (its tag): a newer message replaces the older one and,
  * with `renotify`, alerts again. Nothing is shown when a focused window already shows the
- * conversation: the user is reading it.
+ * conversation: the user is reading it. (Chrome may then show its own "updated in the
+ * background" notice if this happens often; the server does not push to users who are online,
+ * so it is rare.)
  * @param {PushMessagePayload} payload
  */
 async function show(payload) {
