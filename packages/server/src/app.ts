@@ -11,6 +11,7 @@ import { Accounts } from "./chat/accounts.js";
 import { AdminUsers } from "./chat/admin-users.js";
 import { ApiKeys } from "./chat/api-keys.js";
 import { AuditLog } from "./chat/audit-log.js";
+import { PushSubscriptions } from "./chat/push-subscriptions.js";
 import { Retention } from "./chat/retention.js";
 import { type ChatServices, createChatServices } from "./chat/services.js";
 import { Uploads } from "./chat/uploads.js";
@@ -36,6 +37,7 @@ import { messagesRoutes } from "./http/routes/messages.js";
 import { messagesHistoryRoutes } from "./http/routes/messages-history.js";
 import { metricsRoutes } from "./http/routes/metrics.js";
 import { pinsRoutes } from "./http/routes/pins.js";
+import { pushRoutes } from "./http/routes/push.js";
 import { reactionsRoutes } from "./http/routes/reactions.js";
 import { reportsRoutes } from "./http/routes/reports.js";
 import { searchRoutes } from "./http/routes/search.js";
@@ -48,6 +50,7 @@ import { installValidation } from "./http/validation.js";
 import { throttledErrorLog } from "./lib/throttled-log.js";
 import { createLogger } from "./logger.js";
 import { watchGateway } from "./metrics.js";
+import { type Push, startPush } from "./push/index.js";
 import { ApiKeysRepo } from "./store/api-keys-repo.js";
 import { AuditRepo } from "./store/audit-repo.js";
 import { ensureDatabaseExists, openStore, type Store } from "./store/database.js";
@@ -69,6 +72,10 @@ export interface ChatApp {
   uploads: Uploads;
   /** Webhook endpoints and the delivery worker (integrations §2). */
   webhooks: Webhooks;
+  /** Web Push (integrations §4): the VAPID pair, the subscriptions and the sender (`push.wake()` after queuing). */
+  push: Push;
+  /** Users' Web Push subscriptions, as the routes serve them. */
+  pushSubscriptions: PushSubscriptions;
   /** Retention (integrations §5): the RETENTION_DAYS job and the admin's runs. */
   retention: Retention;
   gateway: Gateway;
@@ -171,6 +178,18 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     logger,
     throttledErrorLog((err, what) => logger.error({ err }, what)),
   );
+  const push = await startPush(
+    store,
+    config.push,
+    logger,
+    throttledErrorLog((err, what) => logger.error({ err }, what)),
+  );
+  const pushSubscriptions = new PushSubscriptions(push.subscriptions, {
+    vapidPublicKey: push.vapid.publicKey,
+    maxPerUser: config.push.maxSubscriptionsPerUser,
+    perHour: config.push.subscriptionsPerHour,
+    allowPrivateEndpoints: config.push.allowPrivateEndpoints,
+  });
   const apiKeys = new ApiKeys(new ApiKeysRepo(store), config.adminApiKey, (err) =>
     logger.warn({ err }, "could not record an API key's last use"),
   );
@@ -195,6 +214,13 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       await chat.blocks.removeAllOf(userId);
       await chat.mutes.removeAllOf(userId);
     },
+  });
+  // Their push subscriptions: endpoints in the export (never the keys); gone with the account.
+  userData.addSection({
+    async export(userId, parts) {
+      parts.push_subscriptions = await pushSubscriptions.exportOf(userId);
+    },
+    erase: (userId) => pushSubscriptions.removeAllOf(userId),
   });
   // Reports they made; their words copied into reports about them are blanked (contract §5).
   userData.addSection({
@@ -271,6 +297,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
   pinsRoutes(app, { chat, guard });
   blocksRoutes(app, { chat, guard });
   reportsRoutes(app, { chat, guard });
+  pushRoutes(app, { subscriptions: pushSubscriptions, guard });
   await uploadsRoutes(app, { uploads, authenticate });
   const adminUsers = new AdminUsers(chat.adminUsersRepo, chat.accountStatus, tokens);
   await adminRoutes(app, {
@@ -294,6 +321,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
     chat,
     uploads,
     webhooks,
+    push,
+    pushSubscriptions,
     retention,
     gateway,
     tokens,
@@ -311,6 +340,7 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
         await openSockets.closeWithin(HTTP_CLOSE_GRACE_MS, () => app.close());
         await chat.drain();
         await webhooks.close();
+        await push.close();
         await retention.stop();
         await uploads.stop();
         files.close();

@@ -1,3 +1,5 @@
+import { createECDH } from "node:crypto";
+
 /**
  * Notifications for offline users (integrations contract §4, §6): Web Push's VAPID identity and
  * the PUSH_* rules. Each bad variable is added to `problems`, named; a private key is never
@@ -46,6 +48,17 @@ export function isUncompressedP256(text: string): boolean {
   return bytes !== undefined && bytes.length === 65 && bytes[0] === 0x04;
 }
 
+/** The uncompressed public point of a base64url P-256 private scalar; undefined when it is not a valid scalar. */
+function publicKeyOf(privateKey: string): string | undefined {
+  const ecdh = createECDH("prime256v1");
+  try {
+    ecdh.setPrivateKey(Buffer.from(privateKey, "base64url"));
+  } catch {
+    return undefined;
+  }
+  return ecdh.getPublicKey().toString("base64url");
+}
+
 export function parsePush(
   get: (name: string) => string | undefined,
   int: (name: string, fallback: number, min: number, max: number) => number,
@@ -70,6 +83,10 @@ export function parsePush(
     }
     if (base64UrlBytes(privateKey)?.length !== 32) {
       problems.push("VAPID_PRIVATE_KEY: must be base64url of a 32-byte P-256 private key (npx web-push generate-vapid-keys)");
+      ok = false;
+    }
+    if (ok && publicKeyOf(privateKey) !== publicKey) {
+      problems.push("VAPID_PUBLIC_KEY: is not the public key of VAPID_PRIVATE_KEY; set a matching pair");
       ok = false;
     }
     if (ok) vapid = { publicKey, privateKey };

@@ -135,6 +135,60 @@ const webhookDropped = new Counter({
   help: "Webhook deliveries given up after WEBHOOK_MAX_AGE_HOURS of failures (this node)",
   registers: [registry],
 });
+/** Why a push was given up (the label of chatapp_push_dropped_total). */
+export type PushDropReason = "expired" | "rejected" | "blocked";
+
+/** What a push sender last read of the push queue (shared by every node, like the outbox). */
+interface PushBacklog {
+  pending: number;
+  oldestSeconds: number;
+}
+const pushBacklogs = new Set<() => PushBacklog>();
+
+/** Reports a push sender's queue reading in the gauges until the returned function is called. */
+export function watchPushes(read: () => PushBacklog): () => void {
+  pushBacklogs.add(read);
+  return () => pushBacklogs.delete(read);
+}
+const pushBacklogMax = (f: (b: PushBacklog) => number) => [...pushBacklogs].reduce((m, read) => Math.max(m, f(read())), 0);
+
+new Gauge({
+  name: "chatapp_push_pending",
+  help: "Web Pushes queued and not yet sent (the whole cluster), as last read",
+  registers: [registry],
+  collect() {
+    this.set(pushBacklogMax((b) => b.pending));
+  },
+});
+new Gauge({
+  name: "chatapp_push_oldest_pending_seconds",
+  help: "Age of the oldest queued Web Push, as last read (0: none)",
+  registers: [registry],
+  collect() {
+    this.set(pushBacklogMax((b) => b.oldestSeconds));
+  },
+});
+const pushSent = new Counter({
+  name: "chatapp_push_sent_total",
+  help: "Web Pushes accepted (2xx) by push services (this node)",
+  registers: [registry],
+});
+const pushFailed = new Counter({
+  name: "chatapp_push_failed_attempts_total",
+  help: "Web Push attempts that failed (429, 5xx, no answer) and will be retried (this node)",
+  registers: [registry],
+});
+const pushDropped = new Counter({
+  name: "chatapp_push_dropped_total",
+  help: "Web Pushes given up, by reason: expired (failing past the age limit), rejected (another 4xx), blocked (the SSRF guard, an unusable endpoint or keys) (this node)",
+  labelNames: ["reason"],
+  registers: [registry],
+});
+const pushGone = new Counter({
+  name: "chatapp_push_subscriptions_gone_total",
+  help: "Web Push subscriptions removed because their push service answered 404 or 410 (this node)",
+  registers: [registry],
+});
 const beforeSendDuration = new Histogram({
   name: "chatapp_before_send_duration_seconds",
   help: "Before-send hook checks, waiting for a place included, by outcome (allow, reject, failure)",
@@ -200,5 +254,17 @@ export const metrics = {
   },
   webhookDropped(): void {
     webhookDropped.inc();
+  },
+  pushSent(): void {
+    pushSent.inc();
+  },
+  pushFailed(): void {
+    pushFailed.inc();
+  },
+  pushDropped(reason: PushDropReason): void {
+    pushDropped.labels(reason).inc();
+  },
+  pushGone(): void {
+    pushGone.inc();
   },
 };

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Store } from "./database.js";
 import type { Database } from "./schema.js";
 
@@ -10,6 +10,21 @@ export interface QueuedPush {
   payload: string;
 }
 
+/** A push claimed by this node, with the subscription it goes to. */
+export interface ClaimedPush {
+  id: number;
+  subscriptionId: number;
+  conversationId: number;
+  payload: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** When it was queued (or last replaced by a newer notification). */
+  createdAt: number;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
 /** Rows per INSERT: stays under every driver's parameter limit (5 per row). */
 const QUEUE_CHUNK = 400;
 
@@ -17,6 +32,10 @@ const QUEUE_CHUNK = 400;
  * The push_deliveries table (migration 017): pushes still to send, one per (subscription,
  * conversation). Queuing one where another waits unsent replaces it (the newer notification
  * names the latest message: collapsing), and makes it due now with its attempts reset.
+ *
+ * A push being sent while a newer one replaces its payload is not lost: the sender settles
+ * its attempt only if the row still holds the payload it sent (`finish`, `retryLater`);
+ * otherwise it just lets go of the row (`release`), and the newer payload goes next.
  */
 export class PushDeliveriesRepo {
   constructor(private readonly store: Store) {}
@@ -42,5 +61,125 @@ export class PushDeliveriesRepo {
         })
         .execute();
     }
+  }
+
+  /** Up to `limit` pushes due now and not held by a live lease, soonest due first. */
+  async due(limit: number, now: number): Promise<number[]> {
+    const rows = await this.store.db
+      .selectFrom("push_deliveries")
+      .select("id")
+      .where("next_at", "<=", now)
+      .where("lease_until", "<=", now)
+      .orderBy("next_at")
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => Number(r.id));
+  }
+
+  /**
+   * Claims those of `ids` no other node claimed meanwhile (compare-and-set on the lease) until
+   * `leaseUntil`, under the unique `token`, and answers them with their subscriptions. A claimed
+   * push whose subscription is gone (removed while it was being queued) is deleted.
+   */
+  async claim(ids: readonly number[], token: string, now: number, leaseUntil: number): Promise<ClaimedPush[]> {
+    if (ids.length === 0) return [];
+    const { db } = this.store;
+    await db
+      .updateTable("push_deliveries")
+      .set({ lease_until: leaseUntil, lease_owner: token })
+      .where("id", "in", [...ids])
+      .where("lease_until", "<=", now)
+      .where("next_at", "<=", now)
+      .execute();
+    const rows = await db
+      .selectFrom("push_deliveries as d")
+      .leftJoin("push_subscriptions as s", "s.id", "d.subscription_id")
+      .select([
+        "d.id",
+        "d.subscription_id",
+        "d.conversation_id",
+        "d.payload",
+        "d.attempts",
+        "d.created_at",
+        "s.endpoint",
+        "s.p256dh",
+        "s.auth",
+      ])
+      .where("d.lease_owner", "=", token)
+      .orderBy("d.id")
+      .execute();
+    const claimed: ClaimedPush[] = [];
+    const orphans: number[] = [];
+    for (const r of rows) {
+      if (r.endpoint === null || r.p256dh === null || r.auth === null) {
+        orphans.push(Number(r.id));
+        continue;
+      }
+      claimed.push({
+        id: Number(r.id),
+        subscriptionId: Number(r.subscription_id),
+        conversationId: Number(r.conversation_id),
+        payload: r.payload,
+        attempts: Number(r.attempts),
+        createdAt: Number(r.created_at),
+        endpoint: r.endpoint,
+        p256dh: r.p256dh,
+        auth: r.auth,
+      });
+    }
+    if (orphans.length > 0) await db.deleteFrom("push_deliveries").where("id", "in", orphans).execute();
+    return claimed;
+  }
+
+  /**
+   * Sent (or dropped): the row goes if this claim still holds it with the payload that was
+   * sent. False when a newer notification replaced the payload meanwhile: the row is released
+   * instead, due at once, so the newer payload goes out.
+   */
+  async finish(push: ClaimedPush, token: string): Promise<boolean> {
+    const result = await this.store.db
+      .deleteFrom("push_deliveries")
+      .where("id", "=", push.id)
+      .where("lease_owner", "=", token)
+      .where("payload", "=", push.payload)
+      .executeTakeFirst();
+    if (Number(result.numDeletedRows) > 0) return true;
+    await this.release(push.id, token);
+    return false;
+  }
+
+  /**
+   * A failed attempt: counted, released, and due again at `nextAt`, if this claim still holds
+   * the row with the payload that failed (a replaced payload is released, due at once).
+   */
+  async retryLater(push: ClaimedPush, token: string, nextAt: number): Promise<void> {
+    const result = await this.store.db
+      .updateTable("push_deliveries")
+      .set({ attempts: sql`attempts + 1`, next_at: nextAt, lease_until: 0, lease_owner: null })
+      .where("id", "=", push.id)
+      .where("lease_owner", "=", token)
+      .where("payload", "=", push.payload)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) await this.release(push.id, token);
+  }
+
+  /** Lets go of a claim without settling it (a stop before the attempt, a replaced payload). */
+  async release(id: number, token: string): Promise<void> {
+    await this.store.db
+      .updateTable("push_deliveries")
+      .set({ lease_until: 0, lease_owner: null })
+      .where("id", "=", id)
+      .where("lease_owner", "=", token)
+      .execute();
+  }
+
+  /** Pushes waiting (claimed ones included) and the oldest one's queue time, for the metrics. */
+  async pending(): Promise<{ count: number; oldest: number | null }> {
+    const row = await this.store.db
+      .selectFrom("push_deliveries")
+      .select((eb) => [eb.fn.countAll<number | string>().as("count"), eb.fn.min<number | null>("created_at").as("oldest")])
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), oldest: row.oldest === null ? null : Number(row.oldest) };
   }
 }
