@@ -2,7 +2,9 @@
  * npm run bench -- <scenario> [--start <target> | --url ws://host/ws --secret S] [options]
  *
  * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload,
- * before-send (dm-throughput without, then with, a local before-send hook answering in 1 ms). Targets for
+ * before-send (dm-throughput without, then with, a local before-send hook answering in 1 ms),
+ * push (one group message to 10,000 offline members with Web Push subscriptions: pushes per
+ * second to a local push service, and the time from the message to each push). Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -14,6 +16,7 @@ import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
+import { type PushResult, pushTable, runPush } from "./scenarios/push.js";
 import { type ReactionsResult, runReactions } from "./scenarios/reactions.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
 import { parseSize, runUpload, type UploadResult } from "./scenarios/upload.js";
@@ -39,6 +42,8 @@ const { values, positionals } = parseArgs({
     clients: { type: "string", default: "2000" },
     concurrency: { type: "string" },
     size: { type: "string", default: "1MiB" },
+    // push: group messages sent, each once the last one's pushes all arrived.
+    rounds: { type: "string", default: "3" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -53,6 +58,7 @@ const SCENARIOS = [
   "reconnect-storm",
   "upload",
   "before-send",
+  "push",
 ];
 function usage(message: string): never {
   process.stderr.write(
@@ -71,6 +77,7 @@ if (values.help) {
       "  reactions: --members N (1000; the default list means 1000) --reactors N (50)",
       "  connections: --count N (19900) --concurrency N (200); reconnect-storm: --clients N (2000)",
       "  upload: --count N (100) --concurrency N (4) --size S (1MiB)",
+      "  push: --members N (10000 offline recipients) --rounds N (3); --start chatapp-sqlite, chatapp-mysql or all",
       "example, quick and small: npm run bench -- reactions --start chatapp-sqlite --members 50 --reactors 5 --seconds 2 --warmup 1",
       "",
     ].join("\n"),
@@ -174,6 +181,25 @@ if (scenario === "before-send") {
   const bad = (r: DmResult) => r.lost > 0 || r.duplicated > 0 || r.outOfOrder > 0;
   if (runs.some(({ result }) => bad(result.with) || bad(result.without))) process.exitCode = 1;
   // The rest of this file is the other scenarios': stop here, once stdout is written out.
+  await new Promise((resolve) => process.stdout.write("", resolve));
+  process.exit();
+}
+
+if (scenario === "push") {
+  // Each target starts with PUSH_* set for the scenario and a push service of the bench's own.
+  const kinds: TargetName[] = ["chatapp-sqlite", "chatapp-mysql"];
+  const names = values.start === "all" ? kinds : [values.start];
+  if (values.url) usage("push starts its own targets: use --start chatapp-sqlite, chatapp-mysql or all");
+  const recipients = values.members === "10,100,1000" ? 10_000 : wholeNumber("members", String(values.members));
+  const rounds = wholeNumber("rounds", String(values.rounds));
+  const runs: { target: string; result: PushResult }[] = [];
+  for (const name of names) {
+    if (!name || !(kinds as string[]).includes(name)) usage("push takes --start chatapp-sqlite, chatapp-mysql or all");
+    runs.push({ target: name, result: await runPush(name as TargetName, { recipients, rounds, progress }) });
+  }
+  if (values.json) console.log(JSON.stringify({ scenario, results: runs }, null, 2));
+  else console.log(pushTable(runs));
+  if (runs.some(({ result }) => result.lost > 0)) process.exitCode = 1;
   await new Promise((resolve) => process.stdout.write("", resolve));
   process.exit();
 }

@@ -12,6 +12,7 @@ import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
+import { type PushResult, pushSection, runPush } from "./scenarios/push.js";
 import { type ReactionsResult, runReactions } from "./scenarios/reactions.js";
 import { runReconnectStorm, type StormResult } from "./scenarios/reconnect-storm.js";
 import { runUpload, type UploadResult } from "./scenarios/upload.js";
@@ -93,6 +94,12 @@ const beforeSendRuns = new Map<TargetName, BeforeSendResult>();
 for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
   const options = { pairs: PAIRS, window: WINDOW, rate: 0, seconds: SECONDS, warmup: 3, progress };
   beforeSendRuns.set(name, await runBeforeSend(name, options));
+}
+// Web Push: one group message to 10,000 offline members, each with a subscription.
+const PUSH_RECIPIENTS = Number(process.env.BENCH_PUSH_RECIPIENTS ?? 10_000);
+const pushRuns: { target: string; result: PushResult }[] = [];
+for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
+  pushRuns.push({ target: name, result: await runPush(name, { recipients: PUSH_RECIPIENTS, rounds: 3, progress }) });
 }
 const STORM_CLIENTS = Number(process.env.BENCH_STORM_CLIENTS ?? 5000);
 const storms = new Map<TargetName, StormResult>();
@@ -212,6 +219,7 @@ ${[...fanouts]
 
 ${reactionsSection(reactionRuns, "in the run above")}
 ${beforeSendSection(beforeSendRuns, "in the run above")}
+${pushSection(pushRuns, "in the run above")}
 ## Reconnect storm
 
 \`npm run bench -- reconnect-storm --start <target> --clients ${STORM_CLIENTS}\` — ${STORM_CLIENTS.toLocaleString("en-US")} SDK clients

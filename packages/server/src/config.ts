@@ -6,6 +6,7 @@ import { isWebhookEventType, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_MAX_CHARS, type We
 import { type BeforeSendSettings, parseBeforeSend } from "./config-before-send.js";
 import { type PushConfig, parsePush } from "./config-push.js";
 import { webhookSecretProblem } from "./outbound/webhook-signing.js";
+import { FIRST_RETRY_MS } from "./webhooks/backoff.js";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
@@ -155,6 +156,13 @@ export interface Config {
 export interface WebhooksConfig {
   endpoint: { url: string; secret: string; events: WebhookEventType[] } | undefined;
   maxAgeMs: number;
+  /**
+   * The delivery worker's timings: how often it looks at the outbox when nothing wakes it,
+   * and the first retry's delay (doubling after it). Not variables: tests shorten them
+   * through `configure`, as they do retention's.
+   */
+  pollMs: number;
+  firstRetryMs: number;
 }
 
 /**
@@ -446,6 +454,7 @@ function parseWebhooks(
   problems: string[],
 ): WebhooksConfig {
   const maxAgeMs = int("WEBHOOK_MAX_AGE_HOURS", 24, 1, 24 * 365) * 3600_000;
+  const timings = { pollMs: 1000, firstRetryMs: FIRST_RETRY_MS };
   const url = get("WEBHOOK_URL");
   const secret = get("WEBHOOK_SECRET");
   const eventsRaw = get("WEBHOOK_EVENTS");
@@ -469,7 +478,7 @@ function parseWebhooks(
       problems.push("WEBHOOK_SECRET: has no effect without WEBHOOK_URL (or BEFORE_SEND_URL); set it or remove this");
     }
     if (eventsRaw !== undefined) problems.push("WEBHOOK_EVENTS: has no effect without WEBHOOK_URL; set WEBHOOK_URL or remove it");
-    return { endpoint: undefined, maxAgeMs };
+    return { endpoint: undefined, maxAgeMs, ...timings };
   }
   if (!isHttpUrl(url) || url.length > WEBHOOK_URL_MAX_CHARS) {
     problems.push(
@@ -477,7 +486,7 @@ function parseWebhooks(
     );
   }
   if (secret === undefined) problems.push("WEBHOOK_SECRET: required with WEBHOOK_URL (whsec_ + base64 of 24 to 64 random bytes)");
-  return { endpoint: secret === undefined ? undefined : { url, secret, events }, maxAgeMs };
+  return { endpoint: secret === undefined ? undefined : { url, secret, events }, maxAgeMs, ...timings };
 }
 
 /** An absolute http: or https: URL with a host. */

@@ -1,38 +1,9 @@
 import { createApp } from "./app.js";
-import { withDevSecret } from "./auth/dev-secret.js";
-import { type Config, ConfigError, describeDatabase, loadConfig, readEnv } from "./config.js";
+import { describeDatabase } from "./config.js";
+import { configWithSecretOrExit } from "./config-or-exit.js";
 import { createLogger } from "./logger.js";
 import { explainStartupError } from "./startup-errors.js";
 import { startupWarnings } from "./startup-warnings.js";
-
-/** Loads the configuration or exits with one message naming every bad variable. */
-export function configOrExit(): Config {
-  try {
-    return loadConfig(readEnv());
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`chatapp: ${err.message}\n`);
-    process.exit(1);
-  }
-}
-
-/**
- * The configuration with the secret tokens are signed with: JWT_SECRET, or outside production
- * the one kept in the data folder (made on first use). Exits with a message when that file
- * cannot be read or written.
- */
-export function configWithSecretOrExit(): Config {
-  const config = configOrExit();
-  try {
-    return withDevSecret(config);
-  } catch (err) {
-    process.stderr.write(
-      `chatapp: cannot keep the development JWT secret in ${config.jwtSecretFile}: ${(err as Error).message}. ` +
-        "Set JWT_SECRET, or fix the data folder's permissions.\n",
-    );
-    process.exit(1);
-  }
-}
 
 /** `chatapp serve`: config -> app -> listen; SIGTERM/SIGINT stop it gracefully. */
 export async function serve(): Promise<void> {

@@ -4,7 +4,7 @@ import { metrics, watchWebhooks } from "../metrics.js";
 import type { OutboundClient } from "../outbound/http-client.js";
 import { WebhookSigner } from "../outbound/webhook-signing.js";
 import type { ClaimedDelivery, WebhooksRepo } from "../store/webhooks-repo.js";
-import { retryDelayMs } from "./backoff.js";
+import { FIRST_RETRY_MS, retryDelayMs } from "./backoff.js";
 
 export interface DeliveryWorkerOptions {
   /** WEBHOOK_SECRET: signs for the WEBHOOK_URL endpoint (its secret is never stored). */
@@ -13,6 +13,8 @@ export interface DeliveryWorkerOptions {
   maxAgeMs: number;
   /** How often the outbox is looked at when nothing wakes the worker (default 1 s). */
   pollMs?: number;
+  /** The first retry's delay, doubling after it (default 1 s: backoff.ts). */
+  firstRetryMs?: number;
   /** An attempt's deadline: a 2xx within it is success (default 10 s). */
   attemptTimeoutMs?: number;
   /**
@@ -52,6 +54,7 @@ const MAX_ANSWER_BYTES = 4096;
  */
 export class DeliveryWorker {
   private readonly pollMs: number;
+  private readonly firstRetryMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly leaseMs: number;
   private readonly concurrency: number;
@@ -76,6 +79,7 @@ export class DeliveryWorker {
     private readonly options: DeliveryWorkerOptions,
   ) {
     this.pollMs = options.pollMs ?? 1000;
+    this.firstRetryMs = options.firstRetryMs ?? FIRST_RETRY_MS;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? 11_000;
     this.concurrency = options.concurrency ?? 32;
@@ -230,7 +234,7 @@ export class DeliveryWorker {
     }
     // A retry that falls past the age limit is dropped when it comes due, without an attempt.
     metrics.webhookFailed();
-    await this.repo.retryLater(delivery.id, token, now + retryDelayMs(delivery.attempts + 1));
+    await this.repo.retryLater(delivery.id, token, now + retryDelayMs(delivery.attempts + 1, Math.random, this.firstRetryMs));
   }
 
   private async drop(delivery: ClaimedDelivery, ageMs: number): Promise<void> {

@@ -32,6 +32,8 @@ export async function startWebhooks(
   const worker = new DeliveryWorker(repo, client, {
     envSecret: config.endpoint?.secret,
     maxAgeMs: config.maxAgeMs,
+    pollMs: config.pollMs,
+    firstRetryMs: config.firstRetryMs,
     onError,
     onDropped: (d) =>
       logger.warn(
