@@ -47,9 +47,10 @@ export interface PushService {
   attempts(path: string): ReceivedPush[];
   /**
    * Scripts the next `times` answers at `path` (default once; Infinity: from now on), after
-   * any scripted before. `status` >= 600 holds the request unanswered until close.
+   * any scripted before, each given `delayMs` after the push arrived (default at once).
+   * `status` >= 600 holds the request unanswered until close.
    */
-  answer(path: string, status: number, headers?: Record<string, string>, times?: number): void;
+  answer(path: string, status: number, headers?: Record<string, string>, times?: number, delayMs?: number): void;
   /** Waits until a push delivered at `path` matches `where`, and answers the first that does. */
   waitFor(path: string, where?: (push: ReceivedPush) => boolean, ms?: number): Promise<ReceivedPush>;
   /** Pushes that failed a check, with the reason: a test expects none. */
@@ -91,6 +92,7 @@ interface Scripted {
   status: number;
   headers: Record<string, string>;
   times: number;
+  delayMs: number;
 }
 
 export async function startPushService(): Promise<PushService> {
@@ -141,9 +143,11 @@ export async function startPushService(): Promise<PushService> {
     const queue = scripts.get(path);
     const scripted = queue?.[0];
     let answerHeaders: Record<string, string> = {};
+    let delayMs = 0;
     if (scripted && queue) {
       push.status = scripted.status;
       answerHeaders = scripted.headers;
+      delayMs = scripted.delayMs;
       scripted.times -= 1;
       if (scripted.times <= 0) queue.shift();
     }
@@ -152,6 +156,7 @@ export async function startPushService(): Promise<PushService> {
       held.add(res);
       return;
     }
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     res.writeHead(push.status, answerHeaders).end();
   }
 
@@ -181,9 +186,9 @@ export async function startPushService(): Promise<PushService> {
     received: () => [...all],
     delivered: (path) => all.filter((p) => p.path === path && p.status >= 200 && p.status < 300),
     attempts: (path) => all.filter((p) => p.path === path),
-    answer(path, status, headers = {}, times = 1) {
+    answer(path, status, headers = {}, times = 1, delayMs = 0) {
       const queue = scripts.get(path) ?? [];
-      queue.push({ status, headers, times });
+      queue.push({ status, headers, times, delayMs });
       scripts.set(path, queue);
     },
     async waitFor(path, where = () => true, ms = 10_000) {

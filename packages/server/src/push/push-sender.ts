@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { metrics, type PushDropReason, watchPushes } from "../metrics.js";
 import { type OutboundClient, OutboundError } from "../outbound/http-client.js";
-import type { ClaimedPush, PushDeliveriesRepo } from "../store/push-deliveries-repo.js";
+import type { ClaimedPush, PushDeliveriesRepo, Settlement } from "../store/push-deliveries-repo.js";
 import type { PushSubscriptionsRepo } from "../store/push-subscriptions-repo.js";
 import type { PushRequestBuilder } from "./push-request.js";
 import { nextAttemptDelayMs, parseRetryAfter } from "./retry-policy.js";
+import { PushSettlements } from "./settlements.js";
 
 export interface PushSenderOptions {
   /** A push still failing (429, 5xx, no answer) after this long since it was queued is dropped. */
@@ -82,6 +83,7 @@ export class PushSender {
   private lastHousekeeping = 0;
   private backlog = { pending: 0, oldestSeconds: 0 };
   private unwatch: (() => void) | undefined;
+  private readonly settlements: PushSettlements;
 
   constructor(
     private readonly deliveries: PushDeliveriesRepo,
@@ -93,6 +95,7 @@ export class PushSender {
     this.concurrency = options.concurrency ?? 32;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.housekeepingMs = options.housekeepingMs ?? 5000;
+    this.settlements = new PushSettlements(deliveries);
   }
 
   start(): void {
@@ -127,6 +130,7 @@ export class PushSender {
       }),
     ]);
     clearTimeout(timer);
+    await this.settlements.drain();
   }
 
   private async tick(): Promise<void> {
@@ -179,7 +183,7 @@ export class PushSender {
     const outcome = await this.send(push);
     switch (outcome.kind) {
       case "sent":
-        await this.deliveries.finish(push, token);
+        this.settle({ push, token });
         metrics.pushSent();
         return;
       case "gone":
@@ -198,7 +202,7 @@ export class PushSender {
           return;
         }
         metrics.pushFailed();
-        await this.deliveries.retryLater(push, token, nextAt);
+        this.settle({ push, token, retryAt: nextAt });
         return;
       }
     }
@@ -249,8 +253,8 @@ export class PushSender {
   }
 
   private async drop(push: ClaimedPush, token: string, outcome: Extract<Outcome, { kind: "drop" }>): Promise<void> {
-    // A newer notification that replaced this one meanwhile is kept (finish releases it).
-    await this.deliveries.finish(push, token);
+    // A newer notification that replaced this one meanwhile is kept (settle releases it).
+    this.settle({ push, token });
     metrics.pushDropped(outcome.reason);
     this.options.onDropped({
       reason: outcome.reason,
@@ -262,6 +266,15 @@ export class PushSender {
       attempts: push.attempts + 1,
       ageMs: Date.now() - push.createdAt,
     });
+  }
+
+  /**
+   * Writes an attempt's end without holding its place: the next push may go while the write
+   * waits for its batch (the row stays leased meanwhile, so no node takes it again). stop()
+   * waits for these writes.
+   */
+  private settle(settlement: Settlement): void {
+    this.settlements.settle(settlement).catch((err) => this.options.onError(err, "push bookkeeping failed"));
   }
 
   private async housekeeping(): Promise<void> {

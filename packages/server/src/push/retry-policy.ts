@@ -13,6 +13,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (text === undefined || text === "") return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date names a weekday and a month ("Wed, 21 Oct 2026 07:28:00 GMT"); Date.parse
+  // alone would also take "-3" or "1.5" as years.
+  if (!/[A-Za-z]/.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }

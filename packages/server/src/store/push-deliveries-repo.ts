@@ -18,12 +18,24 @@ export interface ClaimedPush {
   payload: string;
   /** Failed attempts so far. */
   attempts: number;
+  /** Which payload this is: a newer notification for the same row counts it up. */
+  revision: number;
   /** When it was queued (or last replaced by a newer notification). */
   createdAt: number;
   endpoint: string;
   p256dh: string;
   auth: string;
 }
+
+/** How one attempt ended: `retryAt` for a failure to try again, undefined for sent or dropped. */
+export interface Settlement {
+  push: ClaimedPush;
+  token: string;
+  retryAt?: number;
+}
+
+/** Pushes settled per statement (3 parameters each). */
+const SETTLE_CHUNK = 300;
 
 /** Rows per INSERT: stays under every driver's parameter limit (5 per row). */
 const QUEUE_CHUNK = 400;
@@ -34,8 +46,8 @@ const QUEUE_CHUNK = 400;
  * names the latest message: collapsing), and makes it due now with its attempts reset.
  *
  * A push being sent while a newer one replaces its payload is not lost: the sender settles
- * its attempt only if the row still holds the payload it sent (`finish`, `retryLater`);
- * otherwise it just lets go of the row (`release`), and the newer payload goes next.
+ * its attempt only if the row still holds the payload it sent (`settle`); otherwise it just
+ * lets go of the row, and the newer payload goes next.
  */
 export class PushDeliveriesRepo {
   constructor(private readonly store: Store) {}
@@ -58,6 +70,8 @@ export class PushDeliveriesRepo {
           next_at: adapter.excluded("next_at"),
           created_at: adapter.excluded("created_at"),
           attempts: 0,
+          // Qualified: PostgreSQL would find a bare column ambiguous beside `excluded`.
+          revision: sql`push_deliveries.revision + 1`,
         })
         .execute();
     }
@@ -101,11 +115,14 @@ export class PushDeliveriesRepo {
         "d.conversation_id",
         "d.payload",
         "d.attempts",
+        "d.revision",
         "d.created_at",
         "s.endpoint",
         "s.p256dh",
         "s.auth",
       ])
+      // By primary key first: lease_owner has no index, and the queue may hold millions.
+      .where("d.id", "in", [...ids])
       .where("d.lease_owner", "=", token)
       .orderBy("d.id")
       .execute();
@@ -122,6 +139,7 @@ export class PushDeliveriesRepo {
         conversationId: Number(r.conversation_id),
         payload: r.payload,
         attempts: Number(r.attempts),
+        revision: Number(r.revision),
         createdAt: Number(r.created_at),
         endpoint: r.endpoint,
         p256dh: r.p256dh,
@@ -133,38 +151,57 @@ export class PushDeliveriesRepo {
   }
 
   /**
-   * Sent (or dropped): the row goes if this claim still holds it with the payload that was
-   * sent. False when a newer notification replaced the payload meanwhile: the row is released
-   * instead, due at once, so the newer payload goes out.
+   * Settles attempts, a batch in one transaction: each sent or dropped push (`retryAt`
+   * undefined) is deleted, each failed one is counted and due again at `retryAt` — if its
+   * claim still holds the row at the revision that was tried. A row whose payload a newer
+   * notification replaced meanwhile is released instead, due at once, so the newer payload
+   * goes out. The deletions are one statement per chunk, the common case under load.
    */
-  async finish(push: ClaimedPush, token: string): Promise<boolean> {
-    const result = await this.store.db
-      .deleteFrom("push_deliveries")
-      .where("id", "=", push.id)
-      .where("lease_owner", "=", token)
-      .where("payload", "=", push.payload)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) > 0) return true;
-    await this.release(push.id, token);
-    return false;
+  async settle(settlements: readonly Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    const done = settlements.filter((s) => s.retryAt === undefined);
+    const failed = settlements.filter((s) => s.retryAt !== undefined);
+    await this.store.db.transaction().execute(async (trx) => {
+      for (let start = 0; start < done.length; start += SETTLE_CHUNK) {
+        const chunk = done.slice(start, start + SETTLE_CHUNK);
+        await trx
+          .deleteFrom("push_deliveries")
+          .where((eb) =>
+            eb.or(
+              chunk.map(({ push, token }) =>
+                eb.and([eb("id", "=", push.id), eb("revision", "=", push.revision), eb("lease_owner", "=", token)]),
+              ),
+            ),
+          )
+          .execute();
+      }
+      for (const { push, token, retryAt } of failed) {
+        await trx
+          .updateTable("push_deliveries")
+          .set({ attempts: sql`attempts + 1`, next_at: retryAt as number, lease_until: 0, lease_owner: null })
+          .where("id", "=", push.id)
+          .where("revision", "=", push.revision)
+          .where("lease_owner", "=", token)
+          .execute();
+      }
+      // Whatever is still held by these claims was replaced meanwhile: let it go.
+      for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
+        const chunk = settlements.slice(start, start + SETTLE_CHUNK);
+        await trx
+          .updateTable("push_deliveries")
+          .set({ lease_until: 0, lease_owner: null })
+          .where(
+            "id",
+            "in",
+            chunk.map((s) => s.push.id),
+          )
+          .where("lease_owner", "in", [...new Set(chunk.map((s) => s.token))])
+          .execute();
+      }
+    });
   }
 
-  /**
-   * A failed attempt: counted, released, and due again at `nextAt`, if this claim still holds
-   * the row with the payload that failed (a replaced payload is released, due at once).
-   */
-  async retryLater(push: ClaimedPush, token: string, nextAt: number): Promise<void> {
-    const result = await this.store.db
-      .updateTable("push_deliveries")
-      .set({ attempts: sql`attempts + 1`, next_at: nextAt, lease_until: 0, lease_owner: null })
-      .where("id", "=", push.id)
-      .where("lease_owner", "=", token)
-      .where("payload", "=", push.payload)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) await this.release(push.id, token);
-  }
-
-  /** Lets go of a claim without settling it (a stop before the attempt, a replaced payload). */
+  /** Lets go of a claim without settling it. */
   async release(id: number, token: string): Promise<void> {
     await this.store.db
       .updateTable("push_deliveries")

@@ -356,6 +356,8 @@ export interface PushDeliveriesTable {
   /** The plaintext JSON the push carries (encrypted when sent). */
   payload: string;
   attempts: Generated<number>;
+  /** Counted up each time a newer notification replaces the payload. */
+  revision: Generated<number>;
   next_at: number;
   lease_until: Generated<number>;
   lease_owner: string | null;

@@ -20,7 +20,9 @@ import { tableSpelling } from "./table-spelling.js";
  *   up to it sends a "clear" to the user's other devices.
  * - `push_deliveries`: one push still to send to one subscription about one conversation.
  *   The unique (subscription, conversation) key collapses: a newer notification replaces the
- *   payload of one not yet sent. Claimed by lease like webhook deliveries.
+ *   payload of one not yet sent, and counts up `revision`, so a sender that was sending the
+ *   older payload meanwhile leaves the row for the newer one. Claimed by lease like webhook
+ *   deliveries.
  */
 export function pushMigration(dialect: DialectName): Migration {
   const spell = tableSpelling(dialect);
@@ -101,6 +103,7 @@ export function pushMigration(dialect: DialectName): Migration {
             .addColumn("conversation_id", "bigint", (c) => c.notNull())
             .addColumn("payload", "text", (c) => c.notNull())
             .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+            .addColumn("revision", "integer", (c) => c.notNull().defaultTo(0))
             .addColumn("next_at", "bigint", (c) => c.notNull())
             .addColumn("lease_until", "bigint", (c) => c.notNull().defaultTo(0))
             .addColumn("lease_owner", "varchar(64)")
