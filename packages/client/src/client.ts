@@ -17,6 +17,7 @@ import {
   type MuteResponse,
   type Pin,
   type PinnedFrame,
+  type PushSubscription,
   type Reaction,
   type ReactionFrame,
   type ReadyFrame,
@@ -35,6 +36,7 @@ import { AuthError, ChatClientError } from "./errors.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { MentionCounts } from "./mention-counts.js";
+import type { PushSubscriptionJsonLike } from "./push-subscription.js";
 import { SendQueue } from "./send-queue.js";
 import { type ThreadCount, ThreadCounts } from "./thread-counts.js";
 
@@ -385,6 +387,26 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Ends a mute (fine when not muted). */
   unmute(conversationId: number): Promise<void> {
     return this.api.unmute(conversationId);
+  }
+
+  /** The server's VAPID public key (base64url): the `applicationServerKey` to subscribe with. */
+  vapidPublicKey(): Promise<string> {
+    return this.api.vapidPublicKey();
+  }
+
+  /** Registers a browser's push subscription (`PushSubscription.toJSON()` as it is) for this user. */
+  subscribePush(subscription: PushSubscriptionJsonLike): Promise<PushSubscription> {
+    return this.api.subscribePush(subscription);
+  }
+
+  /** This user's push subscriptions: `[{id, endpoint, created_at}]`. */
+  pushSubscriptions(): Promise<PushSubscription[]> {
+    return this.api.pushSubscriptions();
+  }
+
+  /** Removes one of this user's push subscriptions (`not_found` when it is not theirs). */
+  deletePushSubscription(id: number): Promise<void> {
+    return this.api.deletePushSubscription(id);
   }
 
   /**

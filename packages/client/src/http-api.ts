@@ -8,13 +8,16 @@ import type {
   MuteResponse,
   Pin,
   PinsResponse,
+  PushSubscription,
   ReactionsResponse,
   SearchResponse,
   ThreadMessagesResponse,
   User,
   UserStatus,
+  VapidPublicKeyResponse,
 } from "@chatapp/protocol";
 import { AuthError, ChatClientError } from "./errors.js";
+import { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";
 
 /**
  * Every HTTP endpoint a client calls, with the client's token. One error type: error bodies
@@ -163,6 +166,34 @@ export class HttpApi {
   /** Ends a mute (fine when not muted). */
   unmute(conversationId: number): Promise<void> {
     return this.request("DELETE", `/api/conversations/${conversationId}/mute`);
+  }
+
+  /**
+   * The server's VAPID public key (base64url of the 65-byte P-256 point): the
+   * `applicationServerKey` a browser subscribes with.
+   */
+  async vapidPublicKey(): Promise<string> {
+    return (await this.get<VapidPublicKeyResponse>("/api/push/vapid-public-key")).public_key;
+  }
+
+  /**
+   * Registers a Web Push subscription for the caller: a browser's `PushSubscription.toJSON()`
+   * as it is. The same endpoint again replaces its keys and owner (and answers the same id).
+   * One without an endpoint or keys rejects with `invalid_request` before any request.
+   */
+  async subscribePush(subscription: PushSubscriptionJsonLike): Promise<PushSubscription> {
+    const body = pushSubscriptionBody(subscription);
+    return this.request("POST", "/api/push/subscriptions", body);
+  }
+
+  /** The caller's push subscriptions (every browser or device they turned notifications on in). */
+  pushSubscriptions(): Promise<PushSubscription[]> {
+    return this.get("/api/push/subscriptions");
+  }
+
+  /** Removes one of the caller's push subscriptions; `not_found` when it is not theirs. */
+  deletePushSubscription(id: number): Promise<void> {
+    return this.request("DELETE", `/api/push/subscriptions/${id}`);
   }
 
   /** Adds the user's reaction (one emoji) to a message; a repeat changes nothing. */

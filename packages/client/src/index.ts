@@ -16,3 +16,4 @@ export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./con
 export { AccountDisabledError, AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";
 export { applyReaction, withKnownMe } from "./message-reactions.js";
+export { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";

@@ -17,7 +17,7 @@ describeInBrowser("blocks and mutes", () => {
   const menuButton = (page: Page) => page.getByRole("button", { name: "Conversation options" });
   const openMenu = async (page: Page) => {
     await menuButton(page).click();
-    await expect(menuButton(page).getAttribute("aria-expanded")).resolves.toBe("true");
+    await expect.poll(() => menuButton(page).getAttribute("aria-expanded")).toBe("true");
   };
   const blocksOf = async (username: string) =>
     ((await suite.server().http("/api/blocks", { userId: suite.idOf(username) })).body as { user_id: number }[]).map(
@@ -34,8 +34,9 @@ describeInBrowser("blocks and mutes", () => {
     await openMenu(bob);
     await bob.getByRole("button", { name: "Block Alice Jones" }).click();
     // The menu closes and gives focus back to its button; the pane says why sending is off.
-    await expect(menuButton(bob).getAttribute("aria-expanded")).resolves.toBe("false");
-    expect(await bob.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe("Conversation options");
+    // The click's answer (the block's request) comes first: wait for the menu to close.
+    await expect.poll(() => menuButton(bob).getAttribute("aria-expanded")).toBe("false");
+    await expect.poll(() => bob.evaluate("document.activeElement?.getAttribute('aria-label')")).toBe("Conversation options");
     await bob.getByText("You blocked Alice Jones. Unblock them to send messages.").waitFor();
     expect(await blocksOf("bob")).toEqual([suite.idOf("alice")]);
     const refused = await suite
@@ -61,7 +62,7 @@ describeInBrowser("blocks and mutes", () => {
     await bob.getByText("You blocked Alice Jones. Unblock them to send messages.").waitFor();
     await openMenu(bob);
     await bob.getByRole("button", { name: "Unblock Alice Jones" }).click();
-    expect(await blocksOf("bob")).toEqual([]);
+    await expect.poll(() => blocksOf("bob")).toEqual([]);
   });
 
   it("blocks and unblocks from a group's member list; the group goes on", async () => {

@@ -10,9 +10,10 @@ type Viewport = { width: number; height: number };
 /**
  * One server (SQLite) and one Chromium for a browser suite, with the people in it: accounts
  * made over the API by username, a logged-in page per person, groups made over the API. The
- * pages' problems (page errors, CSP violations) fail the suite at its end.
+ * pages' problems (page errors, CSP violations) fail the suite at its end. `env`: the server's
+ * own settings for this suite.
  */
-export function useWebSuite(people: Record<string, string> = {}) {
+export function useWebSuite(people: Record<string, string> = {}, options: { env?: Record<string, string> } = {}) {
   let database: TestDatabase | undefined;
   let server: TestServer | undefined;
   let browser: Browser | undefined;
@@ -21,7 +22,7 @@ export function useWebSuite(people: Record<string, string> = {}) {
 
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
-    server = await startServer(database);
+    server = await startServer(database, { env: options.env ?? {} });
     browser = await launchChromium();
     for (const [username, displayName] of Object.entries(people)) {
       ids.set(username, await registerOverApi(server, username, displayName));
@@ -94,7 +95,7 @@ export function useWebSuite(people: Record<string, string> = {}) {
     async restartServer(): Promise<void> {
       const port = theServer().port;
       if (!database) throw new Error("the suite has not started");
-      server = await startServer(database, { env: { PORT: String(port) } });
+      server = await startServer(database, { env: { ...options.env, PORT: String(port) } });
     },
   };
 }

@@ -137,6 +137,10 @@ export class ChatSession {
       if (err instanceof AuthError) this.end(EXPIRED);
     });
     void this.blocks.load();
+    // The browser's push subscription and the server's, in step for this user (a renewed
+    // endpoint, another user's subscription left behind): code loaded after the first screen.
+    const me = this.me;
+    void import("../push/notifications.js").then((push) => push.syncSubscription(this.api, me)).catch(() => {});
   }
 
   /** Disconnects and forgets timers; the session object is done. */
@@ -152,7 +156,14 @@ export class ChatSession {
     this.client.close();
   }
 
+  /**
+   * Logs out. This browser's notifications end with the login: another user may log in here
+   * next and must not get this one's pushes (push/notifications.ts; loaded only now).
+   */
   logout(): void {
+    const api = this.api;
+    const me = this.me;
+    void import("../push/notifications.js").then((push) => push.turnOff(api, me)).catch(() => {});
     this.end();
   }
 

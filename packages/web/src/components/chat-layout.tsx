@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { useChat } from "../chat/chat-context.js";
 import { useRoute } from "../lib/hash-route.js";
+import { listenToWorker } from "../push/worker-messages.js";
 import { Announcer } from "./announcer.js";
 import { ConnectionBanner } from "./connection-banner.js";
 import { ConversationPane } from "./conversation-pane.js";
@@ -21,6 +22,9 @@ export function ChatLayout() {
   const [dialog, setDialog] = useState<"direct" | "group">();
 
   useEffect(() => chat.view(conversationId), [chat, conversationId]);
+  // The service worker asks this window which conversation it shows, and (after a click on a
+  // notification) to open one.
+  useEffect(listenToWorker, []);
 
   return (
     <div className="layout" data-view={conversationId === undefined ? "list" : "conversation"}>

@@ -2,7 +2,7 @@ import { lazy, Suspense, useState } from "react";
 
 const SettingsDialog = lazy(() => import("./settings-dialog.js").then((m) => ({ default: m.SettingsDialog })));
 
-/** Opens Settings (theme, sound). The dialog's code loads on first use. */
+/** Opens Settings (theme, sound, notifications). The dialog's code (push included) loads on first use. */
 export function SettingsButton() {
   const [open, setOpen] = useState(false);
   return (

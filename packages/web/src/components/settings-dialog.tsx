@@ -2,10 +2,14 @@ import { useId, useSyncExternalStore } from "react";
 import { soundSetting } from "../settings/sound.js";
 import { THEME_CHOICES, type ThemeChoice, themeChoice } from "../settings/theme.js";
 import { Modal } from "./modal.js";
+import { NotificationsSetting } from "./notifications-setting.js";
 
 const THEME_LABELS: Record<ThemeChoice, string> = { system: "Same as the system", light: "Light", dark: "Dark" };
 
-/** The theme (system, light or dark) and the new-message sound; both kept in this browser. */
+/**
+ * The theme (system, light or dark) and the new-message sound, both kept in this browser; and
+ * this browser's push notifications (NotificationsSetting).
+ */
 export function SettingsDialog({ onClose }: { onClose: () => void }) {
   const theme = useSyncExternalStore(themeChoice.subscribe, themeChoice.get);
   const sound = useSyncExternalStore(soundSetting.subscribe, soundSetting.get);
@@ -30,6 +34,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
         </fieldset>
         <fieldset>
           <legend>Notifications</legend>
+          <NotificationsSetting />
           <label className="settings-option">
             <input
               type="checkbox"
