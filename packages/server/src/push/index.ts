@@ -6,7 +6,7 @@ import { PushDeliveriesRepo } from "../store/push-deliveries-repo.js";
 import { PushSubscriptionsRepo } from "../store/push-subscriptions-repo.js";
 import { ServerKeysRepo } from "../store/server-keys-repo.js";
 import { PushRequestBuilder } from "./push-request.js";
-import { PushSender, type PushSenderOptions } from "./push-sender.js";
+import { DEFAULT_CONCURRENCY, PushSender, type PushSenderOptions } from "./push-sender.js";
 import { loadVapidKeys, type VapidKeys } from "./vapid-keys.js";
 
 export interface Push {
@@ -39,7 +39,7 @@ export async function startPush(
   // Endpoints come from browsers, so from users: the SSRF guard stays on unless the operator
   // allows private endpoints (tests, closed networks). Keep-alive: a few push services get
   // every push.
-  const concurrency = tuning.concurrency ?? 32;
+  const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
   const client = new OutboundClient({
     purpose: "web push",
     allowPrivate: config.allowPrivateEndpoints,

@@ -31,6 +31,13 @@ const JWT_LIFETIME_S = 12 * 3600;
 const JWT_REUSE_MS = (JWT_LIFETIME_S - 3600) * 1000;
 /** Push services (origins) whose Authorization header is kept: there are few in practice. */
 const JWT_CACHE_ENTRIES = 256;
+/**
+ * Conversations whose Topic is kept: a group message fans out to thousands of pushes with the
+ * same one, and its HMAC cost as much as a tenth of the push. A topic never changes, so entries
+ * only leave to make room.
+ */
+const TOPIC_CACHE_ENTRIES = 4096;
+const TOPIC_TTL_MS = 24 * 3600 * 1000;
 
 /**
  * Builds Web Push requests with web-push's generateRequestDetails (RFC 8291 aes128gcm
@@ -42,12 +49,14 @@ const JWT_CACHE_ENTRIES = 256;
  */
 export class PushRequestBuilder {
   private readonly authorizations: TtlCache<string, string>;
+  private readonly topics: TtlCache<number, string>;
 
   constructor(
     private readonly options: PushRequestOptions,
     now: () => number = Date.now,
   ) {
     this.authorizations = new TtlCache(JWT_CACHE_ENTRIES, now);
+    this.topics = new TtlCache(TOPIC_CACHE_ENTRIES, now);
   }
 
   /** Throws when the subscription's keys cannot be used (web-push refuses them). */
@@ -78,7 +87,14 @@ export class PushRequestBuilder {
    * conversation's id.
    */
   topic(conversationId: number): string {
-    return createHmac("sha256", this.options.privateKey).update(`topic:${conversationId}`).digest("base64url").slice(0, 22);
+    const cached = this.topics.get(conversationId);
+    if (cached !== undefined) return cached;
+    const topic = createHmac("sha256", this.options.privateKey)
+      .update(`topic:${conversationId}`)
+      .digest("base64url")
+      .slice(0, 22);
+    this.topics.set(conversationId, topic, TOPIC_TTL_MS);
+    return topic;
   }
 
   private authorization(audience: string): string {

@@ -16,7 +16,7 @@ export interface PushSenderOptions {
   leaseMs: number;
   /** PUSH_ALLOW_PRIVATE_ENDPOINTS: http: endpoints are sent to as well (the client's guard is off too). */
   allowPrivateEndpoints: boolean;
-  /** Pushes in flight on this node at most (default 32). */
+  /** Pushes in flight on this node at most (default 64). */
   concurrency?: number;
   /** A push's deadline, from connecting to the answer (default 10 s). */
   requestTimeoutMs?: number;
@@ -39,6 +39,13 @@ export interface DroppedPush {
   attempts: number;
   ageMs: number;
 }
+
+/**
+ * Pushes in flight at most: one group message to many offline members sends thousands, to the
+ * same few push services; 64 keeps claims (half of it at a time) large enough that their
+ * commits do not dominate, and bounds the sockets per push service.
+ */
+export const DEFAULT_CONCURRENCY = 64;
 
 /** What a push service's answer body may be at most: it is not used, only drained. */
 const MAX_ANSWER_BYTES = 4096;
@@ -92,7 +99,7 @@ export class PushSender {
     private readonly builder: PushRequestBuilder,
     private readonly options: PushSenderOptions,
   ) {
-    this.concurrency = options.concurrency ?? 32;
+    this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.housekeepingMs = options.housekeepingMs ?? 5000;
     this.settlements = new PushSettlements(deliveries);
@@ -152,7 +159,9 @@ export class PushSender {
 
   private async claimAndSend(): Promise<void> {
     const free = this.concurrency - this.attempts.size;
-    if (this.stopped || free <= 0) return;
+    // Claims wait until half the places are free: a claim is a commit (an fsync on SQLite), and
+    // claiming one push per freed place made it two statements and a commit per push.
+    if (this.stopped || free <= 0 || (this.attempts.size > 0 && free < this.concurrency / 2)) return;
     const now = Date.now();
     const ids = await this.deliveries.due(free, now);
     if (ids.length === 0) return;

@@ -162,9 +162,11 @@ export class PushDeliveriesRepo {
     const done = settlements.filter((s) => s.retryAt === undefined);
     const failed = settlements.filter((s) => s.retryAt !== undefined);
     await this.store.db.transaction().execute(async (trx) => {
+      // Rows these statements did not touch were replaced meanwhile (and are still held).
+      let settled = 0;
       for (let start = 0; start < done.length; start += SETTLE_CHUNK) {
         const chunk = done.slice(start, start + SETTLE_CHUNK);
-        await trx
+        const deleted = await trx
           .deleteFrom("push_deliveries")
           .where((eb) =>
             eb.or(
@@ -173,18 +175,22 @@ export class PushDeliveriesRepo {
               ),
             ),
           )
-          .execute();
+          .executeTakeFirst();
+        settled += Number(deleted.numDeletedRows);
       }
       for (const { push, token, retryAt } of failed) {
-        await trx
+        const updated = await trx
           .updateTable("push_deliveries")
           .set({ attempts: sql`attempts + 1`, next_at: retryAt as number, lease_until: 0, lease_owner: null })
           .where("id", "=", push.id)
           .where("revision", "=", push.revision)
           .where("lease_owner", "=", token)
-          .execute();
+          .executeTakeFirst();
+        settled += Number(updated.numUpdatedRows);
       }
-      // Whatever is still held by these claims was replaced meanwhile: let it go.
+      // Whatever is still held by these claims was replaced meanwhile: let it go. Under load
+      // nothing usually is, and the statement is skipped.
+      if (settled === settlements.length) return;
       for (let start = 0; start < settlements.length; start += SETTLE_CHUNK) {
         const chunk = settlements.slice(start, start + SETTLE_CHUNK);
         await trx
