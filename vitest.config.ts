@@ -12,6 +12,11 @@ export default defineConfig({
     // Builds the web client (when its sources changed) before any server starts.
     globalSetup: ["packages/web/test/global-setup.ts"],
     pool: "forks",
+    // A worker keeps the modules it loaded from one test file to the next: each file's fresh
+    // import of the server and its drivers cost about 3.5 s, most of the suite's idle time on
+    // two cores. Test files share no state but the metrics registry (tests read it, never
+    // assert exact counts) and restore the fake timers they use.
+    isolate: false,
     // Vitest's default is one worker fewer than the cores: a single worker on a 2-core CI
     // machine. The suites mostly wait on sockets, databases and timers, so two run side by
     // side (three starved the cluster suite's server processes on a fresh clone).
