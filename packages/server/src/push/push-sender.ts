@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PollLoop, settledWithin } from "../lib/poll-loop.js";
 import { metrics, type PushDropReason, watchPushes } from "../metrics.js";
 import { type OutboundClient, OutboundError } from "../outbound/http-client.js";
 import type { ClaimedPush, PushDeliveriesRepo, Settlement } from "../store/push-deliveries-repo.js";
@@ -83,14 +84,11 @@ export class PushSender {
   private readonly requestTimeoutMs: number;
   private readonly housekeepingMs: number;
   private readonly attempts = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
-  private again = false;
-  private stopped = true;
   private lastHousekeeping = 0;
   private backlog = { pending: 0, oldestSeconds: 0 };
   private unwatch: (() => void) | undefined;
   private readonly settlements: PushSettlements;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly deliveries: PushDeliveriesRepo,
@@ -103,65 +101,42 @@ export class PushSender {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.housekeepingMs = options.housekeepingMs ?? 5000;
     this.settlements = new PushSettlements(deliveries);
+    // Pushes left due by an earlier run (a crash, a restart) go out at the start's first tick.
+    this.loop = new PollLoop(
+      () => this.tick(),
+      options.pollMs,
+      (err) => options.onError(err, "push sender tick failed"),
+    );
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (!this.loop.start()) return;
     this.unwatch = watchPushes(() => this.backlog);
-    // Pushes left due by an earlier run (a crash, a restart) go out at once.
-    this.wake();
   }
 
   /** Looks at the queue now (or right after the tick that is running). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), 0);
+    this.loop.wake();
   }
 
   /** Stops claiming; waits up to `graceMs` for pushes in flight (their leases expire otherwise). */
   async stop(graceMs = 5000): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.loop.stop();
     this.unwatch?.();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.attempts]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(this.attempts, graceMs);
     await this.settlements.drain();
   }
 
   private async tick(): Promise<void> {
-    this.ticking = true;
-    try {
-      await this.claimAndSend();
-      if (Date.now() - this.lastHousekeeping >= this.housekeepingMs) await this.housekeeping();
-    } catch (err) {
-      this.options.onError(err, "push sender tick failed");
-    } finally {
-      this.ticking = false;
-      if (!this.stopped) {
-        const delay = this.again ? 0 : this.options.pollMs;
-        this.again = false;
-        this.timer = setTimeout(() => void this.tick(), delay);
-      }
-    }
+    await this.claimAndSend();
+    if (Date.now() - this.lastHousekeeping >= this.housekeepingMs) await this.housekeeping();
   }
 
   private async claimAndSend(): Promise<void> {
     const free = this.concurrency - this.attempts.size;
     // Claims wait until half the places are free: a claim is a commit (an fsync on SQLite), and
     // claiming one push per freed place made it two statements and a commit per push.
-    if (this.stopped || free <= 0 || (this.attempts.size > 0 && free < this.concurrency / 2)) return;
+    if (!this.loop.running || free <= 0 || (this.attempts.size > 0 && free < this.concurrency / 2)) return;
     const now = Date.now();
     const ids = await this.deliveries.due(free, now);
     if (ids.length === 0) return;
@@ -169,7 +144,7 @@ export class PushSender {
     const claimed = await this.deliveries.claim(ids, token, now, now + this.options.leaseMs);
     for (const push of claimed) this.begin(push, token);
     // A full batch: more may be due; the next tick comes at once.
-    if (ids.length === free) this.again = true;
+    if (ids.length === free) this.loop.wake();
   }
 
   private begin(push: ClaimedPush, token: string): void {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { PollLoop, settledWithin } from "../lib/poll-loop.js";
 import { iso } from "../lib/time.js";
 import { metrics, watchWebhooks } from "../metrics.js";
 import type { OutboundClient } from "../outbound/http-client.js";
@@ -53,7 +54,6 @@ const MAX_ANSWER_BYTES = 4096;
  * Every attempt carries the same `webhook-id` and body, with a fresh timestamp and signature.
  */
 export class DeliveryWorker {
-  private readonly pollMs: number;
   private readonly firstRetryMs: number;
   private readonly attemptTimeoutMs: number;
   private readonly leaseMs: number;
@@ -65,10 +65,7 @@ export class DeliveryWorker {
   private endpoints = new Map<number, Endpoint>();
   /** Signers by secret, so a tick does not rebuild them. */
   private readonly signers = new Map<string, WebhookSigner>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PollLoop;
   private lastHousekeeping = 0;
   private backlog = { pending: 0, oldestSeconds: 0 };
   private unwatch: (() => void) | undefined;
@@ -78,7 +75,12 @@ export class DeliveryWorker {
     private readonly client: OutboundClient,
     private readonly options: DeliveryWorkerOptions,
   ) {
-    this.pollMs = options.pollMs ?? 1000;
+    // Events left due by an earlier run (a crash, a restart) go out at the start's first tick.
+    this.loop = new PollLoop(
+      () => this.tick(),
+      options.pollMs ?? 1000,
+      (err) => options.onError(err, "webhook worker tick failed"),
+    );
     this.firstRetryMs = options.firstRetryMs ?? FIRST_RETRY_MS;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000;
     this.leaseMs = options.leaseMs ?? 11_000;
@@ -88,56 +90,27 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (!this.loop.start()) return;
     this.unwatch = watchWebhooks(() => this.backlog);
-    // Events left due by an earlier run (a crash, a restart) go out at once.
-    this.wake();
   }
 
   /** Looks at the outbox now (or right after the tick that is running). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), 0);
+    this.loop.wake();
   }
 
   /** Stops claiming; waits up to `graceMs` for attempts in flight (their leases expire otherwise). */
   async stop(graceMs = 5000): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.loop.stop();
     this.unwatch?.();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.attempts]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(this.attempts, graceMs);
   }
 
   private async tick(): Promise<void> {
-    this.ticking = true;
-    try {
-      await this.fanOut();
-      await this.loadEndpoints();
-      await this.claimAndSend();
-      if (Date.now() - this.lastHousekeeping >= this.housekeepingMs) await this.housekeeping();
-    } catch (err) {
-      this.options.onError(err, "webhook worker tick failed");
-    } finally {
-      this.ticking = false;
-      if (!this.stopped) {
-        const delay = this.again ? 0 : this.pollMs;
-        this.again = false;
-        this.timer = setTimeout(() => void this.tick(), delay);
-      }
-    }
+    await this.fanOut();
+    await this.loadEndpoints();
+    await this.claimAndSend();
+    if (Date.now() - this.lastHousekeeping >= this.housekeepingMs) await this.housekeeping();
   }
 
   private async fanOut(): Promise<void> {
@@ -173,7 +146,7 @@ export class DeliveryWorker {
   private async claimAndSend(): Promise<void> {
     for (const endpoint of this.endpoints.values()) {
       const free = Math.min(this.perEndpoint - (this.inFlight.get(endpoint.id) ?? 0), this.concurrency - this.attempts.size);
-      if (this.stopped || free <= 0) continue;
+      if (!this.loop.running || free <= 0) continue;
       const now = Date.now();
       const ids = await this.repo.dueHeads(endpoint.id, free, now);
       if (ids.length === 0) continue;
