@@ -16,3 +16,5 @@ export { AccountDisabledError, AuthError, ChatClientError, TokenProviderError } 
 export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";
 export { applyReaction, withKnownMe } from "./message-reactions.js";
 export { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";
+export { type OwnerLocks, SINGLE_OWNER, type StorageAdapter, type StorageChange } from "./storage/adapter.js";
+export { memoryStorage } from "./storage/memory.js";
