@@ -724,7 +724,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private dropOtherUsersData(): void {
     for (const id of this.restoredStreams) this.streams.delete(id);
     for (const own of [...this.sends.values()]) {
-      if (!own.restored) continue;
+      // This user's own sends, made since restore(), are stored again after the clearing.
+      if (!own.restored) {
+        this.local.putOutbox(own.record);
+        continue;
+      }
       own.abort.abort();
       this.queue.reject(own.record.clientId, new ChatClientError("closed", "this send was stored for another user: dropped"));
     }

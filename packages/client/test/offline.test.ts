@@ -74,7 +74,12 @@ describe("the offline-first SDK against the server", () => {
     const restored = await back.client.restore();
     expect(restored.sends.map((s) => s.content)).toEqual(["one", "two", "three"]);
     await back.client.connect();
+    const adopted: string[] = [];
+    back.client.on("send_adopted", (a) => adopted.push(a.content));
     const acks = await Promise.all(restored.sends.map((s) => s.result));
+    // A look for sends to take over, right after the acks, finds none (their removal is written first).
+    await (back.client as unknown as { adoptOrphans(): Promise<void> }).adoptOrphans();
+    expect(adopted).toEqual([]);
     expect(acks.map((a) => a.seq)).toEqual([2, 3, 4]);
     expect((await history(101, conversationId)).map((m) => m.content)).toEqual(["start", "one", "two", "three"]);
     back.client.close();

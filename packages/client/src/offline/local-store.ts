@@ -118,6 +118,8 @@ export class LocalStore {
    */
   adopt(): Promise<OutboxRecord[]> {
     return this.owners.exclusive(async () => {
+      // Answered sends whose removal is still waiting must not look unanswered.
+      await this.flush();
       const rows = (await this.adapter.read(KEYS.outboxPrefix)).map(([, v]) => v).filter(isOutboxRecord);
       const alive = await this.owners.alive([...new Set(rows.map((r) => r.owner))]);
       const mine: OutboxRecord[] = [];
