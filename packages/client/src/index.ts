@@ -19,3 +19,4 @@ export { applyReaction, withKnownMe } from "./message-reactions.js";
 export { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";
 export { type OwnerLocks, SINGLE_OWNER, type StorageAdapter, type StorageChange } from "./storage/adapter.js";
 export { memoryStorage } from "./storage/memory.js";
+export { webLocksOwners } from "./storage/web-locks.js";
