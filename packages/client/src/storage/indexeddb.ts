@@ -235,8 +235,15 @@ async function apply(store: Store, change: StorageChange, pending: Promise<unkno
       pending.push(store.delete(change.key));
       break;
     case "trim": {
-      const keys = await store.getAllKeys(prefixRange(change.prefix));
-      for (const key of keys.slice(0, Math.max(0, keys.length - change.keep))) pending.push(store.delete(key));
+      const range = prefixRange(change.prefix);
+      const keys = await store.getAllKeys(range);
+      // As memory's slice(0, length - keep) counts (a fractional keep truncates, NaN drops none).
+      const drop = Math.trunc(Math.max(0, keys.length - change.keep));
+      if (!(drop > 0)) break;
+      const firstKept = keys[drop];
+      // One range delete: the keys from the prefix up to the first kept one all carry the prefix.
+      if (firstKept === undefined) pending.push(range ? store.delete(range) : store.clear());
+      else pending.push(store.delete(IDBKeyRange.bound(change.prefix, firstKept, false, true)));
       break;
     }
     case "deletePrefix": {
