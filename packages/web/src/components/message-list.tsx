@@ -241,7 +241,9 @@ export function MessageList(props: {
             Loading earlier messages…
           </p>
         )}
-        {!timeline.loaded && !timeline.error && <p className="history-loading">Loading messages…</p>}
+        {!timeline.loaded && !timeline.error && timeline.messages.length === 0 && (
+          <p className="history-loading">Loading messages…</p>
+        )}
         {timeline.error && (
           <p className="error" role="alert">
             Could not load messages: {timeline.error}{" "}
