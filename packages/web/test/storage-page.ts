@@ -7,13 +7,14 @@ const CLIENT = resolve(import.meta.dirname, "../../client");
 const ENTRY = "\0storage-page-entry";
 
 /**
- * What the page's script puts on `globalThis.storagePage`: the SDK's browser storage modules,
- * bundled from their TypeScript sources.
+ * What the page's script puts on `globalThis.storagePage`: the SDK's browser storage modules
+ * and the behaviour checks every adapter must pass, bundled from their TypeScript sources.
  */
 const ENTRY_SOURCE = `
 import * as indexedDb from ${JSON.stringify(resolve(CLIENT, "src/storage/indexeddb.ts"))};
 import { webLocksOwners } from ${JSON.stringify(resolve(CLIENT, "src/storage/web-locks.ts"))};
-globalThis.storagePage = { ...indexedDb, webLocksOwners, held: new Map() };
+import { storageChecks } from ${JSON.stringify(resolve(CLIENT, "test/storage-checks.ts"))};
+globalThis.storagePage = { ...indexedDb, webLocksOwners, storageChecks, held: new Map() };
 `;
 
 /** Bundles the entry into one classic script with Vite (about a second). */
