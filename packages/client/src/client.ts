@@ -330,15 +330,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /**
    * Stops: closes the socket, rejects unacknowledged sends with code `closed`. They stay in
-   * storage, and a client made later on the same storage sends them.
+   * storage, and a client made later on the same storage sends them. The promise resolves
+   * once what was waiting is written (await it before closing the storage or exiting).
    */
-  close(): void {
+  close(): Promise<void> {
     this.starting = false;
     clearInterval(this.adoptTimer);
     this.adoptTimer = undefined;
     this.connection.close();
     // Its unanswered sends stay stored; another tab may take them over from now on.
-    void this.local.flush().then(() => {
+    return this.local.flush().then(() => {
       if (!this.connection.running && !this.starting) this.local.release();
     });
   }
@@ -373,7 +374,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * unanswered sends are dropped). The client is done; make a new one to log in again.
    */
   async clearLocalData(): Promise<void> {
-    this.close();
+    void this.close();
     for (const own of this.sends.values()) own.abort.abort();
     this.sends.clear();
     await this.local.clear();
