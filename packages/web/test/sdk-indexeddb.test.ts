@@ -2,6 +2,7 @@ import type { OwnerLocks, StorageAdapter } from "@chatapp/client";
 import { eventually } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StorageCheck, storageChecks } from "../../client/test/storage-checks.js";
 import { describeInBrowser, launchChromium } from "./browser.js";
 import { startStoragePage } from "./storage-page.js";
 
@@ -11,6 +12,7 @@ interface StoragePage {
   deleteIndexedDbStorage(name: string): Promise<void>;
   listIndexedDbStorages(prefix: string): Promise<string[]>;
   webLocksOwners(storeName: string): OwnerLocks;
+  storageChecks: StorageCheck[];
   /** What a test keeps in a page between two `evaluate` calls. */
   held: Map<string, unknown>;
 }
@@ -50,6 +52,28 @@ describeInBrowser("the SDK's browser storage: IndexedDB and Web Locks in Chromiu
     await page.goto(site.url);
     return page;
   }
+
+  describe("every storage check, against IndexedDB", () => {
+    let page: Page;
+    beforeAll(async () => {
+      page = await tab();
+    });
+
+    for (const [index, check] of storageChecks.entries()) {
+      it(check.name, async () => {
+        await page.evaluate(
+          async ({ index, name, expected }) => {
+            const check = storagePage.storageChecks[index];
+            if (check?.name !== expected) throw new Error(`the page's check ${index} is not "${expected}"`);
+            // A persistent check opens the same database again: that is IndexedDB's reopen.
+            await check.run(() => Promise.resolve(storagePage.indexedDbStorage({ name })));
+            await storagePage.deleteIndexedDbStorage(name);
+          },
+          { index, name: `check:${index}`, expected: check.name },
+        );
+      });
+    }
+  });
 
   it("the records survive a reload of the page, Blob and Uint8Array values included", async () => {
     const page = await tab();

@@ -8,12 +8,15 @@ const ENTRY = "\0storage-page-entry";
 
 /**
  * What the page's script puts on `globalThis.storagePage`: the SDK's browser storage modules,
- * bundled from their TypeScript sources.
+ * the behaviour checks every adapter must pass and the browser ChatClient, bundled from their
+ * TypeScript sources.
  */
 const ENTRY_SOURCE = `
 import * as indexedDb from ${JSON.stringify(resolve(CLIENT, "src/storage/indexeddb.ts"))};
 import { webLocksOwners } from ${JSON.stringify(resolve(CLIENT, "src/storage/web-locks.ts"))};
-globalThis.storagePage = { ...indexedDb, webLocksOwners, held: new Map() };
+import { ChatClient } from ${JSON.stringify(resolve(CLIENT, "src/index.ts"))};
+import { storageChecks } from ${JSON.stringify(resolve(CLIENT, "test/storage-checks.ts"))};
+globalThis.storagePage = { ...indexedDb, webLocksOwners, storageChecks, ChatClient, held: new Map() };
 `;
 
 /** Bundles the entry into one classic script with Vite (about a second). */
@@ -22,6 +25,8 @@ async function bundle(): Promise<string> {
     configFile: false,
     logLevel: "warn",
     root: CLIENT,
+    // Workspace packages (@chatapp/protocol) from their TypeScript sources, as the tests use them.
+    resolve: { conditions: ["source", "module", "browser", "development|production"] },
     plugins: [
       {
         name: "storage-page-entry",
