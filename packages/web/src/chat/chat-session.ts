@@ -203,7 +203,7 @@ export class ChatSession {
     this.uploads.stop();
     this.files.clear();
     // Unless logging out, where clearing the data closes it (closing first would stop that).
-    if (!this.clearing) this.client.close();
+    if (!this.clearing) void this.client.close();
   }
 
   /**
@@ -222,7 +222,7 @@ export class ChatSession {
       .then(() => true);
     // Not cleared in time (IndexedDB stuck, its code not loading): the client closes all the same.
     void withDeadline(cleared, LOCAL_DATA_WAIT_MS).then((done) => {
-      if (!done) client.close();
+      if (!done) void client.close();
     });
     this.end();
   }
@@ -252,7 +252,11 @@ export class ChatSession {
     const c = this.store.get().conversations.get(conversationId);
     if (!c || !this.isOnScreen(conversationId) || seq <= c.read_seq) return;
     const me = this.me;
-    const messages = this.store.get().timelines.get(conversationId)?.messages ?? [];
+    const timeline = this.store.get().timelines.get(conversationId);
+    // Cached messages shown before the latest page loads are not where the conversation opens
+    // (at its first unread): what passes on screen then is no read.
+    if (!timeline?.loaded) return;
+    const messages = timeline.messages;
     if (!messages.some((m) => m.seq > c.read_seq && m.seq <= seq && m.sender_id !== me)) return;
     this.client.markRead(conversationId, seq);
     this.patchConversation(conversationId, (conversation) => {
