@@ -252,11 +252,7 @@ export class ChatSession {
     const c = this.store.get().conversations.get(conversationId);
     if (!c || !this.isOnScreen(conversationId) || seq <= c.read_seq) return;
     const me = this.me;
-    const timeline = this.store.get().timelines.get(conversationId);
-    // Cached messages shown before the latest page loads are not where the conversation opens
-    // (at its first unread): what passes on screen then is no read.
-    if (!timeline?.loaded) return;
-    const messages = timeline.messages;
+    const messages = this.store.get().timelines.get(conversationId)?.messages ?? [];
     if (!messages.some((m) => m.seq > c.read_seq && m.seq <= seq && m.sender_id !== me)) return;
     this.client.markRead(conversationId, seq);
     this.patchConversation(conversationId, (conversation) => {

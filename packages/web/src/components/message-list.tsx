@@ -221,7 +221,7 @@ export function MessageList(props: {
     el.focus({ preventScroll: true });
   }
 
-  const seenRef = useSeenTracker(scroller, (seq) => chat.markSeen(conversationId, seq));
+  const seenRef = useSeenTracker(scroller, (seq) => chat.markSeen(conversationId, seq), timeline.loaded);
   const measure = virtualizer.measureElement;
   const rowRef = useCallback(
     (element: HTMLElement | null) => {
