@@ -42,8 +42,8 @@ export class TimelineLoader {
 
   /**
    * The messages the SDK keeps of a conversation, on screen at once when it opens (offline
-   * too), until its latest page arrives. Only the unbroken run up to the newest counts: a
-   * timeline has no holes. Nothing changes once a page has loaded (fresher than the cache).
+   * too), until its latest page arrives and replaces them. Only the unbroken run up to the
+   * newest counts: a timeline has no holes. Nothing changes once a page has loaded.
    */
   async showCached(conversationId: number): Promise<void> {
     let cached: Message[];
@@ -70,7 +70,17 @@ export class TimelineLoader {
     const unread = conversation && conversation.unread_count > 0 ? conversation.last_seq - conversation.read_seq : 0;
     try {
       const page = await this.client.history(conversationId, { limit: Math.min(MAX_PAGE, Math.max(PAGE, unread + CONTEXT)) });
-      this.patch(conversationId, (t) => ({ ...t, loaded: true, messages: mergeMessages(t.messages, page.messages) }), true);
+      // On first load, cached messages above the page go: what is above it loads as pages, from
+      // the server (a cached copy may miss an edit or a deletion made while this tab was away).
+      const from = page.messages[0]?.seq ?? 0;
+      this.patch(
+        conversationId,
+        (t) => {
+          const kept = t.loaded ? t.messages : t.messages.filter((m) => m.seq >= from);
+          return { ...t, loaded: true, messages: mergeMessages(kept, page.messages) };
+        },
+        true,
+      );
     } catch (err) {
       // Offline with cached messages on screen: they are what there is, and the page loads
       // when the connection is back (the session asks again then).
