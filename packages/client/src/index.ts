@@ -18,4 +18,12 @@ export { authenticate, type Credentials, HttpApi, type UploadOptions, type Uploa
 export { applyReaction, withKnownMe } from "./message-reactions.js";
 export { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";
 export { type OwnerLocks, SINGLE_OWNER, type StorageAdapter, type StorageChange } from "./storage/adapter.js";
+export {
+  deleteIndexedDbStorage,
+  type IndexedDbStorageOptions,
+  indexedDbStorage,
+  listIndexedDbStorages,
+  StorageQuotaError,
+} from "./storage/indexeddb.js";
 export { memoryStorage } from "./storage/memory.js";
+export { webLocksOwners } from "./storage/web-locks.js";
