@@ -37,8 +37,14 @@ import { FetchLimiter, GAP_FETCH_LIMITS } from "./fetch-limiter.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { MentionCounts } from "./mention-counts.js";
+import { KEYS } from "./offline/keys.js";
+import { type LoadedState, LocalStore } from "./offline/local-store.js";
+import { filesToUpload, type OutboxFile, type OutboxRecord, sendFrame } from "./offline/outbox-record.js";
+import { uploadFiles } from "./offline/outbox-uploads.js";
 import type { PushSubscriptionJsonLike } from "./push-subscription.js";
 import { SendQueue } from "./send-queue.js";
+import type { StorageAdapter } from "./storage/adapter.js";
+import { memoryStorage } from "./storage/memory.js";
 import { type ThreadCount, ThreadCounts } from "./thread-counts.js";
 
 export type { Target };
@@ -66,13 +72,53 @@ export interface ChatClientOptions {
    * when they appear later.
    */
   cursors?: Record<number, number>;
+  /**
+   * Where the outbox, the cursors, recent messages and the conversation list are kept across
+   * restarts: `indexedDbStorage({name})` in browsers, `fileStorage(path)` in Node. By default
+   * memory, and nothing survives the process.
+   */
+  storage?: StorageAdapter;
+  /** Messages cached per conversation (the latest ones). Default 200; 0 caches none. */
+  cacheMessages?: number;
+}
+
+/** A send not answered by the server yet, as `queuedSends()` and `restore()` list it. */
+export interface QueuedSend {
+  clientId: string;
+  target: Target;
+  content: string;
+  /** When `send()` was called (ISO 8601), in this runtime or an earlier one. */
+  createdAt: string;
+  /** Its files that are uploaded (or named by id: then only `id` is known). */
+  attachments: (Attachment | { id: number })[];
+  /** Its files still to upload. */
+  uploads: { name: string; type: string; size: number }[];
+  replyTo?: ReplyTo | number;
+  threadRootId?: number;
+  mentions?: number[];
+  /** Settles as `send()`'s promise does. */
+  result: Promise<SendAck>;
+}
+
+/** What `restore()` read from storage. */
+export interface RestoredState {
+  /** Whose data it is (the user of the last connection), if any is stored. */
+  userId: number | undefined;
+  /** The conversation list's first page as last seen (kept current with the messages since). */
+  conversations: Conversation[];
+  /** The sends that were not answered, oldest first: they go out once connected, in order. */
+  sends: QueuedSend[];
 }
 
 export interface SendOptions {
   /** Resending with the same id stores the message once (made up when not given). */
   clientId?: string;
-  /** Files to send with it: what `upload()` resolved with, or their ids (1-10, each once). */
-  attachments?: readonly (Attachment | number)[];
+  /**
+   * Files to send with it (1-10, each once): what `upload()` resolved with, their ids, or
+   * files to upload (`Blob`, `File`, `Uint8Array`): those are uploaded in order before the
+   * send goes out, kept in storage until they are (see `upload_progress`).
+   */
+  attachments?: readonly (Attachment | number | Blob | Uint8Array)[];
   /** Users to mention (0-50 ids); `@username` in the content mentions too. Only members are kept. */
   mentions?: readonly number[];
   /**
@@ -129,6 +175,10 @@ export interface ChatClientEvents extends Record<string, unknown> {
    */
   thread_updated: ThreadUpdate;
   state: ConnectionState;
+  /** The files of a send are uploading: bytes sent so far of all its files. */
+  upload_progress: { client_id: string; loaded: number; total: number };
+  /** A send left by a closed tab of the same store, taken over by this one (it goes out from here). */
+  send_adopted: QueuedSend;
   /**
    * Something the server refused that no promise was waiting for (a `read` of a conversation
    * one left, …), and an AuthError whenever the token is refused, by the socket or over HTTP.
@@ -137,6 +187,18 @@ export interface ChatClientEvents extends Record<string, unknown> {
 }
 
 const PAGE = 1000;
+/** How often a runtime looks for sends left by a closed tab (also at every connection). */
+const ADOPT_EVERY_MS = 10_000;
+
+/** A send this runtime is responsible for, with its stored record. */
+interface OwnSend {
+  record: OutboxRecord;
+  result: Promise<SendAck>;
+  /** Read back from storage, not sent by a call in this runtime. */
+  restored: boolean;
+  /** Stops its uploads when it is settled. */
+  abort: AbortController;
+}
 
 /**
  * A ChatApp connection that survives networks: it reconnects with backoff, resumes every
@@ -168,6 +230,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** The quotes of sends awaiting their ack, by client_id: the sender's own copy shows them. */
   private readonly quotes = new Map<string, ReplyTo>();
   private me: number | undefined;
+  /** The outbox, cursors and caches as stored (see offline/local-store.ts). */
+  private readonly local: LocalStore;
+  private restoring: Promise<RestoredState> | undefined;
+  /** This runtime's unanswered sends, oldest first, by client_id. */
+  private readonly sends = new Map<string, OwnSend>();
+  /** Streams made from stored cursors: another user's, if the server says so at `ready`. */
+  private readonly restoredStreams = new Set<number>();
+  private adoptTimer: ReturnType<typeof setInterval> | undefined;
+  /** `connect()` was called and storage is being read: sends are queued meanwhile. */
+  private starting = false;
+  private order = 0;
 
   constructor(options: ChatClientOptions) {
     super();
@@ -201,19 +274,28 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     );
     this.queue = new SendQueue<SendAck>({
       timeoutMs: options.sendTimeoutMs ?? 60_000,
-      onTimeout: (e) =>
-        new ChatClientError(
+      onTimeout: (e) => {
+        // Withdrawn before it ever went out: it will never be stored, so it is not kept either.
+        if (!e.transmitted) this.forgetSend(e.clientId);
+        return new ChatClientError(
           "timeout",
           `no acknowledgement for send ${e.clientId} in time; retry with the same clientId to avoid a duplicate`,
           undefined,
           e.clientId,
-        ),
+        );
+      },
       onDue: () => this.pump(),
       backoff: this.backoff,
     });
     for (const [id, seq] of Object.entries(options.cursors ?? {})) {
       this.streams.set(Number(id), new ConversationStream(Number(id), seq));
     }
+    this.local = new LocalStore(options.storage ?? memoryStorage(), options.cacheMessages ?? 200, (err) =>
+      this.emit(
+        "error",
+        new ChatClientError("storage", `local storage failed: ${err instanceof Error ? err.message : String(err)}`),
+      ),
+    );
   }
 
   get state(): ConnectionState {
@@ -234,13 +316,70 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * Connects, and keeps connected until `close()`. Resolves once the server has said `ready`;
    * rejects with AuthError if the token is refused (the client then stops).
    */
-  connect(): Promise<void> {
+  async connect(): Promise<void> {
+    this.starting = true;
+    try {
+      await this.restore();
+      await this.local.hold();
+    } finally {
+      this.starting = false;
+    }
+    this.adoptTimer ??= setInterval(() => void this.adoptOrphans(), ADOPT_EVERY_MS);
+    (this.adoptTimer as { unref?: () => void }).unref?.();
     return this.connection.connect();
   }
 
-  /** Stops: closes the socket, rejects unacknowledged sends with code `closed`. */
-  close(): void {
+  /**
+   * Stops: closes the socket, rejects unacknowledged sends with code `closed`. They stay in
+   * storage, and a client made later on the same storage sends them. The promise resolves
+   * once what was waiting is written (await it before closing the storage or exiting).
+   */
+  close(): Promise<void> {
+    this.starting = false;
+    clearInterval(this.adoptTimer);
+    this.adoptTimer = undefined;
     this.connection.close();
+    // Its unanswered sends stay stored; another tab may take them over from now on.
+    return this.local.flush().then(() => {
+      if (!this.connection.running && !this.starting) this.local.release();
+    });
+  }
+
+  /**
+   * Reads what storage holds (once; `connect()` does it too): the cursors resume from it, the
+   * unanswered sends are queued again, and the cached conversation list is returned with them,
+   * so a UI can show them before the network answers.
+   */
+  restore(): Promise<RestoredState> {
+    this.restoring ??= this.load();
+    return this.restoring;
+  }
+
+  /** The latest messages of a conversation as cached (at most `cacheMessages`), in seq order. */
+  cachedMessages(conversationId: number): Promise<Message[]> {
+    return this.local.messages(conversationId);
+  }
+
+  /** The cached conversation list (after `restore()`), kept current with the messages since. */
+  cachedConversations(): Conversation[] {
+    return this.local.conversations();
+  }
+
+  /** This runtime's unanswered sends, oldest first (restored ones included). */
+  queuedSends(): QueuedSend[] {
+    return [...this.sends.values()].map((s) => queuedSend(s.record, s.result));
+  }
+
+  /**
+   * For logging out: closes the client and deletes everything stored (the outbox too, so
+   * unanswered sends are dropped). The client is done; make a new one to log in again.
+   */
+  async clearLocalData(): Promise<void> {
+    void this.close();
+    for (const own of this.sends.values()) own.abort.abort();
+    this.sends.clear();
+    await this.local.clear();
+    await this.local.close();
   }
 
   /**
@@ -256,20 +395,23 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * message is fetched instead.
    */
   send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
-    if (!this.connection.running) return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
+    if (!this.connection.running && !this.starting) {
+      return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
+    }
     const clientId = options.clientId ?? newClientId();
-    const attachments = options.attachments?.map((a) => (typeof a === "number" ? a : a.id));
     const replyTo = options.replyTo;
-    const frame = JSON.stringify({
-      type: "send",
-      ...("receiverId" in target ? { receiver_id: target.receiverId } : { conversation_id: target.conversationId }),
+    const record: OutboxRecord = {
+      key: KEYS.outbox(Date.now() * 1000 + (this.order++ % 1000), clientId),
+      clientId,
+      owner: this.local.owner,
+      createdAt: new Date().toISOString(),
+      target: "receiverId" in target ? { receiverId: target.receiverId } : { conversationId: target.conversationId },
       content,
-      client_id: clientId,
-      ...(attachments && attachments.length > 0 ? { attachments } : {}),
-      ...(options.mentions && options.mentions.length > 0 ? { mentions: options.mentions } : {}),
-      ...(replyTo === undefined ? {} : { reply_to: typeof replyTo === "number" ? replyTo : replyTo.id }),
-      ...(options.threadRootId === undefined ? {} : { thread_root_id: options.threadRootId }),
-    });
+      files: (options.attachments ?? []).map(outboxFile),
+      ...(options.mentions && options.mentions.length > 0 ? { mentions: [...options.mentions] } : {}),
+      ...(replyTo === undefined ? {} : { replyTo: typeof replyTo === "number" ? replyTo : quoteOf(replyTo) }),
+      ...(options.threadRootId === undefined ? {} : { threadRootId: options.threadRootId }),
+    };
     // The server cannot name the send it refuses for these: refused here, or its lane would wait for an answer forever.
     if (clientId.length === 0 || clientId.length > LIMITS.maxClientIdChars) {
       return Promise.reject(new ChatClientError("invalid_frame", `a clientId has 1 to ${LIMITS.maxClientIdChars} characters`));
@@ -278,29 +420,26 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     if (!isWellFormedText(clientId)) {
       return Promise.reject(new ChatClientError("invalid_frame", "a clientId must be well-formed Unicode (no lone surrogates)"));
     }
-    if (new TextEncoder().encode(frame).length > LIMITS.maxFrameBytes) {
+    // Files still to upload count with the largest id they may get.
+    const sized = sendFrame({ ...record, files: record.files.map((f) => ("file" in f ? { id: Number.MAX_SAFE_INTEGER } : f)) });
+    if (new TextEncoder().encode(sized).length > LIMITS.maxFrameBytes) {
       return Promise.reject(new ChatClientError("too_large", `the send is larger than ${LIMITS.maxFrameBytes} bytes`));
     }
     const pending = this.queue.get(clientId);
     if (pending && !pending.abandoned) {
       return Promise.reject(new ChatClientError("invalid_frame", `client_id ${clientId} is already pending`));
     }
-    const files = options.attachments?.filter((a): a is Attachment => typeof a !== "number") ?? [];
-    if (files.length > 0 && files.length === options.attachments?.length) this.sentFiles.set(clientId, files);
-    if (replyTo !== undefined && typeof replyTo !== "number") this.quotes.set(clientId, quoteOf(replyTo));
-    return new Promise<SendAck>((resolve, reject) => {
-      this.queue.add({ clientId, lane: this.lanes.of(target, (lane) => this.queue.busy(lane)), frame, resolve, reject });
-      this.pump();
-    }).finally(() => {
-      this.sentFiles.delete(clientId);
-      this.quotes.delete(clientId);
-    });
+    // Taken up again after a timeout: the stored record it already has is the one to keep.
+    const stored = pending ? this.sends.get(clientId)?.record : undefined;
+    if (!stored) this.local.putOutbox(record);
+    return this.enqueue(stored ?? record, false);
   }
 
   /** Marks the conversation read up to `seq` (sent now, or on reconnect). */
   markRead(conversationId: number, seq: number): void {
     if ((this.reads.get(conversationId) ?? 0) >= seq) return;
     this.reads.set(conversationId, seq);
+    this.local.noteRead(conversationId, seq);
     this.readMentions(conversationId, seq);
     this.connection.transmit(JSON.stringify({ type: "read", conversation_id: conversationId, seq }));
   }
@@ -318,6 +457,8 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const query = new URLSearchParams({ limit: String(options.limit ?? 50) });
     if (options.before !== undefined) query.set("before_seq", String(options.before));
     const page = await this.api.get<ConversationMessagesResponse>(`/api/conversations/${conversationId}/messages?${query}`);
+    // The latest page is what a UI shows first: cached, it shows before the network answers next time.
+    if (options.before === undefined) this.local.latestPage(conversationId, page.messages);
     this.seedReactions(conversationId, page.messages);
     this.threadsOf(conversationId).observe(page.messages);
     return page;
@@ -339,8 +480,10 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   /** The user's conversations, most recently active first. */
-  conversations(options: { limit?: number } = {}): Promise<Conversation[]> {
-    return this.api.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
+  async conversations(options: { limit?: number } = {}): Promise<Conversation[]> {
+    const list = await this.api.get<Conversation[]>(`/api/conversations?limit=${options.limit ?? 50}`);
+    this.local.setConversations(list);
+    return list;
   }
 
   /**
@@ -459,6 +602,140 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.stream(answer.conversation_id).reactions.update(messageId, answer.reactions);
   }
 
+  /** Reads storage: cursors, then the stored sends, queued again in the order they were made. */
+  private async load(): Promise<RestoredState> {
+    let loaded: LoadedState = { userId: undefined, cursors: new Map(), conversations: [], outbox: [] };
+    try {
+      loaded = await this.local.load();
+    } catch (err) {
+      // Unreadable storage (a broken database, a locked file): the client works without what it held.
+      this.emit(
+        "error",
+        new ChatClientError("storage", `could not read local storage: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+    for (const [id, seq] of loaded.cursors) {
+      if (this.streams.has(id)) continue;
+      this.stream(id, seq);
+      this.restoredStreams.add(id);
+    }
+    for (const record of loaded.outbox) this.restoreSend(record);
+    return { userId: loaded.userId, conversations: loaded.conversations, sends: this.queuedSends() };
+  }
+
+  /** Queues a stored send again; a refusal nobody awaits is reported as an `error` event. */
+  private restoreSend(record: OutboxRecord): QueuedSend | undefined {
+    if (this.sends.has(record.clientId) || this.queue.get(record.clientId)) return undefined;
+    const result = this.enqueue(record, true);
+    result.catch((err: unknown) => {
+      if (err instanceof ChatClientError && err.code !== "closed") this.emit("error", err);
+    });
+    return queuedSend(record, result);
+  }
+
+  /** Sends left in storage by a tab that is gone become this runtime's. */
+  private async adoptOrphans(): Promise<void> {
+    if (!this.restoring) return;
+    try {
+      await this.restoring;
+      for (const record of await this.local.adopt()) {
+        const adopted = this.restoreSend(record);
+        if (adopted) this.emit("send_adopted", adopted);
+      }
+    } catch (err) {
+      this.emit(
+        "error",
+        new ChatClientError("storage", `could not read the outbox: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+  }
+
+  /**
+   * Queues a send (its lane keeps call order), after uploading its files when it has some
+   * to upload. Settled by the server's answer; see `forgetSend` for when it leaves storage.
+   */
+  private enqueue(record: OutboxRecord, restored: boolean): Promise<SendAck> {
+    const { clientId } = record;
+    const uploading = filesToUpload(record) > 0;
+    this.rememberOwnCopy(record);
+    const abort = new AbortController();
+    const result = new Promise<SendAck>((resolve, reject) => {
+      const lane = this.lanes.of(record.target, (l) => this.queue.busy(l));
+      this.queue.add({ clientId, lane, frame: uploading ? "" : sendFrame(record), resolve, reject }, uploading);
+      this.pump();
+    }).finally(() => {
+      this.sentFiles.delete(clientId);
+      this.quotes.delete(clientId);
+      // Given up on after a timeout, it is still resent (and kept) until the server answers.
+      if (this.queue.get(clientId)) return;
+      this.sends.delete(clientId);
+      abort.abort();
+    });
+    this.sends.set(clientId, { record, result, restored, abort });
+    if (uploading) void this.prepare(record, abort.signal);
+    return result;
+  }
+
+  /** What the sender's own copy of the message (made from the ack) shows: the files and the quote. */
+  private rememberOwnCopy(record: OutboxRecord): void {
+    const files = record.files.flatMap((f) => ("attachment" in f ? [f.attachment] : []));
+    if (files.length > 0 && files.length === record.files.length) this.sentFiles.set(record.clientId, files);
+    if (record.replyTo !== undefined && typeof record.replyTo !== "number") this.quotes.set(record.clientId, record.replyTo);
+  }
+
+  /** Uploads a send's files, storing each as it is done, then lets the send go out. */
+  private async prepare(record: OutboxRecord, signal: AbortSignal): Promise<void> {
+    const { clientId } = record;
+    try {
+      const done = await uploadFiles(
+        record,
+        {
+          upload: (file, name, onProgress, abort) => this.api.upload(file, { name, onProgress, signal: abort }),
+          stored: (next) => {
+            const own = this.sends.get(clientId);
+            if (own) own.record = next;
+            this.local.putOutbox(next);
+          },
+          progress: (loaded, total) => this.emit("upload_progress", { client_id: clientId, loaded, total }),
+        },
+        this.backoff,
+        signal,
+      );
+      this.rememberOwnCopy(done);
+      this.queue.prepared(clientId, sendFrame(done));
+    } catch (err) {
+      if (signal.aborted) return;
+      // Refused for good (too large, empty): nothing was sent, and nothing will be.
+      this.forgetSend(clientId);
+      if (this.queue.reject(clientId, err instanceof Error ? err : new Error(String(err)))) this.pump();
+    }
+  }
+
+  /** The server answered the send for good (or it never went out and was withdrawn): storage lets it go. */
+  private forgetSend(clientId: string): void {
+    const own = this.sends.get(clientId);
+    if (!own) return;
+    this.local.removeOutbox(own.record);
+    this.sends.delete(clientId);
+  }
+
+  /**
+   * The stored data was another user's (this storage was not cleared at a logout): it is gone,
+   * and that user's sends are refused here rather than sent under this user's token.
+   */
+  private dropOtherUsersData(): void {
+    for (const id of this.restoredStreams) this.streams.delete(id);
+    for (const own of [...this.sends.values()]) {
+      // This user's own sends, made since restore(), are stored again after the clearing.
+      if (!own.restored) {
+        this.local.putOutbox(own.record);
+        continue;
+      }
+      own.abort.abort();
+      this.queue.reject(own.record.clientId, new ChatClientError("closed", "this send was stored for another user: dropped"));
+    }
+  }
+
   /** Puts on the wire the sends whose turn it is (see SendQueue). */
   private pump(): void {
     if (!this.connection.writable) return;
@@ -497,6 +774,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         const receiverId = frame.receiver_id ?? sent.receiver_id;
         if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
+        this.forgetSend(frame.client_id);
         this.queue.resolve(frame.client_id, {
           clientId: frame.client_id,
           id: frame.id,
@@ -548,14 +826,21 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       case "status_update":
         this.emit("status", frame);
         return;
-      case "message_updated":
+      case "message_updated": {
         this.stream(frame.conversation_id).reactions.seed(frame);
+        const { type: _type, ...message } = frame;
+        this.local.patchMessage(frame.conversation_id, frame.seq, message);
         this.emit("message_updated", frame);
         return;
-      case "reaction":
-        this.emit("reaction", { ...frame, reactions: this.stream(frame.conversation_id).reactions.apply(frame, this.me) });
+      }
+      case "reaction": {
+        const reactions = this.stream(frame.conversation_id).reactions.apply(frame, this.me);
+        this.local.patchMessageById(frame.conversation_id, frame.message_id, { reactions });
+        this.emit("reaction", { ...frame, reactions });
         return;
+      }
       case "message_deleted": {
+        this.local.patchMessage(frame.conversation_id, frame.seq, DELETED_FIELDS);
         if (this.mentions.deleted(frame.conversation_id, frame.seq)) this.emitMentions(frame.conversation_id);
         this.emit("message_deleted", frame);
         const count = this.threadCounts.get(frame.conversation_id)?.deleted(frame.id);
@@ -583,6 +868,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** The connection is writable again: resend, re-mark read, and fetch what was missed. */
   private onReady(frame: ReadyFrame, first: boolean): void {
     this.me = frame.user_id;
+    if (this.local.setUser(frame.user_id)) this.dropOtherUsersData();
+    this.restoredStreams.clear();
+    void this.adoptOrphans();
     for (const id of this.mentions.ready(frame.conversations)) this.emitMentions(id);
     for (const c of frame.conversations) {
       const stream = this.streams.get(c.id) ?? this.stream(c.id, first ? c.delivered_seq : 0);
@@ -610,6 +898,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     } else if (code === "unavailable") {
       this.queue.unavailable(pending.clientId);
     } else {
+      this.forgetSend(pending.clientId);
       this.queue.reject(pending.clientId, new ChatClientError(code, message, undefined, pending.clientId));
       this.pump();
     }
@@ -656,6 +945,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       const count = stream.threads.reply(m);
       if (count) this.emitThread(stream.conversationId, count);
     }
+    if (messages.length > 0) this.local.emitted(stream.conversationId, messages, stream.lastSeq, this.me);
   }
 
   private emitThread(conversationId: number, count: ThreadCount): void {
@@ -717,6 +1007,48 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       }
     })();
   }
+}
+
+/** What a deleted message keeps: its place, no content (as the server serves it). */
+const DELETED_FIELDS = {
+  content: "",
+  deleted: true,
+  edited_at: undefined,
+  attachments: undefined,
+  link_previews: undefined,
+  mentions: undefined,
+  reactions: undefined,
+};
+
+function outboxFile(a: Attachment | number | Blob | Uint8Array): OutboxFile {
+  if (typeof a === "number") return { id: a };
+  if (a instanceof Uint8Array) return { file: a, name: "file", type: "application/octet-stream", size: a.byteLength };
+  if (typeof Blob !== "undefined" && a instanceof Blob) {
+    const name = (a as Blob & { name?: unknown }).name;
+    return {
+      file: a,
+      name: typeof name === "string" && name !== "" ? name : "file",
+      type: a.type || "application/octet-stream",
+      size: a.size,
+    };
+  }
+  return { attachment: a as Attachment };
+}
+
+function queuedSend(record: OutboxRecord, result: Promise<SendAck>): QueuedSend {
+  const queued: QueuedSend = {
+    clientId: record.clientId,
+    target: record.target,
+    content: record.content,
+    createdAt: record.createdAt,
+    attachments: record.files.flatMap((f) => ("attachment" in f ? [f.attachment] : "id" in f ? [{ id: f.id }] : [])),
+    uploads: record.files.flatMap((f) => ("file" in f ? [{ name: f.name, type: f.type, size: f.size }] : [])),
+    result,
+  };
+  if (record.replyTo !== undefined) queued.replyTo = record.replyTo;
+  if (record.threadRootId !== undefined) queued.threadRootId = record.threadRootId;
+  if (record.mentions !== undefined) queued.mentions = record.mentions;
+  return queued;
 }
 
 function httpBase(wsUrl: string): string {

@@ -3,7 +3,7 @@ import type { ErrorCode } from "@chatapp/protocol";
 /** The server refused something (an `error` frame or an HTTP error body). */
 export class ChatClientError extends Error {
   constructor(
-    readonly code: ErrorCode | "timeout" | "closed" | "network" | "token_provider" | "cancelled",
+    readonly code: ErrorCode | "timeout" | "closed" | "network" | "token_provider" | "cancelled" | "storage",
     message: string,
     readonly status?: number,
     /** For a send: its client_id, to retry it with `send(…, {clientId})` without a duplicate. */

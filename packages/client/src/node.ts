@@ -17,4 +17,6 @@ export { authenticate, type Credentials, HttpApi, type UploadOptions, type Uploa
 export { applyReaction, withKnownMe } from "./message-reactions.js";
 export { type PushSubscriptionJsonLike, pushSubscriptionBody } from "./push-subscription.js";
 export { type OwnerLocks, SINGLE_OWNER, type StorageAdapter, type StorageChange } from "./storage/adapter.js";
+// Node only (node:fs): index.ts, which browsers bundle, does not export it.
+export { type FileStorage, type FileStorageOptions, fileStorage } from "./storage/file.js";
 export { memoryStorage } from "./storage/memory.js";

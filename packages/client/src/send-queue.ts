@@ -9,8 +9,11 @@ export interface PendingSend<Ack> {
   frame: string;
   resolve: (ack: Ack) => void;
   reject: (err: Error) => void;
-  /** `queued`: may go out; `wire`: out on the current connection, unanswered; `waiting`: a backoff after `unavailable`. */
-  state: "queued" | "wire" | "waiting";
+  /**
+   * `preparing`: its files are uploading (it holds its lane; see `prepared`); `queued`: may go
+   * out; `wire`: out on the current connection, unanswered; `waiting`: a backoff after `unavailable`.
+   */
+  state: "preparing" | "queued" | "wire" | "waiting";
   /** It went out at least once: until the server answers, it may be stored. */
   transmitted: boolean;
   /**
@@ -72,7 +75,7 @@ export class SendQueue<Ack> {
    * Queues a send at the end of its lane. The id of a send abandoned after a timeout takes
    * it up again where it stands: the new promise gets the server's answer to the first one.
    */
-  add(entry: Pick<PendingSend<Ack>, "clientId" | "lane" | "frame" | "resolve" | "reject">): PendingSend<Ack> {
+  add(entry: Pick<PendingSend<Ack>, "clientId" | "lane" | "frame" | "resolve" | "reject">, preparing = false): PendingSend<Ack> {
     const abandoned = this.byId.get(entry.clientId);
     if (abandoned?.abandoned) {
       abandoned.resolve = entry.resolve;
@@ -85,7 +88,7 @@ export class SendQueue<Ack> {
     if (abandoned) throw new Error(`client_id ${entry.clientId} is already pending`);
     const full: PendingSend<Ack> = {
       ...entry,
-      state: "queued",
+      state: preparing ? "preparing" : "queued",
       transmitted: false,
       abandoned: false,
       refusals: 0,
@@ -115,6 +118,15 @@ export class SendQueue<Ack> {
       return next ? [this.out(next)] : [];
     }
     return heads.filter((h) => h.state === "queued").map((h) => this.out(h));
+  }
+
+  /** Its files are uploaded: the send may go out when its turn comes, as this frame. */
+  prepared(clientId: string, frame: string): void {
+    const entry = this.byId.get(clientId);
+    if (entry?.state !== "preparing") return;
+    entry.frame = frame;
+    entry.state = "queued";
+    this.options.onDue();
   }
 
   /** The server stored it: settles the send and returns it, or undefined if it is not pending. */
@@ -170,6 +182,7 @@ export class SendQueue<Ack> {
   reconnected(): void {
     for (const lane of this.lanes.values()) {
       const head = lane[0] as PendingSend<Ack>;
+      if (head.state === "preparing") continue;
       clearTimeout(head.retryTimer);
       head.retryTimer = undefined;
       head.state = "queued";

@@ -24,4 +24,5 @@ export function testClient(
 }
 
 /** The server suites' poller, with a longer default wait for clients that reconnect. */
-export const waitUntil = (check: () => boolean, ms = 10_000, what = "condition"): Promise<void> => eventually(check, ms, what);
+export const waitUntil = (check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> =>
+  eventually(check, ms, what);
