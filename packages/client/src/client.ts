@@ -980,12 +980,16 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       let retry = false;
       try {
         while (stream.hasGap && current()) {
-          const after = stream.lastSeq;
-          const path = `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`;
-          // A turn that comes after a reconnect is not used: the new connection fetches.
-          const page = await this.gapFetches.run(() =>
-            current() ? this.api.get<ConversationMessagesResponse>(path) : Promise.resolve(undefined),
-          );
+          let after = stream.lastSeq;
+          // The turn may come after a reconnect (the new connection fetches), or after the
+          // backlog or live messages filled the gap: then nothing is asked, or only what is left.
+          const page = await this.gapFetches.run(() => {
+            if (!current() || !stream.hasGap) return Promise.resolve(undefined);
+            after = stream.lastSeq;
+            return this.api.get<ConversationMessagesResponse>(
+              `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
+            );
+          });
           if (!page) break;
           stream.fetchFailures = 0;
           for (const message of page.messages) this.emitMessages(stream, stream.accept(message));

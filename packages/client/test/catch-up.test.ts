@@ -59,4 +59,40 @@ describe("catching up after a long absence", () => {
     back.client.close();
     for (const s of senders) s.client.close();
   });
+
+  it("skips a waiting fetch whose gap the server's backlog filled before its turn", async () => {
+    const me = 600;
+    const first = testClient(server, me);
+    await first.client.connect();
+    first.client.close();
+    const senders = Array.from({ length: 3 * GAP_FETCH_LIMITS.limit }, (_, i) => testClient(server, me + 1 + i));
+    await Promise.all(senders.map((s) => s.client.connect()));
+    const conversations = await Promise.all(
+      senders.map(async (s) => (await s.client.send({ receiverId: me }, "before")).conversationId),
+    );
+    const cursors = Object.fromEntries(conversations.map((id) => [id, 1]));
+    for (let n = 2; n <= 6; n++) await Promise.all(senders.map((s) => s.client.send({ receiverId: me }, `missed ${n}`)));
+
+    // The user's only device comes back: the backlog brings every missed message on the socket
+    // right after `ready`, while the first fetches are under way.
+    let inFlight = 0;
+    let requests = 0;
+    const counting: typeof fetch = async (input, init) => {
+      requests++;
+      inFlight++;
+      try {
+        return await fetch(input, init);
+      } finally {
+        inFlight--;
+      }
+    };
+    const back = testClient(server, me, { cursors, fetch: counting });
+    await back.client.connect();
+    await waitUntil(() => conversations.every((id) => back.received.get(id)?.length === 5), 10_000, "every missed message");
+    await waitUntil(() => inFlight === 0, 10_000, "the fetches under way");
+    for (const id of conversations) expect(back.received.get(id)?.map((m) => m.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(requests).toBeLessThan(conversations.length);
+    back.client.close();
+    for (const s of senders) s.client.close();
+  });
 });
