@@ -33,6 +33,7 @@ import { Connection, type ConnectionState, type WebSocketConstructor } from "./c
 import { ConversationStream } from "./conversation-stream.js";
 import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
+import { FetchLimiter, GAP_FETCH_LIMITS } from "./fetch-limiter.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { MentionCounts } from "./mention-counts.js";
@@ -997,10 +998,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emit("mention_count", { conversation_id: conversationId, mention_count: this.mentions.count(conversationId) });
   }
 
+  /** The gap fetches of every conversation share a few places (see GAP_FETCH_LIMITS). */
+  private readonly gapFetches = new FetchLimiter(GAP_FETCH_LIMITS);
+
   /**
    * Fetches what is missing between what was emitted and what is known to exist. One fetch
-   * per conversation and connection; a failed fetch is retried with backoff while the
-   * connection lasts, and a new connection starts its own.
+   * per conversation and connection, and a few pages of all conversations at once; a failed
+   * or refused fetch is retried with backoff while the connection lasts, and a new
+   * connection starts its own.
    */
   private fillGap(stream: ConversationStream): void {
     const epoch = this.connection.epoch;
@@ -1011,10 +1016,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       let retry = false;
       try {
         while (stream.hasGap && current()) {
-          const after = stream.lastSeq;
-          const page = await this.api.get<ConversationMessagesResponse>(
-            `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
-          );
+          let after = stream.lastSeq;
+          // The turn may come after a reconnect (the new connection fetches), or after the
+          // backlog or live messages filled the gap: then nothing is asked, or only what is left.
+          const page = await this.gapFetches.run(() => {
+            if (!current() || !stream.hasGap) return Promise.resolve(undefined);
+            after = stream.lastSeq;
+            return this.api.get<ConversationMessagesResponse>(
+              `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
+            );
+          });
+          if (!page) break;
           stream.fetchFailures = 0;
           for (const message of page.messages) this.emitMessages(stream, stream.accept(message));
           if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
