@@ -372,9 +372,9 @@ export class LocalStore {
     // The trim keeps the last `cacheMessages` seqs: the run's bottom moves up, and older
     // messages are not written at all.
     cursor.bottom = Math.max(cursor.bottom, cursor.top - this.cacheMessages + 1);
-    const bottom = cursor.bottom;
-    for (const seq of puts.keys()) if (seq < bottom) puts.delete(seq);
-    for (const [id, seq] of ids) if (seq < bottom) ids.delete(id);
+    // Pruned when twice the cache, not at each message: a catch-up emits one message at a time.
+    if (puts.size > 2 * this.cacheMessages) prune(puts, cursor.bottom);
+    if (ids.size > 2 * this.cacheMessages) for (const [id, seq] of ids) if (seq < cursor.bottom) ids.delete(id);
     this.dirtyCursors.add(conversationId);
   }
 
@@ -421,6 +421,7 @@ export class LocalStore {
     const changes: StorageChange[] = [];
     for (const id of this.resets) changes.push({ op: "deletePrefix", prefix: KEYS.messagePrefix(id) });
     for (const [id, puts] of this.puts) {
+      prune(puts, this.cursors.get(id)?.bottom ?? 0);
       for (const [seq, message] of puts) changes.push({ op: "put", key: KEYS.message(id, seq), value: message });
     }
     changes.push(...this.patches);
@@ -482,4 +483,9 @@ function carriesBytes(change: StorageChange): boolean {
   if (change.op !== "put") return false;
   const files = (change.value as { files?: unknown[] }).files ?? [];
   return files.some((f) => typeof f === "object" && f !== null && "file" in f);
+}
+
+/** Drops the messages below the run's bottom: the trim would delete them anyway. */
+function prune(puts: Map<number, Message>, bottom: number): void {
+  for (const seq of puts.keys()) if (seq < bottom) puts.delete(seq);
 }
