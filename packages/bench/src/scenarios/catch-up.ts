@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { ChatClient } from "@chatapp/client";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChatClient, fileStorage, type StorageAdapter } from "@chatapp/client";
 import WebSocket from "ws";
 import { closeHard } from "../close-hard.js";
 import { startTarget, type Target, type TargetName } from "../targets.js";
@@ -35,6 +37,8 @@ export interface CatchUpTiming {
 export interface CatchUpRound {
   back: CatchUpTiming;
   other: CatchUpTiming;
+  /** A third device, history only, keeping what it gets in a file store (cursors and cache, fsynced). */
+  stored: CatchUpTiming;
 }
 
 export interface CatchUpResult {
@@ -247,6 +251,7 @@ async function catchUp(
   target: Target,
   seeded: Cursors,
   ticks: number,
+  storage?: StorageAdapter,
 ): Promise<{ timing: CatchUpTiming; errors: number; missing: number }> {
   let expected = 0;
   for (const [id, seq] of seeded.to) expected += seq - (seeded.from.get(id) as number);
@@ -259,7 +264,13 @@ async function catchUp(
     return fetch(input, init);
   };
   const token = await target.token(seeded.userId);
-  const client = new ChatClient({ url: target.url, token, cursors: Object.fromEntries(seeded.from), fetch: counting });
+  const client = new ChatClient({
+    url: target.url,
+    token,
+    cursors: Object.fromEntries(seeded.from),
+    fetch: counting,
+    ...(storage ? { storage } : {}),
+  });
   let done: () => void = () => {};
   const all = new Promise<void>((resolve) => {
     done = resolve;
@@ -288,9 +299,11 @@ async function catchUp(
   }
   const seconds = (performance.now() - started) / 1000;
   const serverCpuSeconds = cpuSeconds(pid, ticks) - cpuBefore;
+  // The client's CPU counts its storage's last writes (close() resolves once they are done).
+  await client.close();
+  await storage?.close();
   const clientCpu = process.cpuUsage(clientBefore);
   const clientCpuSeconds = (clientCpu.user + clientCpu.system) / 1e6;
-  client.close();
   let missing = 0;
   for (const [id, seq] of seeded.to) missing += Math.max(0, seq + 1 - (next.get(id) as number));
   return { timing: { seconds, requests, serverCpuSeconds, clientCpuSeconds }, errors, missing };
@@ -310,13 +323,15 @@ export async function runCatchUp(name: TargetName, options: CatchUpOptions): Pro
     const rounds: CatchUpRound[] = [];
     let errors = 0;
     let from = setup.start;
+    const dir = mkdtempSync(join(tmpdir(), "chatapp-catch-up-"));
     for (let r = 1; r <= options.rounds; r++) {
       await sendRound(target, setup, r, options.progress);
       const to = new Map([...from].map(([id, seq]) => [id, seq + (setup.counts.get(id) as number)]));
       const cursors = { userId: setup.userId, from, to };
       const timings: CatchUpTiming[] = [];
-      for (const device of ["back", "other device"]) {
-        const result = await catchUp(target, cursors, ticks);
+      for (const device of ["back", "other device", "file store"]) {
+        const storage = device === "file store" ? fileStorage(join(dir, `round-${r}.jsonl`)) : undefined;
+        const result = await catchUp(target, cursors, ticks, storage);
         errors += result.errors + result.missing;
         timings.push(result.timing);
         const t = result.timing;
@@ -324,9 +339,10 @@ export async function runCatchUp(name: TargetName, options: CatchUpOptions): Pro
           `${name}: round ${r}, ${device}: ${t.seconds.toFixed(3)} s, ${t.requests} requests, server CPU ${t.serverCpuSeconds.toFixed(2)} s, client CPU ${t.clientCpuSeconds.toFixed(2)} s${result.errors ? `, ${result.errors} doubled or out of order` : ""}${result.missing ? `, ${result.missing} missing` : ""}`,
         );
       }
-      rounds.push({ back: timings[0] as CatchUpTiming, other: timings[1] as CatchUpTiming });
+      rounds.push({ back: timings[0] as CatchUpTiming, other: timings[1] as CatchUpTiming, stored: timings[2] as CatchUpTiming });
       from = to;
     }
+    rmSync(dir, { recursive: true, force: true });
     let largest = 0;
     for (const n of setup.counts.values()) largest = Math.max(largest, n);
     return { messages: options.messages, conversations: options.conversations, largest, rounds, errors };
@@ -340,10 +356,11 @@ const median = (values: number[]): number => {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 };
 
-type Device = "back" | "other";
+type Device = "back" | "other" | "stored";
 const DEVICES: readonly [Device, string][] = [
   ["back", "back"],
   ["other", "other device"],
+  ["stored", "file store"],
 ];
 const medianOf = (r: CatchUpResult, device: Device, pick: (t: CatchUpTiming) => number) =>
   median(r.rounds.map((x) => pick(x[device])));
@@ -390,7 +407,9 @@ spread as a real inbox is (every conversation gets one, the rest go to conversat
 holds ${(first?.largest ?? 0).toLocaleString("en-US")}). Then a new SDK
 client starts from the cursors the app saved (*back*: the server's offline backlog sends the messages over the socket
 while the client fetches history), and after it another one from the same cursors (*other device*: the backlog is
-delivered, so history only). The time runs from \`connect()\` until every missed message is emitted, each exactly once
+delivered, so history only), and a third the same way keeping what it gets in a file store (*file store*:
+\`fileStorage\`, the offline-first SDK's Node storage: cursors and the 200 latest messages of each conversation,
+fsynced; its client CPU counts those writes up to \`close()\`). The time runs from \`connect()\` until every missed message is emitted, each exactly once
 and in order (errors count any other, over every round). Requests are the client's HTTP requests; server CPU is the
 server process's user + system time over the catch-up, from \`/proc/<pid>/stat\` (MariaDB's own is not in it); client CPU the bench process's (it
 runs nothing else meanwhile). Each round is a new absence; medians of the rounds.
