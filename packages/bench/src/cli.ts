@@ -4,7 +4,9 @@
  * Scenarios: dm-throughput, dm-latency, connections, group-fanout, reactions, reconnect-storm, upload,
  * before-send (dm-throughput without, then with, a local before-send hook answering in 1 ms),
  * push (one group message to 10,000 offline members with Web Push subscriptions: pushes per
- * second to a local push service, and the time from the message to each push). Targets for
+ * second to a local push service, and the time from the message to each push), catch-up (a
+ * user back after 10,000 messages over 50 conversations: the time from connect() until its
+ * SDK client has emitted them all, the requests made, the server's CPU time). Targets for
  * --start: chatapp-sqlite, chatapp-mysql, chatapp-cluster (three nodes on MariaDB and Redis,
  * DM senders and receivers on different nodes),
  * relay (a bare ws relay: the ceiling), naive (ws + one awaited mysql2 INSERT per message).
@@ -13,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js";
+import { type CatchUpResult, catchUpTable, runCatchUp } from "./scenarios/catch-up.js";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
@@ -42,8 +45,10 @@ const { values, positionals } = parseArgs({
     clients: { type: "string", default: "2000" },
     concurrency: { type: "string" },
     size: { type: "string", default: "1MiB" },
-    // push: group messages sent, each once the last one's pushes all arrived.
+    // push: group messages sent, each once the last one's pushes all arrived; catch-up: catch-ups timed.
     rounds: { type: "string", default: "3" },
+    // catch-up: the user's conversations, which the --count missed messages are spread over.
+    conversations: { type: "string", default: "50" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -59,6 +64,7 @@ const SCENARIOS = [
   "upload",
   "before-send",
   "push",
+  "catch-up",
 ];
 function usage(message: string): never {
   process.stderr.write(
@@ -78,6 +84,7 @@ if (values.help) {
       "  connections: --count N (19900) --concurrency N (200); reconnect-storm: --clients N (2000)",
       "  upload: --count N (100) --concurrency N (4) --size S (1MiB)",
       "  push: --members N (10000 offline recipients) --rounds N (3); --start chatapp-sqlite, chatapp-mysql or all",
+      "  catch-up: --count N (10000 messages missed) --conversations N (50) --rounds N (3); --start chatapp-sqlite, chatapp-mysql or all",
       "example, quick and small: npm run bench -- reactions --start chatapp-sqlite --members 50 --reactors 5 --seconds 2 --warmup 1",
       "",
     ].join("\n"),
@@ -90,7 +97,8 @@ const wholeNumber = (name: string, raw: string) => {
   if (!Number.isSafeInteger(n) || n < 1) usage(`--${name} must be a whole number from 1 (got ${JSON.stringify(raw)})`);
   return n;
 };
-const count = wholeNumber("count", values.count ?? (scenario === "upload" ? "100" : "19900"));
+const defaultCount = scenario === "upload" ? "100" : scenario === "catch-up" ? "10000" : "19900";
+const count = wholeNumber("count", values.count ?? defaultCount);
 const concurrency = wholeNumber("concurrency", values.concurrency ?? (scenario === "upload" ? "4" : "200"));
 const size = (() => {
   try {
@@ -200,6 +208,27 @@ if (scenario === "push") {
   if (values.json) console.log(JSON.stringify({ scenario, results: runs }, null, 2));
   else console.log(pushTable(runs));
   if (runs.some(({ result }) => result.lost > 0)) process.exitCode = 1;
+  await new Promise((resolve) => process.stdout.write("", resolve));
+  process.exit();
+}
+
+if (scenario === "catch-up") {
+  // The scenario reads the server's CPU time from /proc, so it starts the server itself.
+  const kinds: TargetName[] = ["chatapp-sqlite", "chatapp-mysql"];
+  const names = values.start === "all" ? kinds : [values.start];
+  if (values.url) usage("catch-up starts its own targets: use --start chatapp-sqlite, chatapp-mysql or all");
+  const conversations = wholeNumber("conversations", String(values.conversations));
+  if (conversations > count) usage("catch-up needs at least one message per conversation: --count below --conversations");
+  const rounds = wholeNumber("rounds", String(values.rounds));
+  const runs: { target: string; result: CatchUpResult }[] = [];
+  for (const name of names) {
+    if (!name || !(kinds as string[]).includes(name)) usage("catch-up takes --start chatapp-sqlite, chatapp-mysql or all");
+    const options = { messages: count, conversations, rounds, progress };
+    runs.push({ target: name, result: await runCatchUp(name as TargetName, options) });
+  }
+  if (values.json) console.log(JSON.stringify({ scenario, results: runs }, null, 2));
+  else console.log(catchUpTable(runs));
+  if (runs.some(({ result }) => result.errors > 0)) process.exitCode = 1;
   await new Promise((resolve) => process.stdout.write("", resolve));
   process.exit();
 }

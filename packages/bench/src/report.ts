@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { type BeforeSendResult, runBeforeSend } from "./scenarios/before-send.js";
+import { type CatchUpResult, catchUpSection, runCatchUp } from "./scenarios/catch-up.js";
 import { type ConnectionsResult, runConnections } from "./scenarios/connections.js";
 import { type DmResult, runDm } from "./scenarios/dm.js";
 import { type FanoutResult, runGroupFanout } from "./scenarios/group-fanout.js";
@@ -100,6 +101,13 @@ const PUSH_RECIPIENTS = Number(process.env.BENCH_PUSH_RECIPIENTS ?? 10_000);
 const pushRuns: { target: string; result: PushResult }[] = [];
 for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
   pushRuns.push({ target: name, result: await runPush(name, { recipients: PUSH_RECIPIENTS, rounds: 3, progress }) });
+}
+// Catch-up: a user back after 10,000 messages over 50 conversations; 3 rounds keep it under a minute per target.
+const CATCHUP_MESSAGES = Number(process.env.BENCH_CATCHUP_MESSAGES ?? 10_000);
+const catchUpRuns: { target: string; result: CatchUpResult }[] = [];
+for (const name of ["chatapp-sqlite", "chatapp-mysql"] as TargetName[]) {
+  const options = { messages: CATCHUP_MESSAGES, conversations: 50, rounds: 3, progress };
+  catchUpRuns.push({ target: name, result: await runCatchUp(name, options) });
 }
 const STORM_CLIENTS = Number(process.env.BENCH_STORM_CLIENTS ?? 5000);
 const storms = new Map<TargetName, StormResult>();
@@ -220,6 +228,7 @@ ${[...fanouts]
 ${reactionsSection(reactionRuns, "in the run above")}
 ${beforeSendSection(beforeSendRuns, "in the run above")}
 ${pushSection(pushRuns, "in the run above")}
+${catchUpSection(catchUpRuns, "in the run above")}
 ## Reconnect storm
 
 \`npm run bench -- reconnect-storm --start <target> --clients ${STORM_CLIENTS}\` — ${STORM_CLIENTS.toLocaleString("en-US")} SDK clients

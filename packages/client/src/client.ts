@@ -33,6 +33,7 @@ import { Connection, type ConnectionState, type WebSocketConstructor } from "./c
 import { ConversationStream } from "./conversation-stream.js";
 import { Emitter } from "./emitter.js";
 import { AuthError, ChatClientError } from "./errors.js";
+import { FetchLimiter, GAP_FETCH_LIMITS } from "./fetch-limiter.js";
 import { HttpApi, type UploadOptions } from "./http-api.js";
 import { Lanes, type Target } from "./lanes.js";
 import { MentionCounts } from "./mention-counts.js";
@@ -79,6 +80,13 @@ export interface ChatClientOptions {
   storage?: StorageAdapter;
   /** Messages cached per conversation (the latest ones). Default 200; 0 caches none. */
   cacheMessages?: number;
+  /**
+   * Who is logging in, when the app knows (it does after a login). With storage, data stored
+   * for anyone else is deleted before `restore()` reads anything, and stored sends may upload
+   * their files before the server has said who the token is. Without it, the first `ready`
+   * decides, and stored files wait for it.
+   */
+  userId?: number;
 }
 
 /** A send not answered by the server yet, as `queuedSends()` and `restore()` list it. */
@@ -237,9 +245,15 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   /** Streams made from stored cursors: another user's, if the server says so at `ready`. */
   private readonly restoredStreams = new Set<number>();
   private adoptTimer: ReturnType<typeof setInterval> | undefined;
-  /** `connect()` was called and storage is being read: sends are queued meanwhile. */
-  private starting = false;
-  private order = 0;
+  /**
+   * While `connect()` reads storage: nothing is on the wire yet, and the stored sends it finds
+   * go ahead of sends made meanwhile, which are newer.
+   */
+  private gate: Promise<void> | undefined;
+  private readonly expectedUser: number | undefined;
+  /** Resolves once the user is known to own what storage held (see `userId`). */
+  private readonly confirmed: Promise<void>;
+  private confirm: () => void = () => {};
 
   constructor(options: ChatClientOptions) {
     super();
@@ -289,11 +303,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     for (const [id, seq] of Object.entries(options.cursors ?? {})) {
       this.streams.set(Number(id), new ConversationStream(Number(id), seq));
     }
+    this.expectedUser = options.userId;
+    this.confirmed = new Promise<void>((resolve) => {
+      this.confirm = resolve;
+    });
+    if (options.userId !== undefined) this.confirm();
     this.local = new LocalStore(options.storage ?? memoryStorage(), options.cacheMessages ?? 200, (err) =>
-      this.emit(
-        "error",
-        new ChatClientError("storage", `local storage failed: ${err instanceof Error ? err.message : String(err)}`),
-      ),
+      this.emit("error", storageError(`local storage failed: ${err instanceof Error ? err.message : String(err)}`, err)),
     );
   }
 
@@ -316,12 +332,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * rejects with AuthError if the token is refused (the client then stops).
    */
   async connect(): Promise<void> {
-    this.starting = true;
-    try {
+    const gate = (async () => {
       await this.restore();
       await this.local.hold();
+      // After a close(), what it left stored is queued again before any new send.
+      await this.adoptOrphans();
+    })();
+    this.gate = gate;
+    try {
+      await gate;
     } finally {
-      this.starting = false;
+      if (this.gate === gate) this.gate = undefined;
     }
     this.adoptTimer ??= setInterval(() => void this.adoptOrphans(), ADOPT_EVERY_MS);
     (this.adoptTimer as { unref?: () => void }).unref?.();
@@ -334,13 +355,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * once what was waiting is written (await it before closing the storage or exiting).
    */
   close(): Promise<void> {
-    this.starting = false;
+    this.gate = undefined;
     clearInterval(this.adoptTimer);
     this.adoptTimer = undefined;
     this.connection.close();
-    // Its unanswered sends stay stored; another tab may take them over from now on.
+    // Rejected with `closed` but kept in storage: the next connect() (of this client or a
+    // later one) queues them again, so they are this runtime's no longer.
+    for (const own of this.sends.values()) own.abort.abort();
+    this.sends.clear();
+    // Another tab may take them over from now on.
     return this.local.flush().then(() => {
-      if (!this.connection.running && !this.starting) this.local.release();
+      if (!this.connection.running && this.gate === undefined) this.local.release();
     });
   }
 
@@ -394,13 +419,13 @@ export class ChatClient extends Emitter<ChatClientEvents> {
    * message is fetched instead.
    */
   send(target: Target, content: string, options: SendOptions = {}): Promise<SendAck> {
-    if (!this.connection.running && !this.starting) {
+    if (!this.connection.running && this.gate === undefined) {
       return Promise.reject(new ChatClientError("closed", "call connect() before send()"));
     }
     const clientId = options.clientId ?? newClientId();
     const replyTo = options.replyTo;
     const record: OutboxRecord = {
-      key: KEYS.outbox(Date.now() * 1000 + (this.order++ % 1000), clientId),
+      key: KEYS.outbox(this.local.nextOrder(), clientId),
       clientId,
       owner: this.local.owner,
       createdAt: new Date().toISOString(),
@@ -603,21 +628,21 @@ export class ChatClient extends Emitter<ChatClientEvents> {
 
   /** Reads storage: cursors, then the stored sends, queued again in the order they were made. */
   private async load(): Promise<RestoredState> {
-    let loaded: LoadedState = { userId: undefined, cursors: new Map(), conversations: [], outbox: [] };
+    let loaded: LoadedState = { userId: undefined, cursors: new Map(), conversations: [], outbox: [], peers: new Map() };
     try {
-      loaded = await this.local.load();
+      loaded = await this.local.load(this.expectedUser);
     } catch (err) {
       // Unreadable storage (a broken database, a locked file): the client works without what it held.
-      this.emit(
-        "error",
-        new ChatClientError("storage", `could not read local storage: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      this.emit("error", storageError(`could not read local storage: ${err instanceof Error ? err.message : String(err)}`, err));
     }
     for (const [id, seq] of loaded.cursors) {
       if (this.streams.has(id)) continue;
       this.stream(id, seq);
       this.restoredStreams.add(id);
     }
+    // Direct conversations known by their peer too, so a stored `{receiverId}` send and a new
+    // `{conversationId}` one to the same person share a lane (and their order).
+    for (const [peer, conversationId] of loaded.peers) this.lanes.learn(peer, conversationId);
     for (const record of loaded.outbox) this.restoreSend(record);
     return { userId: loaded.userId, conversations: loaded.conversations, sends: this.queuedSends() };
   }
@@ -632,6 +657,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     return queuedSend(record, result);
   }
 
+  /** The direct conversation with `peer` is `conversationId`: for lanes, now and after a restart. */
+  private learnPeer(peer: number, conversationId: number): void {
+    this.lanes.learn(peer, conversationId);
+    this.local.learnPeer(peer, conversationId);
+  }
+
   /** Sends left in storage by a tab that is gone become this runtime's. */
   private async adoptOrphans(): Promise<void> {
     if (!this.restoring) return;
@@ -642,10 +673,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         if (adopted) this.emit("send_adopted", adopted);
       }
     } catch (err) {
-      this.emit(
-        "error",
-        new ChatClientError("storage", `could not read the outbox: ${err instanceof Error ? err.message : String(err)}`),
-      );
+      this.emit("error", storageError(`could not read the outbox: ${err instanceof Error ? err.message : String(err)}`, err));
     }
   }
 
@@ -660,7 +688,12 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     const abort = new AbortController();
     const result = new Promise<SendAck>((resolve, reject) => {
       const lane = this.lanes.of(record.target, (l) => this.queue.busy(l));
-      this.queue.add({ clientId, lane, frame: uploading ? "" : sendFrame(record), resolve, reject }, uploading);
+      // A stored send has no timeout: nobody in this runtime asked for one, and it waits for
+      // the server however long it is away.
+      this.queue.add(
+        { clientId, lane, frame: uploading ? "" : sendFrame(record), resolve, reject },
+        { preparing: uploading, timeout: !restored, ahead: restored && this.gate !== undefined },
+      );
       this.pump();
     }).finally(() => {
       this.sentFiles.delete(clientId);
@@ -671,7 +704,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       abort.abort();
     });
     this.sends.set(clientId, { record, result, restored, abort });
-    if (uploading) void this.prepare(record, abort.signal);
+    if (uploading) void this.prepare(record, restored, abort.signal);
     return result;
   }
 
@@ -683,9 +716,11 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   }
 
   /** Uploads a send's files, storing each as it is done, then lets the send go out. */
-  private async prepare(record: OutboxRecord, signal: AbortSignal): Promise<void> {
+  private async prepare(record: OutboxRecord, restored: boolean, signal: AbortSignal): Promise<void> {
     const { clientId } = record;
     try {
+      // A stored file goes to the server only once it is known to be this user's.
+      if (restored) await Promise.race([this.confirmed, aborted(signal)]);
       const done = await uploadFiles(
         record,
         {
@@ -704,8 +739,9 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       this.queue.prepared(clientId, sendFrame(done));
     } catch (err) {
       if (signal.aborted) return;
-      // Refused for good (too large, empty): nothing was sent, and nothing will be.
-      this.forgetSend(clientId);
+      // A refused token ends the session, not the send: it stays stored for the next login.
+      // Refused for good otherwise (too large, empty): nothing was sent, and nothing will be.
+      if (!(err instanceof AuthError)) this.forgetSend(clientId);
       if (this.queue.reject(clientId, err instanceof Error ? err : new Error(String(err)))) this.pump();
     }
   }
@@ -749,7 +785,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         const { type: _type, ...message } = frame;
         // A message without a sender (an admin notice) names no one to learn a lane for.
         if (message.receiver_id !== undefined && message.sender_id !== null) {
-          this.lanes.learn(message.sender_id === this.me ? message.receiver_id : message.sender_id, message.conversation_id);
+          this.learnPeer(message.sender_id === this.me ? message.receiver_id : message.sender_id, message.conversation_id);
         }
         this.accept(message);
         return;
@@ -772,7 +808,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
         const files = this.sentFiles.get(frame.client_id);
         const duplicate = (frame as { duplicate?: boolean }).duplicate === true;
         const receiverId = frame.receiver_id ?? sent.receiver_id;
-        if (receiverId !== undefined) this.lanes.learn(receiverId, frame.conversation_id);
+        if (receiverId !== undefined) this.learnPeer(receiverId, frame.conversation_id);
         this.forgetSend(frame.client_id);
         this.queue.resolve(frame.client_id, {
           clientId: frame.client_id,
@@ -868,6 +904,7 @@ export class ChatClient extends Emitter<ChatClientEvents> {
   private onReady(frame: ReadyFrame, first: boolean): void {
     this.me = frame.user_id;
     if (this.local.setUser(frame.user_id)) this.dropOtherUsersData();
+    this.confirm();
     this.restoredStreams.clear();
     void this.adoptOrphans();
     for (const id of this.mentions.ready(frame.conversations)) this.emitMentions(id);
@@ -961,10 +998,14 @@ export class ChatClient extends Emitter<ChatClientEvents> {
     this.emit("mention_count", { conversation_id: conversationId, mention_count: this.mentions.count(conversationId) });
   }
 
+  /** The gap fetches of every conversation share a few places (see GAP_FETCH_LIMITS). */
+  private readonly gapFetches = new FetchLimiter(GAP_FETCH_LIMITS);
+
   /**
    * Fetches what is missing between what was emitted and what is known to exist. One fetch
-   * per conversation and connection; a failed fetch is retried with backoff while the
-   * connection lasts, and a new connection starts its own.
+   * per conversation and connection, and a few pages of all conversations at once; a failed
+   * or refused fetch is retried with backoff while the connection lasts, and a new
+   * connection starts its own.
    */
   private fillGap(stream: ConversationStream): void {
     const epoch = this.connection.epoch;
@@ -975,10 +1016,17 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       let retry = false;
       try {
         while (stream.hasGap && current()) {
-          const after = stream.lastSeq;
-          const page = await this.api.get<ConversationMessagesResponse>(
-            `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
-          );
+          let after = stream.lastSeq;
+          // The turn may come after a reconnect (the new connection fetches), or after the
+          // backlog or live messages filled the gap: then nothing is asked, or only what is left.
+          const page = await this.gapFetches.run(() => {
+            if (!current() || !stream.hasGap) return Promise.resolve(undefined);
+            after = stream.lastSeq;
+            return this.api.get<ConversationMessagesResponse>(
+              `/api/conversations/${stream.conversationId}/messages?after_seq=${after}&limit=${PAGE}`,
+            );
+          });
+          if (!page) break;
           stream.fetchFailures = 0;
           for (const message of page.messages) this.emitMessages(stream, stream.accept(message));
           if (page.messages.length === 0 || (!page.has_more && stream.lastSeq === after)) {
@@ -999,6 +1047,19 @@ export class ChatClient extends Emitter<ChatClientEvents> {
       }
     })();
   }
+}
+
+/** A storage failure as an `error` event, with what the storage threw as its `cause`. */
+function storageError(message: string, cause: unknown): ChatClientError {
+  return Object.assign(new ChatClientError("storage", message), { cause });
+}
+
+/** Resolves when the signal aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
 
 /** What a deleted message keeps: its place, no content (as the server serves it). */

@@ -21,6 +21,8 @@ export interface PendingSend<Ack> {
    * lane, resent until the server answers, so that nothing after it is stored before it.
    */
   abandoned: boolean;
+  /** Queued `ahead` (a stored send put before newer ones of its lane). */
+  ahead: boolean;
   /** Refusals that called for a backoff (`unavailable`, or `rate_limited` without a retry time). */
   refusals: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,7 +77,15 @@ export class SendQueue<Ack> {
    * Queues a send at the end of its lane. The id of a send abandoned after a timeout takes
    * it up again where it stands: the new promise gets the server's answer to the first one.
    */
-  add(entry: Pick<PendingSend<Ack>, "clientId" | "lane" | "frame" | "resolve" | "reject">, preparing = false): PendingSend<Ack> {
+  add(
+    entry: Pick<PendingSend<Ack>, "clientId" | "lane" | "frame" | "resolve" | "reject">,
+    /**
+     * `preparing`: held until `prepared`; `timeout`: false for a send nobody here waits on;
+     * `ahead`: an older send read back from storage while nothing is on the wire, which goes
+     * before the sends of its lane that were not (after the stored ones queued before it).
+     */
+    { preparing = false, timeout = true, ahead = false }: { preparing?: boolean; timeout?: boolean; ahead?: boolean } = {},
+  ): PendingSend<Ack> {
     const abandoned = this.byId.get(entry.clientId);
     if (abandoned?.abandoned) {
       abandoned.resolve = entry.resolve;
@@ -88,6 +98,7 @@ export class SendQueue<Ack> {
     if (abandoned) throw new Error(`client_id ${entry.clientId} is already pending`);
     const full: PendingSend<Ack> = {
       ...entry,
+      ahead,
       state: preparing ? "preparing" : "queued",
       transmitted: false,
       abandoned: false,
@@ -96,11 +107,15 @@ export class SendQueue<Ack> {
       retryTimer: undefined,
     };
     const lane = this.lanes.get(full.lane);
-    if (lane) lane.push(full);
-    else this.lanes.set(full.lane, [full]);
+    if (!lane) this.lanes.set(full.lane, [full]);
+    else if (!ahead) lane.push(full);
+    else {
+      const at = lane.findIndex((e, i) => !e.ahead && !(i === 0 && e.transmitted));
+      lane.splice(at === -1 ? lane.length : at, 0, full);
+    }
     this.byId.set(full.clientId, full);
     this.live++;
-    this.startTimer(full);
+    if (timeout) this.startTimer(full);
     return full;
   }
 

@@ -14,7 +14,11 @@ for (const s of sends) s.catch(() => {});
 const ids = client.queuedSends().map((s) => s.clientId);
 const deadline = Date.now() + 20_000;
 const timer = setInterval(() => {
-  const log = readFileSync(file, "utf8");
+  // The file appears with the first write: until then, nothing is stored.
+  let log = "";
+  try {
+    log = readFileSync(file, "utf8");
+  } catch {}
   if (ids.every((id) => log.includes(id))) {
     clearInterval(timer);
     process.stdout.write("stored\n");

@@ -19,12 +19,15 @@ export const KEYS = {
   /** Cached messages: one record per message, in seq order under its conversation's prefix. */
   messagePrefix: (conversationId: number) => `m:${pad(conversationId)}:`,
   message: (conversationId: number, seq: number) => `m:${pad(conversationId)}:${pad(seq)}`,
+  /** Per direct conversation, by the other user's id: its conversation id (for send lanes). */
+  peerPrefix: "p:",
+  peer: (userId: number) => `p:${pad(userId)}`,
   /** The outbox: one record per unanswered send, in the order the sends were made. */
   outboxPrefix: "o:",
   outbox: (order: number, clientId: string) => `o:${pad(order)}:${clientId}`,
 } as const;
 
-/** The conversation id in a `c:` key. */
-export function conversationOfCursorKey(key: string): number {
-  return Number(key.slice(KEYS.cursorPrefix.length));
+/** The number in a `c:` or `p:` key. */
+export function idOfKey(key: string): number {
+  return Number(key.slice(2));
 }

@@ -1,6 +1,6 @@
 import type { Conversation, Message } from "@chatapp/protocol";
 import { SINGLE_OWNER, type StorageAdapter, type StorageChange } from "../storage/adapter.js";
-import { conversationOfCursorKey, KEYS } from "./keys.js";
+import { idOfKey, KEYS } from "./keys.js";
 import { isOutboxRecord, type OutboxRecord } from "./outbox-record.js";
 
 /** Non-outbox writes wait this long to be written together (a burst of messages is one write). */
@@ -16,14 +16,20 @@ export interface LoadedState {
   conversations: Conversation[];
   /** This runtime's outbox, oldest first: what it wrote before, and what it adopted. */
   outbox: OutboxRecord[];
+  /** Direct conversations by the other user's id. */
+  peers: Map<number, number>;
 }
 
 interface CursorRecord {
   /** The last seq emitted. */
   seq: number;
-  /** The highest seq cached: the cache holds a run of seqs up to it, never with a hole. */
+  /** The cache holds every seq from `bottom` to `top` and nothing else (0 and 0: nothing). */
+  bottom: number;
   top: number;
 }
+
+/** Answered sends remembered, so that a look at the outbox racing an ack does not take one up again. */
+const ANSWERED_KEPT = 1000;
 
 /**
  * What the SDK keeps across restarts, over a StorageAdapter: the outbox (written at once,
@@ -42,8 +48,19 @@ export class LocalStore {
   private list: Conversation[] = [];
   /** Changes waiting for the next write. */
   private readonly puts = new Map<number, Map<number, Message>>();
+  /** Per conversation, the ids of the cached messages (for reactions, which name no seq). */
+  private readonly ids = new Map<number, Map<number, number>>();
+  /** Conversations whose cached ids are all in `ids` (read from storage once). */
+  private readonly indexed = new Set<number>();
+  /** The client_ids of sends answered lately (see ANSWERED_KEPT). */
+  private readonly answered = new Set<string>();
+  /** The last outbox order given: orders only grow, whatever the clock does. */
+  private lastOrder = 0;
   private readonly resets = new Set<number>();
   private readonly dirtyCursors = new Set<number>();
+  /** Direct conversations by peer, as stored; `dirtyPeers` are waiting to be written. */
+  private readonly peers = new Map<number, number>();
+  private readonly dirtyPeers = new Set<number>();
   private patches: StorageChange[] = [];
   private outboxChanges: StorageChange[] = [];
   private listDirty = false;
@@ -71,19 +88,35 @@ export class LocalStore {
     return this.storedUser;
   }
 
-  async load(): Promise<LoadedState> {
+  /**
+   * Reads what is stored. With `expectedUser` (the app says who is logging in), data stored for
+   * another user is deleted first, so none of it is returned, shown or sent.
+   */
+  async load(expectedUser?: number): Promise<LoadedState> {
     await this.hold();
-    const [meta, cursorRows, listRows] = await Promise.all([
+    if (expectedUser !== undefined) {
+      const meta = await this.adapter.read(KEYS.meta);
+      const stored = meta.find(([key]) => key === KEYS.meta)?.[1] as { userId?: unknown } | undefined;
+      if (stored?.userId !== expectedUser) {
+        // Another user's, or of no known user (written before any `ready`): not this user's to see.
+        await this.adapter.clear();
+        await this.adapter.write([{ op: "put", key: KEYS.meta, value: { userId: expectedUser } }]);
+      }
+    }
+    const [meta, cursorRows, listRows, peerRows] = await Promise.all([
       this.adapter.read(KEYS.meta),
       this.adapter.read(KEYS.cursorPrefix),
       this.adapter.read(KEYS.list),
+      this.adapter.read(KEYS.peerPrefix),
     ]);
+    for (const [key, value] of peerRows) if (typeof value === "number") this.peers.set(idOfKey(key), value);
     const user = (meta.find(([key]) => key === KEYS.meta)?.[1] as { userId?: unknown } | undefined)?.userId;
     this.storedUser = typeof user === "number" ? user : undefined;
     for (const [key, value] of cursorRows) {
       const c = value as Partial<CursorRecord> | null;
-      if (typeof c?.seq === "number" && typeof c.top === "number")
-        this.cursors.set(conversationOfCursorKey(key), c as CursorRecord);
+      if (typeof c?.seq === "number" && typeof c.top === "number" && typeof c.bottom === "number") {
+        this.cursors.set(idOfKey(key), c as CursorRecord);
+      }
     }
     const list = listRows.find(([key]) => key === KEYS.list)?.[1];
     this.list = Array.isArray(list) ? (list as Conversation[]) : [];
@@ -94,6 +127,7 @@ export class LocalStore {
       cursors: new Map([...this.cursors].filter(([, c]) => c.seq > 0).map(([id, c]) => [id, c.seq])),
       conversations: [...this.list],
       outbox,
+      peers: new Map(this.peers),
     };
   }
 
@@ -120,7 +154,11 @@ export class LocalStore {
     return this.owners.exclusive(async () => {
       // Answered sends whose removal is still waiting must not look unanswered.
       await this.flush();
-      const rows = (await this.adapter.read(KEYS.outboxPrefix)).map(([, v]) => v).filter(isOutboxRecord);
+      const rows = (await this.adapter.read(KEYS.outboxPrefix))
+        .map(([, v]) => v)
+        .filter(isOutboxRecord)
+        .filter((r) => !this.answered.has(r.clientId));
+      for (const r of rows) this.lastOrder = Math.max(this.lastOrder, orderOf(r.key));
       const alive = await this.owners.alive([...new Set(rows.map((r) => r.owner))]);
       const mine: OutboxRecord[] = [];
       const adopted: StorageChange[] = [];
@@ -137,6 +175,12 @@ export class LocalStore {
     });
   }
 
+  /** The order of a new send: after every send stored or made so far. */
+  nextOrder(): number {
+    this.lastOrder = Math.max(this.lastOrder + 1, Date.now() * 1000);
+    return this.lastOrder;
+  }
+
   /** Keeps (or updates) a send: written at once. */
   putOutbox(record: OutboxRecord): void {
     this.outboxChanges.push({ op: "put", key: record.key, value: record });
@@ -145,6 +189,8 @@ export class LocalStore {
 
   /** The server answered the send for good. */
   removeOutbox(record: OutboxRecord): void {
+    this.answered.add(record.clientId);
+    if (this.answered.size > ANSWERED_KEPT) this.answered.delete(this.answered.values().next().value as string);
     this.outboxChanges.push({ op: "delete", key: record.key });
     this.schedule(true);
   }
@@ -187,17 +233,27 @@ export class LocalStore {
 
   /** Like patchMessage, for a change that names the message by id only (a reaction). */
   patchMessageById(conversationId: number, messageId: number, fields: Record<string, unknown>): void {
-    const pending = [...(this.puts.get(conversationId)?.values() ?? [])].find((m) => m.id === messageId);
-    if (pending) {
-      this.patchMessage(conversationId, pending.seq, fields);
+    const seq = this.ids.get(conversationId)?.get(messageId);
+    if (seq !== undefined) {
+      this.patchMessage(conversationId, seq, fields);
       return;
     }
+    // Not among the ids known: not cached, once the conversation's cached ids have been read.
+    if (this.indexed.has(conversationId) || !this.cursors.has(conversationId)) return;
     void this.messages(conversationId)
       .then((cached) => {
         const found = cached.find((m) => m.id === messageId);
         if (found) this.patchMessage(conversationId, found.seq, fields);
       })
       .catch((err: unknown) => this.onError(err));
+  }
+
+  /** The direct conversation with `peer` (one record per direct conversation). */
+  learnPeer(peer: number, conversationId: number): void {
+    if (this.peers.get(peer) === conversationId) return;
+    this.peers.set(peer, conversationId);
+    this.dirtyPeers.add(peer);
+    this.schedule(false);
   }
 
   /** The conversation list's first page, as the server gave it. */
@@ -219,7 +275,11 @@ export class LocalStore {
   async messages(conversationId: number): Promise<Message[]> {
     await this.flush();
     const rows = await this.adapter.read(KEYS.messagePrefix(conversationId));
-    return rows.map(([, value]) => value as Message);
+    const messages = rows.map(([, value]) => value as Message);
+    const ids = this.idsOf(conversationId);
+    for (const m of messages) ids.set(m.id, m.seq);
+    this.indexed.add(conversationId);
+    return messages;
   }
 
   conversations(): Conversation[] {
@@ -234,9 +294,7 @@ export class LocalStore {
     if (this.storedUser === userId) return false;
     const other = this.storedUser !== undefined;
     if (other) {
-      this.dropPending();
-      this.cursors.clear();
-      this.list = [];
+      this.forgetAll();
       this.enqueue(() => this.adapter.clear());
     }
     this.storedUser = userId;
@@ -249,16 +307,21 @@ export class LocalStore {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    const outbox = this.outboxChanges;
+    this.outboxChanges = [];
     const changes = this.take();
     if (changes.length > 0) this.enqueue(() => this.adapter.write(changes));
+    // The outbox apart from the cache, and a send with bytes apart from the others: a write the
+    // adapter refuses (a file too large for it) loses that one send's record, and nothing else.
+    const light = outbox.filter((c) => !carriesBytes(c));
+    if (light.length > 0) this.enqueue(() => this.adapter.write(light));
+    for (const heavy of outbox.filter(carriesBytes)) this.enqueue(() => this.adapter.write([heavy]));
     return this.chain;
   }
 
   /** Forgets everything stored (logging out); the store stays usable. */
   async clear(): Promise<void> {
-    this.dropPending();
-    this.cursors.clear();
-    this.list = [];
+    this.forgetAll();
     this.storedUser = undefined;
     this.enqueue(() => this.adapter.clear());
     await this.chain;
@@ -272,36 +335,62 @@ export class LocalStore {
     await this.adapter.close();
   }
 
+  /**
+   * Adds a batch (a run of seqs, in order: what a stream emitted, or a page) to the cached run
+   * of its conversation. A batch that touches the run or is next to it extends it; one past its
+   * top starts it again (an absence longer than the cache); one below its bottom is older than
+   * what the cache keeps and is left out. So the run never has a hole.
+   */
   private cache(conversationId: number, messages: readonly Message[]): void {
-    if (this.cacheMessages <= 0) return;
+    const first = messages[0];
+    const last = messages.at(-1);
+    if (this.cacheMessages <= 0 || !first || !last) return;
     const cursor = this.cursorOf(conversationId);
+    const empty = cursor.top === 0;
+    if (!empty && last.seq < cursor.bottom - 1) return;
+    if (empty || first.seq > cursor.top + 1) {
+      this.resets.add(conversationId);
+      this.puts.delete(conversationId);
+      this.ids.delete(conversationId);
+      this.indexed.add(conversationId);
+      cursor.bottom = first.seq;
+      cursor.top = last.seq;
+    } else {
+      cursor.bottom = Math.min(cursor.bottom, first.seq);
+      cursor.top = Math.max(cursor.top, last.seq);
+    }
     let puts = this.puts.get(conversationId);
+    if (!puts) {
+      puts = new Map();
+      this.puts.set(conversationId, puts);
+    }
+    const ids = this.idsOf(conversationId);
     for (const m of messages) {
-      if (cursor.top > 0 && m.seq > cursor.top + 1) {
-        // A hole between the cache and this message: the run starts again here.
-        this.resets.add(conversationId);
-        puts?.clear();
-      }
-      if (!puts) {
-        puts = new Map();
-        this.puts.set(conversationId, puts);
-      }
       puts.set(m.seq, m);
-      if (m.seq > cursor.top) cursor.top = m.seq;
+      ids.set(m.id, m.seq);
     }
-    // Only the newest `cacheMessages` can survive the trim: older ones are not written at all.
-    if (puts && puts.size > this.cacheMessages) {
-      const keep = [...puts.keys()].sort((a, b) => a - b).slice(-this.cacheMessages);
-      const kept = new Map(keep.map((seq) => [seq, puts?.get(seq) as Message]));
-      this.puts.set(conversationId, kept);
-    }
+    // The trim keeps the last `cacheMessages` seqs: the run's bottom moves up, and older
+    // messages are not written at all.
+    cursor.bottom = Math.max(cursor.bottom, cursor.top - this.cacheMessages + 1);
+    // Pruned when twice the cache, not at each message: a catch-up emits one message at a time.
+    if (puts.size > 2 * this.cacheMessages) prune(puts, cursor.bottom);
+    if (ids.size > 2 * this.cacheMessages) for (const [id, seq] of ids) if (seq < cursor.bottom) ids.delete(id);
     this.dirtyCursors.add(conversationId);
+  }
+
+  private idsOf(conversationId: number): Map<number, number> {
+    let ids = this.ids.get(conversationId);
+    if (!ids) {
+      ids = new Map();
+      this.ids.set(conversationId, ids);
+    }
+    return ids;
   }
 
   private cursorOf(conversationId: number): CursorRecord {
     let cursor = this.cursors.get(conversationId);
     if (!cursor) {
-      cursor = { seq: 0, top: 0 };
+      cursor = { seq: 0, bottom: 0, top: 0 };
       this.cursors.set(conversationId, cursor);
     }
     return cursor;
@@ -332,6 +421,7 @@ export class LocalStore {
     const changes: StorageChange[] = [];
     for (const id of this.resets) changes.push({ op: "deletePrefix", prefix: KEYS.messagePrefix(id) });
     for (const [id, puts] of this.puts) {
+      prune(puts, this.cursors.get(id)?.bottom ?? 0);
       for (const [seq, message] of puts) changes.push({ op: "put", key: KEYS.message(id, seq), value: message });
     }
     changes.push(...this.patches);
@@ -340,24 +430,31 @@ export class LocalStore {
       const cursor = this.cursors.get(id);
       if (cursor) changes.push({ op: "put", key: KEYS.cursor(id), value: { ...cursor } });
     }
+    for (const peer of this.dirtyPeers) changes.push({ op: "put", key: KEYS.peer(peer), value: this.peers.get(peer) });
     if (this.listDirty) changes.push({ op: "put", key: KEYS.list, value: this.list });
     if (this.metaDirty && this.storedUser !== undefined)
       changes.push({ op: "put", key: KEYS.meta, value: { userId: this.storedUser } });
-    changes.push(...this.outboxChanges);
     this.resets.clear();
     this.puts.clear();
     this.patches = [];
     this.dirtyCursors.clear();
-    this.outboxChanges = [];
+    this.dirtyPeers.clear();
     this.listDirty = false;
     this.metaDirty = false;
     return changes;
   }
 
-  private dropPending(): void {
+  /** Drops what is waiting and what is known: the store is being cleared. */
+  private forgetAll(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.take();
+    this.outboxChanges = [];
+    this.cursors.clear();
+    this.peers.clear();
+    this.ids.clear();
+    this.indexed.clear();
+    this.list = [];
   }
 
   private schedule(now: boolean): void {
@@ -374,4 +471,21 @@ export class LocalStore {
   private enqueue(write: () => Promise<void>): void {
     this.chain = this.chain.then(write).catch((err: unknown) => this.onError(err));
   }
+}
+
+/** The order in an outbox key (`o:<order>:<client_id>`). */
+function orderOf(key: string): number {
+  return Number(key.split(":")[1]) || 0;
+}
+
+/** A change that stores a send's file bytes: written on its own (see flush). */
+function carriesBytes(change: StorageChange): boolean {
+  if (change.op !== "put") return false;
+  const files = (change.value as { files?: unknown[] }).files ?? [];
+  return files.some((f) => typeof f === "object" && f !== null && "file" in f);
+}
+
+/** Drops the messages below the run's bottom: the trim would delete them anyway. */
+function prune(puts: Map<number, Message>, bottom: number): void {
+  for (const seq of puts.keys()) if (seq < bottom) puts.delete(seq);
 }

@@ -5,7 +5,7 @@ import type { UploadProgress } from "../http-api.js";
 import type { OutboxRecord } from "./outbox-record.js";
 
 /** Refusals that a later attempt may not get: the server is down, busy, or the network is. */
-const RETRIED = new Set(["network", "timeout", "unavailable", "rate_limited", "internal"]);
+const RETRIED = new Set(["network", "timeout", "unavailable", "rate_limited", "internal", "token_provider"]);
 
 export interface OutboxUploadHooks {
   upload(
