@@ -36,11 +36,16 @@ export async function openPage(
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const problems: string[] = [];
+  watchProblems(page, problems);
+  await page.goto(url);
+  return { context, page, problems };
+}
+
+/** Records the page's problems into `problems`: errors it throws, and CSP violations. */
+export function watchProblems(page: Page, problems: string[]): void {
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   // A Content-Security-Policy violation means the build runs inline code: the policy is strict.
   page.on("console", (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
   });
-  await page.goto(url);
-  return { context, page, problems };
 }

@@ -48,11 +48,12 @@ describeInBrowser("replies and threads in Chromium", () => {
     await readAll("alice", direct);
     await openConversation(alice, "Bob Lee");
 
-    // The quote names the sender and the quoted text; the original is not loaded yet.
+    // The quote names the sender and the quoted text. The original is far above: not in the
+    // latest page, though it may be in the SDK's cache of the latest 200 (shown until the page
+    // is in), which Alice's client filled as the messages arrived.
     const reply = exactMessage(alice, "did you see my first question?");
     const quote = reply.getByRole("link", { name: /Quoted message from Bob Lee: the very first question/ });
     await quote.waitFor();
-    expect(await exactMessage(alice, "the very first question").count()).toBe(0);
     await quote.click();
     const original = exactMessage(alice, "the very first question");
     await original.waitFor();

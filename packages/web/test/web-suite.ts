@@ -2,7 +2,8 @@ import { createTestDatabase, startServer, type TestDatabase, type TestServer } f
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { logIn } from "./app-driver.js";
-import { launchChromium, openPage } from "./browser.js";
+import { launchChromium, openPage, watchProblems } from "./browser.js";
+import { serveAppFromBuild } from "./offline-app.js";
 import { registerOverApi } from "./seed.js";
 
 type Viewport = { width: number; height: number };
@@ -62,6 +63,19 @@ export function useWebSuite(people: Record<string, string> = {}, options: { env?
     browser: theBrowser,
     idOf,
     open,
+    /**
+     * Another tab of `page`'s browser context (the same person, the same storage), at `path`.
+     * `fromBuild`: the app's files come from the build, for a tab opened while the server is down.
+     */
+    async tab(page: Page, path = "/", options: { fromBuild?: boolean } = {}): Promise<Page> {
+      const next = await page.context().newPage();
+      const found: string[] = [];
+      problems.push(found);
+      watchProblems(next, found);
+      if (options.fromBuild) await serveAppFromBuild(next, theServer().url);
+      await next.goto(`${theServer().url}${path}`);
+      return next;
+    },
     /** A browser context of its own (one person), logged in. */
     async session(username: string, viewport?: Viewport): Promise<Page> {
       const page = await open(viewport);

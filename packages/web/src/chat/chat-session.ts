@@ -11,6 +11,7 @@ import type {
 } from "@chatapp/protocol";
 import { SessionKeeper } from "../auth/session-keeper.js";
 import { loadSession, type Session } from "../auth/session-storage.js";
+import { withDeadline } from "../lib/with-deadline.js";
 import { BlockList } from "./blocks.js";
 import {
   type ChatState,
@@ -25,6 +26,7 @@ import {
   withoutEntry,
   withReceipt,
 } from "./chat-state.js";
+import { lazyIndexedDbStorage, localData, localDataName } from "./lazy-storage.js";
 import { loadOlderPage, withFirstPage, withMembersPresence } from "./list-pages.js";
 import { Outbox } from "./outbox.js";
 import { PinBoard } from "./pins.js";
@@ -47,6 +49,8 @@ const BACK_ONLINE_MS = 3000;
 /** Conversations per page of the list; more load as the user scrolls down. */
 const LIST_PAGE = 50;
 const EXPIRED = "Your session has expired. Please log in again.";
+/** IndexedDB answers in milliseconds; one that hangs (a stuck upgrade) must not keep the chat from starting. */
+const LOCAL_DATA_WAIT_MS = 2000;
 
 /**
  * One logged-in user's chat: the SDK connection, and the state the screens show, kept up to
@@ -69,6 +73,8 @@ export class ChatSession {
   readonly blocks: BlockList;
   private readonly removals: RemovalNotes;
   private readonly client: ChatClient;
+  /** Logging out: the client closes as part of clearing its data. */
+  private clearing = false;
   private readonly unsubscribers: (() => void)[] = [];
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly typingSent = new Map<number, number>();
@@ -86,6 +92,9 @@ export class ChatSession {
   ) {
     this.store = new Store({ ...initialState(session.user), removals: loadRemovals(session.user.id) });
     this.removals = new RemovalNotes(this.store, session.user.id);
+    // The outbox, cursors, the list and recent messages outlive the tab: one database per user,
+    // so that another user of this browser never reads this one's.
+    const storage = lazyIndexedDbStorage(localDataName(session.user.id));
     this.client = new ChatClient({
       url: `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`,
       // The stored token: SessionKeeper (or another tab) may have refreshed it since login.
@@ -93,10 +102,11 @@ export class ChatSession {
       // A message written offline waits for the connection however long it takes.
       sendTimeoutMs: 0,
       backoff: { initialMs: 250, maxMs: 10_000 },
+      storage,
     });
     this.api = this.client.api;
     this.uploads = new Uploads(this.client, this.store);
-    this.outbox = new Outbox(this.client, this.store, this.uploads);
+    this.outbox = new Outbox(this.client, this.store);
     this.files = new UploadFiles(() => currentToken(session));
     this.timelines = new TimelineLoader(this.client, this.store);
     this.names = new UserNames(this.api, this.store);
@@ -129,18 +139,57 @@ export class ChatSession {
       c.on("member_left", (frame) => this.onMemberLeft(frame)),
       c.on("pinned", (frame) => this.pins.changed(frame.conversation_id)),
       c.on("unpinned", (frame) => this.pins.changed(frame.conversation_id)),
+      c.on("upload_progress", ({ client_id, loaded, total }) => this.outbox.progress(client_id, loaded, total)),
+      // A send left by a tab that closed, now this one's to send: its bubble shows here.
+      c.on("send_adopted", (send) => this.outbox.restore([send])),
       c.on("error", (err) => {
         if (err instanceof AuthError) this.end(EXPIRED);
       }),
     );
-    c.connect().catch((err: unknown) => {
-      if (err instanceof AuthError) this.end(EXPIRED);
-    });
+    void this.open();
     void this.blocks.load();
     // The browser's push subscription and the server's, in step for this user (a renewed
     // endpoint, another user's subscription left behind): code loaded after the first screen.
     const me = this.me;
     void import("../push/notifications.js").then((push) => push.syncSubscription(this.api, me)).catch(() => {});
+  }
+
+  /**
+   * Shows what this browser kept of the user's chat (the list, the pending sends), then
+   * connects. Other users' data goes first: the browser now belongs to this one. Each step has
+   * a deadline: without IndexedDB the chat starts as it would on a new browser.
+   */
+  private async open(): Promise<void> {
+    const me = this.me;
+    const data = await withDeadline(localData(), LOCAL_DATA_WAIT_MS);
+    if (data && !this.stopped) {
+      await withDeadline(data.forgetOtherUsers(me), LOCAL_DATA_WAIT_MS);
+      // Names from the last session: a start without the network still shows who is who.
+      this.names.restore(data.loadKnownNames(me));
+      if (!this.stopped) this.unsubscribers.push(data.keepKnownNames(this.store, me));
+    }
+    const restored = this.stopped ? undefined : await withDeadline(this.client.restore(), LOCAL_DATA_WAIT_MS);
+    if (this.stopped) return;
+    if (restored) this.showRestored(restored);
+    this.outbox.start();
+    this.client.connect().catch((err: unknown) => {
+      if (err instanceof AuthError) this.end(EXPIRED);
+    });
+  }
+
+  private showRestored(restored: Awaited<ReturnType<ChatClient["restore"]>>): void {
+    // Data of another user (never the case with one database per user): the SDK clears it on `ready`.
+    if (restored.userId !== undefined && restored.userId !== this.me) return;
+    this.outbox.restore(restored.sends);
+    const list = restored.conversations;
+    if (list.length === 0) return;
+    this.store.update((s) => {
+      // The network's list may have come first: it is fresher.
+      if (s.conversationsLoaded) return s;
+      const { conversations, paging } = withFirstPage(s.conversations, list, LIST_PAGE, s.listPaging);
+      return { ...s, conversations, conversationsLoaded: true, listPaging: paging };
+    });
+    if (this.viewing !== undefined) this.view(this.viewing);
   }
 
   /** Disconnects and forgets timers; the session object is done. */
@@ -153,17 +202,28 @@ export class ChatSession {
     clearTimeout(this.listRetryTimer);
     this.uploads.stop();
     this.files.clear();
-    this.client.close();
+    // Unless logging out, where clearing the data closes it (closing first would stop that).
+    if (!this.clearing) void this.client.close();
   }
 
   /**
    * Logs out. This browser's notifications end with the login: another user may log in here
-   * next and must not get this one's pushes (push/notifications.ts; loaded only now).
+   * next and must not get this one's pushes (push/notifications.ts; loaded only now). What the
+   * SDK kept of the user's chat (outbox, cache) is deleted with their database.
    */
   logout(): void {
     const api = this.api;
     const me = this.me;
     void import("../push/notifications.js").then((push) => push.turnOff(api, me)).catch(() => {});
+    this.clearing = true;
+    const client = this.client;
+    const cleared = localData()
+      .then((m) => m.forgetLocalData(client, me))
+      .then(() => true);
+    // Not cleared in time (IndexedDB stuck, its code not loading): the client closes all the same.
+    void withDeadline(cleared, LOCAL_DATA_WAIT_MS).then((done) => {
+      if (!done) void client.close();
+    });
     this.end();
   }
 
@@ -179,6 +239,7 @@ export class ChatSession {
     // The list names only us among a group's members: the group itself lists them all.
     if (conversation && conversation.members.length < conversation.member_count) void this.refreshConversation(conversationId);
     const timeline = this.store.get().timelines.get(conversationId);
+    if (!timeline) void this.timelines.showCached(conversationId);
     if (!timeline?.loaded) void this.timelines.loadLatest(conversationId);
   }
 
@@ -213,7 +274,7 @@ export class ChatSession {
    * uploaded, quoting `extras.replyTo` and into the thread of `extras.threadRootId`.
    */
   send(conversationId: number, content: string, uploads: readonly string[] = [], extras: SendExtras = {}): void {
-    this.outbox.send(conversationId, content, uploads, undefined, extras);
+    this.outbox.send(conversationId, content, this.uploads.handOver(uploads), undefined, extras);
   }
 
   /** A page of a thread: its root and replies (the SDK then follows the root's counters). */
@@ -419,7 +480,8 @@ export class ChatSession {
     clearTimeout(this.listRetryTimer);
     let list: Conversation[];
     try {
-      list = await this.api.conversations({ limit: LIST_PAGE });
+      // Through the client, which keeps the first page for the next start.
+      list = await this.client.conversations({ limit: LIST_PAGE });
     } catch {
       this.arrivedWhileListing = undefined;
       // Tried again shortly while connected (a reconnect also tries again).
@@ -489,15 +551,12 @@ export class ChatSession {
   }
 
   private forget(id: number): void {
-    // Files still uploading for messages to it will not be sent.
-    for (const pending of this.store.get().pending) {
-      if (pending.conversationId === id) for (const key of pending.uploads ?? []) this.uploads.cancel(key);
-    }
+    // Its pending messages go too (the server refuses them now).
+    this.outbox.forgetConversation(id);
     this.store.update((s) => ({
       ...s,
       conversations: withoutEntry(s.conversations, id),
       timelines: withoutEntry(s.timelines, id),
-      pending: s.pending.filter((p) => p.conversationId !== id),
     }));
   }
 

@@ -5,6 +5,7 @@ import type {
   ConversationMember,
   Message,
   ReceiptFrame,
+  ReplyTo,
   User,
   UserStatusValue,
 } from "@chatapp/protocol";
@@ -44,8 +45,15 @@ export interface PendingMessage {
   clientId: string;
   conversationId: number;
   content: string;
-  /** Keys of its files in `uploads`: the send waits until they are all uploaded. */
-  uploads?: readonly string[];
+  /** Its files, in order: uploaded ones, and ones the SDK uploads as part of the send. */
+  files?: readonly PendingFile[];
+  /**
+   * What was handed to the SDK for those files (attachments, and files still to upload), for a
+   * retry. Absent for a send restored from storage: the SDK holds its bytes, this tab does not.
+   */
+  parts?: readonly SendPart[];
+  /** How the SDK's upload of its files is going (`upload_progress`), in bytes. */
+  progress?: { loaded: number; total: number };
   createdAt: string;
   /** Users the send mentions by id (picked from the `@` suggestions). */
   mentions?: readonly number[];
@@ -57,9 +65,20 @@ export interface PendingMessage {
    */
   retryWithNewId?: boolean;
   /** The message it quotes, and the thread it goes into. */
-  replyTo?: Message;
+  replyTo?: Message | ReplyTo | number;
   threadRootId?: number;
 }
+
+/** A file of a pending message, as its bubble shows it. */
+export interface PendingFile {
+  name: string;
+  size: number;
+  /** Uploaded already: an attachment. */
+  uploaded: boolean;
+}
+
+/** A file of a send: uploaded (its attachment), or still to upload (the SDK does it). */
+export type SendPart = Attachment | File;
 
 /** A file being uploaded, for a draft in the composer or a pending message (chat/uploads.ts). */
 export interface UploadState {

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { type ChatState, initialState } from "./chat-state.js";
 import { Outbox, refusal } from "./outbox.js";
 import { Store } from "./store.js";
-import { Uploads } from "./uploads.js";
 
 /** A client whose sends are refused with `code` the first time and acked after. */
 function refusingClient(code: ChatClientError["code"]) {
@@ -20,7 +19,8 @@ function refusingClient(code: ChatClientError["code"]) {
 async function sendFailAndRetry(code: ChatClientError["code"]): Promise<string[]> {
   const { client, ids } = refusingClient(code);
   const store = new Store<ChatState>(initialState({ id: 1, username: "me", display_name: "Me", bot: false }));
-  const outbox = new Outbox(client, store, new Uploads(client, store));
+  const outbox = new Outbox(client, store);
+  outbox.start();
   outbox.send(7, "hello");
   await expect.poll(() => store.get().pending[0]?.error).toBeDefined();
   outbox.retry(ids[0] as string);

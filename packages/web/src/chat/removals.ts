@@ -3,7 +3,8 @@ import type { Store } from "./store.js";
 
 /** Only the latest removals are remembered: an old one has nothing left to explain. */
 const KEPT = 50;
-const key = (userId: number) => `chatapp.removals.${userId}`;
+export const REMOVALS_PREFIX = "chatapp.removals.";
+const key = (userId: number) => `${REMOVALS_PREFIX}${userId}`;
 
 /**
  * Removals are kept in localStorage, per user, so the explanation survives a reload: the

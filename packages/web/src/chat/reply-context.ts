@@ -1,4 +1,4 @@
-import type { Message } from "@chatapp/protocol";
+import type { Message, ReplyTo } from "@chatapp/protocol";
 import { createContext, useContext } from "react";
 
 /**
@@ -19,9 +19,12 @@ export function useReplyActions(): ReplyActions | null {
   return useContext(ReplyContext);
 }
 
-/** Extras of a send: the message quoted, the thread it goes into. */
+/**
+ * Extras of a send: the message quoted (or its quote or id, for a send restored from storage),
+ * the thread it goes into.
+ */
 export interface SendExtras {
-  replyTo?: Message | undefined;
+  replyTo?: Message | ReplyTo | number | undefined;
   threadRootId?: number | undefined;
   /** Users picked from the `@` suggestions. */
   mentions?: readonly number[] | undefined;

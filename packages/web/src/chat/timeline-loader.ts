@@ -1,4 +1,4 @@
-import type { ChatClient } from "@chatapp/client";
+import { type ChatClient, ChatClientError } from "@chatapp/client";
 import type { Message } from "@chatapp/protocol";
 import { type ChatState, EMPTY_TIMELINE, hasOlder, mergeMessages, type Timeline, withEntry } from "./chat-state.js";
 import type { Store } from "./store.js";
@@ -41,6 +41,23 @@ export class TimelineLoader {
   }
 
   /**
+   * The messages the SDK keeps of a conversation, on screen at once when it opens (offline
+   * too), until its latest page arrives and replaces them. Only the unbroken run up to the
+   * newest counts: a timeline has no holes. Nothing changes once a page has loaded.
+   */
+  async showCached(conversationId: number): Promise<void> {
+    let cached: Message[];
+    try {
+      cached = await this.client.cachedMessages(conversationId);
+    } catch {
+      return;
+    }
+    const run = unbrokenTail(cached);
+    if (run.length === 0) return;
+    this.patch(conversationId, (t) => (t.loaded ? t : { ...t, messages: mergeMessages(t.messages, run) }), true);
+  }
+
+  /**
    * The latest page: on first open, and after a reconnect (to pick up edits and deletes made
    * meanwhile). It reaches back to the first unread message (and a few before it), where the
    * conversation opens, as far as one request of the server's largest page goes.
@@ -53,9 +70,22 @@ export class TimelineLoader {
     const unread = conversation && conversation.unread_count > 0 ? conversation.last_seq - conversation.read_seq : 0;
     try {
       const page = await this.client.history(conversationId, { limit: Math.min(MAX_PAGE, Math.max(PAGE, unread + CONTEXT)) });
-      this.patch(conversationId, (t) => ({ ...t, loaded: true, messages: mergeMessages(t.messages, page.messages) }), true);
+      // On first load, cached messages above the page go: what is above it loads as pages, from
+      // the server (a cached copy may miss an edit or a deletion made while this tab was away).
+      const from = page.messages[0]?.seq ?? 0;
+      this.patch(
+        conversationId,
+        (t) => {
+          const kept = t.loaded ? t.messages : t.messages.filter((m) => m.seq >= from);
+          return { ...t, loaded: true, messages: mergeMessages(kept, page.messages) };
+        },
+        true,
+      );
     } catch (err) {
-      this.patch(conversationId, (t) => ({ ...t, error: describe(err) }), true);
+      // Offline with cached messages on screen: they are what there is, and the page loads
+      // when the connection is back (the session asks again then).
+      const quiet = isOffline(err) && (this.store.get().timelines.get(conversationId)?.messages.length ?? 0) > 0;
+      if (!quiet) this.patch(conversationId, (t) => ({ ...t, error: describe(err) }), true);
     } finally {
       this.loadingLatest.delete(conversationId);
     }
@@ -98,6 +128,18 @@ export class TimelineLoader {
       return { ...s, timelines: withEntry(s.timelines, conversationId, change(current)) };
     });
   }
+}
+
+/** The newest messages that follow each other by seq (a cache may lack some between). */
+function unbrokenTail(messages: readonly Message[]): Message[] {
+  const sorted = [...messages].sort((a, b) => a.seq - b.seq);
+  let start = sorted.length - 1;
+  while (start > 0 && (sorted[start - 1]?.seq ?? 0) === (sorted[start]?.seq ?? 0) - 1) start--;
+  return sorted.slice(Math.max(0, start));
+}
+
+function isOffline(err: unknown): boolean {
+  return err instanceof ChatClientError && (err.code === "network" || err.code === "unavailable");
 }
 
 function describe(err: unknown): string {

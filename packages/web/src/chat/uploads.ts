@@ -1,7 +1,6 @@
 import { type ChatClient, ChatClientError } from "@chatapp/client";
-import type { Attachment } from "@chatapp/protocol";
 import { uploadErrorText } from "../lib/file-text.js";
-import type { ChatState, UploadState } from "./chat-state.js";
+import type { ChatState, SendPart, UploadState } from "./chat-state.js";
 import type { Store } from "./store.js";
 
 /**
@@ -21,15 +20,13 @@ interface Job {
   autoRetries: number;
 }
 
-/** What a send waits for: every upload done, or the first reason one will not be. */
-export class UploadFailed extends Error {}
-
 /**
- * Files being uploaded, for the composer's chips and the messages waiting on them. Each starts
- * at once (`client.upload`, with progress) and is kept in the state under a key until it is
- * sent, cancelled or discarded. Uploads need the server: one that fails for want of a
- * connection waits ("waiting for the connection") and starts again when the socket reopens
- * (or after a few seconds if the socket stayed open), while the tab stays open. The files live in this tab's memory only: a reload loses them.
+ * Files being uploaded for the composer's chips. Each starts at once (`client.upload`, with
+ * progress) and is kept in the state under a key until it is sent (`handOver`) or cancelled.
+ * Uploads need the server: one that fails for want of a connection waits ("waiting for the
+ * connection") and starts again when the socket reopens (or after a few seconds if the socket
+ * stayed open), while the tab stays open. A draft lives in this tab's memory only: a reload
+ * loses it (a sent one is the SDK's, kept in its storage).
  */
 export class Uploads {
   private readonly jobs = new Map<string, Job>();
@@ -90,28 +87,22 @@ export class Uploads {
   }
 
   /**
-   * Resolves with the attachments once every upload of `keys` is done, in that order; rejects
-   * with UploadFailed when one fails for good or is cancelled.
+   * Hands the files of `keys` to a message being sent, in order: the uploaded ones as their
+   * attachments, the others as the files themselves, whose draft uploads stop here (the SDK
+   * uploads them as part of the send, and keeps them across a reload). They are no longer drafts.
    */
-  whenDone(keys: readonly string[]): Promise<Attachment[]> {
-    return new Promise((resolve, reject) => {
-      let unsubscribe: (() => void) | undefined;
-      const check = (): boolean => {
-        const uploads = this.store.get().uploads;
-        const states = keys.map((key) => uploads.get(key));
-        const failed = states.find((s) => s === undefined || s.status === "failed");
-        if (states.includes(undefined) || failed) {
-          reject(new UploadFailed(failed ? `${failed.name}: ${failed.error ?? "upload failed"}` : "an upload was cancelled"));
-        } else if (states.every((s) => s?.attachment !== undefined)) {
-          resolve(states.map((s) => s?.attachment as Attachment));
-        } else {
-          return false;
-        }
-        unsubscribe?.();
-        return true;
-      };
-      if (!check()) unsubscribe = this.store.subscribe(check);
-    });
+  handOver(keys: readonly string[]): SendPart[] {
+    const uploads = this.store.get().uploads;
+    const parts: SendPart[] = [];
+    for (const key of keys) {
+      const job = this.jobs.get(key);
+      const attachment = uploads.get(key)?.attachment;
+      if (attachment) parts.push(attachment);
+      else if (job) parts.push(job.file);
+      job?.controller.abort();
+    }
+    this.forget(keys);
+    return parts;
   }
 
   private run(key: string): void {

@@ -17,6 +17,8 @@ const PARALLEL = 6;
  */
 export class UserNames {
   private readonly inFlight = new Set<number>();
+  /** Ids whose names came from the last session (chat/known-names.ts): looked up once all the same. */
+  private readonly stale = new Set<number>();
   private readonly queue: number[] = [];
   private readonly arrived: User[] = [];
   private running = 0;
@@ -39,11 +41,25 @@ export class UserNames {
     return this.store.subscribe(scan);
   }
 
+  /** Names kept from the last session: shown at once, and refreshed when next wanted. */
+  restore(users: readonly User[]): void {
+    const known = this.store.get().users;
+    const kept = users.filter((user) => !known.has(user.id));
+    if (kept.length === 0) return;
+    for (const user of kept) this.stale.add(user.id);
+    this.store.update((s) => {
+      const map = new Map(s.users);
+      for (const user of kept) if (!map.has(user.id)) map.set(user.id, user);
+      return { ...s, users: map };
+    });
+  }
+
   /** Nulls (a message without a sender) are passed over. */
   want(ids: Iterable<number | null>): void {
     const users = this.store.get().users;
     for (const id of ids) {
-      if (id === null || users.has(id) || this.inFlight.has(id)) continue;
+      if (id === null || (users.has(id) && !this.stale.has(id)) || this.inFlight.has(id)) continue;
+      this.stale.delete(id);
       this.inFlight.add(id);
       this.queue.push(id);
     }
@@ -52,7 +68,10 @@ export class UserNames {
 
   /** Users learnt elsewhere (directory search results) need no look-up. */
   remember(users: readonly User[]): void {
-    for (const user of users) this.inFlight.delete(user.id);
+    for (const user of users) {
+      this.inFlight.delete(user.id);
+      this.stale.delete(user.id);
+    }
     this.store.update((s) => {
       let map = s.users;
       for (const user of users) {

@@ -8,7 +8,6 @@ import { senderHue } from "../lib/sender-hue.js";
 import { Avatar } from "./avatar.js";
 import { Composer } from "./composer.js";
 import { ConversationMenu } from "./conversation-menu.js";
-import { MembersPanel } from "./members-panel.js";
 import { MessageList } from "./message-list.js";
 import { NotAMember } from "./not-a-member.js";
 import { PinsButton } from "./pins-button.js";
@@ -20,6 +19,8 @@ import { useFileDrop } from "./use-file-drop.js";
 
 // Threads are opened now and then: their panel is not in the first screen's JavaScript.
 const ThreadPanel = lazy(() => import("./thread-panel.js"));
+/** Opened by its header button: loaded then, not with the first screen. */
+const MembersPanel = lazy(() => import("./members-panel.js").then((m) => ({ default: m.MembersPanel })));
 
 /** The thread shown beside the chat, and the reply in it to scroll to and highlight. */
 interface OpenThread {
@@ -105,7 +106,9 @@ export function ConversationPane({ conversationId, focusSeq }: { conversationId:
         <div className="pane-body">
           <MessageList conversationId={conversationId} conversation={conversation} focusSeq={focusSeq} />
           {group && showMembers && conversation && (
-            <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
+            <Suspense fallback={null}>
+              <MembersPanel id={panelId} conversation={conversation} onClose={() => setShowMembers(false)} />
+            </Suspense>
           )}
           {thread !== undefined && conversation && (
             <Suspense fallback={null}>

@@ -177,13 +177,15 @@ export function MessageList(props: {
     pendingBefore.current = pending.length;
   }, [pending.length]);
 
-  // A first page too short to scroll cannot be scrolled up to load more: load it now.
+  // A first page too short to scroll cannot be scrolled up to load more: load it now. So too
+  // when the view is at the top already as the page comes (scrolled up through cached
+  // messages while it loaded: that scroll could load nothing).
   // biome-ignore lint/correctness/useExhaustiveDependencies: checked again whenever the rows' measured height changes
   useEffect(() => {
     const el = scroller.current;
-    if (el && older && !timeline.loadingOlder && !timeline.error && el.scrollHeight <= el.clientHeight) {
-      void chat.timelines.loadOlder(conversationId);
-    }
+    if (!el || !older || timeline.loadingOlder || timeline.error) return;
+    const atTop = positioned.current && el.scrollTop < LOAD_OLDER_PX;
+    if (el.scrollHeight <= el.clientHeight || atTop) void chat.timelines.loadOlder(conversationId);
   }, [chat, conversationId, older, timeline, totalSize]);
 
   function onScroll() {
@@ -221,7 +223,7 @@ export function MessageList(props: {
     el.focus({ preventScroll: true });
   }
 
-  const seenRef = useSeenTracker(scroller, (seq) => chat.markSeen(conversationId, seq));
+  const seenRef = useSeenTracker(scroller, (seq) => chat.markSeen(conversationId, seq), timeline.loaded);
   const measure = virtualizer.measureElement;
   const rowRef = useCallback(
     (element: HTMLElement | null) => {
@@ -241,7 +243,9 @@ export function MessageList(props: {
             Loading earlier messages…
           </p>
         )}
-        {!timeline.loaded && !timeline.error && <p className="history-loading">Loading messages…</p>}
+        {!timeline.loaded && !timeline.error && timeline.messages.length === 0 && (
+          <p className="history-loading">Loading messages…</p>
+        )}
         {timeline.error && (
           <p className="error" role="alert">
             Could not load messages: {timeline.error}{" "}

@@ -1,14 +1,16 @@
 import { useChat } from "../chat/chat-context.js";
 import type { PendingMessage } from "../chat/chat-state.js";
-import { AttachmentChips } from "./attachment-chips.js";
+import { canRetry } from "../chat/outbox.js";
 import { DeliveryTick } from "./delivery-tick.js";
 import { LinkifiedText } from "./linkified-text.js";
 import { MessageTime } from "./message-time.js";
+import { PendingFiles } from "./pending-files.js";
 import { type RowPlace, rowProps } from "./virtual-row.js";
 
 /**
  * One's own message not stored yet: "sending" until its files are uploaded and the server has
- * it, or refused (a file too) with retry/discard.
+ * it, or refused (a file too) with retry/discard. A message restored from an earlier visit
+ * whose files were not uploaded cannot be retried: only the SDK had their bytes.
  */
 export function PendingItem({ pending, place }: { pending: PendingMessage; place: RowPlace }) {
   const chat = useChat();
@@ -17,7 +19,7 @@ export function PendingItem({ pending, place }: { pending: PendingMessage; place
       <div className="message-body">
         <div className="bubble">
           <span className="visually-hidden">You: </span>
-          {pending.uploads && <AttachmentChips keys={pending.uploads} label="Files" />}
+          <PendingFiles pending={pending} />
           {pending.content !== "" && (
             <p className="text">
               <LinkifiedText text={pending.content} />
@@ -33,9 +35,11 @@ export function PendingItem({ pending, place }: { pending: PendingMessage; place
             <span className="error" role="alert">
               {pending.error}
             </span>
-            <button type="button" onClick={() => chat.outbox.retry(pending.clientId)}>
-              Retry
-            </button>
+            {canRetry(pending) && (
+              <button type="button" onClick={() => chat.outbox.retry(pending.clientId)}>
+                Retry
+              </button>
+            )}
             <button type="button" onClick={() => chat.outbox.discard(pending.clientId)}>
               Discard
             </button>

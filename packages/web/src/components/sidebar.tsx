@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { lazy, Suspense, useId, useState } from "react";
 import { useChat, useChatState } from "../chat/chat-context.js";
 import { displayName } from "../chat/chat-state.js";
 import { senderHue } from "../lib/sender-hue.js";
@@ -6,8 +6,10 @@ import { Avatar } from "./avatar.js";
 import { ConversationList } from "./conversation-list.js";
 import "./people.css";
 import { QuickSwitcher } from "./quick-switcher.js";
-import { SearchResults } from "./search-results.js";
 import { SettingsButton } from "./settings-button.js";
+
+/** Message search's results: loaded with the first search, not with the first screen. */
+const SearchResults = lazy(() => import("./search-results.js").then((m) => ({ default: m.SearchResults })));
 
 /** Who is logged in, new chat and group, message search, the conversations, and the Ctrl+K switcher. */
 export function Sidebar(props: { openId: number | undefined; onNewChat: () => void; onNewGroup: () => void }) {
@@ -53,7 +55,13 @@ export function Sidebar(props: { openId: number | undefined; onNewChat: () => vo
           }}
         />
       </search>
-      {query.trim() === "" ? <ConversationList openId={props.openId} /> : <SearchResults query={query.trim()} />}
+      {query.trim() === "" ? (
+        <ConversationList openId={props.openId} />
+      ) : (
+        <Suspense fallback={null}>
+          <SearchResults query={query.trim()} />
+        </Suspense>
+      )}
       <QuickSwitcher />
     </aside>
   );
