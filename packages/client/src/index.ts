@@ -7,6 +7,8 @@ export {
   ChatClient,
   type ChatClientEvents,
   type ChatClientOptions,
+  type QueuedSend,
+  type RestoredState,
   type SendAck,
   type SendOptions,
   type Target,

@@ -10,7 +10,16 @@ export class ChatClient extends BaseClient {
 }
 
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
-export type { ChatClientEvents, ChatClientOptions, SendAck, SendOptions, Target, ThreadUpdate } from "./client.js";
+export type {
+  ChatClientEvents,
+  ChatClientOptions,
+  QueuedSend,
+  RestoredState,
+  SendAck,
+  SendOptions,
+  Target,
+  ThreadUpdate,
+} from "./client.js";
 export type { ConnectionState, WebSocketConstructor, WebSocketLike } from "./connection.js";
 export { AccountDisabledError, AuthError, ChatClientError, TokenProviderError } from "./errors.js";
 export { authenticate, type Credentials, HttpApi, type UploadOptions, type UploadProgress } from "./http-api.js";

@@ -49,7 +49,9 @@ export async function uploadFiles(
       } catch (err) {
         const retried =
           err instanceof ChatClientError && !(err instanceof AuthError) && (RETRIED.has(err.code) || (err.status ?? 0) >= 500);
-        if (!retried || signal.aborted) throw err;
+        if (signal.aborted || err instanceof AuthError) throw err;
+        // Refused for good: `fileName` says which file, so a UI can tell which one of several.
+        if (!retried) throw typeof err === "object" && err !== null ? Object.assign(err, { fileName: entry.name }) : err;
         await wait(backoffDelay(attempt, backoff), signal);
       }
     }

@@ -192,7 +192,11 @@ const SAME_ID_RETRIES = new Set(["timeout", "unavailable", "rate_limited"]);
  * last one once every byte went out: the answer came after the body).
  */
 function sendRefusal(err: unknown, pending: PendingMessage): string {
-  if (!(err instanceof ChatClientError) || !/\bbytes\b/.test(err.message)) return refusal(err);
+  if (!(err instanceof ChatClientError)) return refusal(err);
+  // The SDK names the file it was uploading when it was refused.
+  const named = (err as { fileName?: unknown }).fileName;
+  if (typeof named === "string") return `Not sent: ${named}: ${uploadErrorText(err)}`;
+  if (!/\bbytes\b/.test(err.message)) return refusal(err);
   const loaded = pending.progress?.loaded ?? 0;
   const waiting = pending.files?.filter((f) => !f.uploaded) ?? [];
   let end = 0;
