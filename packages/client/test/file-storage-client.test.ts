@@ -1,21 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileStorage } from "@chatapp/client";
 import type { ConversationMessagesResponse } from "@chatapp/protocol";
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, deadPort, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClient } from "./helpers.js";
-
-/** A port nothing listens on: a client pointed at it is offline. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe("the ChatClient on the file adapter", () => {
   let dir: string;

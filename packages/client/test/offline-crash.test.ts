@@ -1,25 +1,16 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ChatClient, fileStorage } from "@chatapp/client";
 import type { ConversationMessagesResponse } from "@chatapp/protocol";
-import { createTestDatabase, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, deadPort, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 const child = new URL("./offline-child.ts", import.meta.url).pathname;
-
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe("a Node process killed with sends in its file outbox", () => {
   let database: TestDatabase;

@@ -1,21 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChatClientOptions, fileStorage, memoryStorage, type StorageAdapter } from "@chatapp/client";
 import type { ConversationMessagesResponse } from "@chatapp/protocol";
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, deadPort, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { testClient, waitUntil } from "./helpers.js";
-
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 /**
  * The edges of the offline outbox that an independent review found open: order across a

@@ -1,18 +1,8 @@
-import net from "node:net";
 import { type ChatClientOptions, memoryStorage, type OwnerLocks, type StorageAdapter } from "@chatapp/client";
 import type { ConversationMessagesResponse, Message } from "@chatapp/protocol";
-import { createTestDatabase, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, deadPort, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClient, waitUntil } from "./helpers.js";
-
-/** A port nothing listens on: a client pointed at it is offline. */
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe("the offline-first SDK against the server", () => {
   let database: TestDatabase;

@@ -1,7 +1,6 @@
-import net from "node:net";
 import { ChatClient, type ChatClientOptions, type StorageAdapter } from "@chatapp/client";
 import type { ConversationMessagesResponse } from "@chatapp/protocol";
-import { createTestDatabase, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
+import { createTestDatabase, deadPort, eventually, startServer, type TestDatabase, type TestServer } from "@chatapp/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeInBrowser, launchChromium } from "./browser.js";
@@ -24,15 +23,6 @@ type TabGlobals = {
     held: Map<string, unknown>;
   };
 };
-
-/** A port nothing listens on: a client pointed at it is offline. */
-async function deadPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * The SDK's offline outbox on IndexedDB with Web Locks, in real tabs: a tab that closes with
