@@ -22,10 +22,11 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { every100to300ms, pick, startChaos } from "./chaos.js";
 import { testClient, waitUntil } from "./helpers.js";
 
-// Short, so the test sees a dead node swept within seconds; wide enough apart that a node
-// slowed down by a loaded machine is not taken for dead.
-const HEARTBEAT_MS = 500;
-const NODE_TIMEOUT_MS = 3000;
+// The server's defaults (NODE_HEARTBEAT_MS, NODE_TIMEOUT_MS): the bounds below hold with them.
+const HEARTBEAT_MS = 1500;
+const NODE_TIMEOUT_MS = 5000;
+/** A SIGKILLed node's users show offline on the other nodes within this, with the defaults. */
+const HEAL_MS = 10_000;
 
 /**
  * Three server processes on three ports, sharing one MariaDB database and Redis, behind a
@@ -50,8 +51,6 @@ describeWithRedis("cluster", () => {
           REDIS_URL,
           // Files every node can read (a cluster refuses a node's own ./data/uploads).
           UPLOAD_DIR: join(dir, "uploads"),
-          NODE_HEARTBEAT_MS: String(HEARTBEAT_MS),
-          NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
           LOG_LEVEL: "info",
         };
         // All three at once, on a database with no tables yet.
@@ -175,6 +174,26 @@ describeWithRedis("cluster", () => {
         for (const s of [s1, again, s3]) await s.close();
       });
 
+      it("never sweeps a node frozen for 2 s: its users stay online everywhere", { timeout: 60_000 }, async () => {
+        const [frozen, watcher] = [9101, 9102];
+        for (const u of [frozen, watcher]) await http(node(0), "/api/me", u);
+        const w = await open(node(0), watcher);
+        const f = await open(node(2), frozen);
+        f.send({ type: "send", receiver_id: watcher, content: "about to freeze", client_id: "freeze" });
+        await w.next((m) => m.type === "message" && m.content === "about to freeze", 15_000);
+        const stalled = (nodes[2] as { child: CliProcess }).child;
+        // SIGSTOP freezes the whole process, as a 2 s event-loop stall or GC pause would.
+        stalled.kill("SIGSTOP");
+        await new Promise((r) => setTimeout(r, 2000));
+        stalled.kill("SIGCONT");
+        // A fixed wait on purpose (a negative check): past the timeout and two more beats after
+        // the freeze, no node took it for dead.
+        await new Promise((r) => setTimeout(r, NODE_TIMEOUT_MS + 2 * HEARTBEAT_MS));
+        expect(w.ofType("status_update").some((m) => m.user_id === frozen && m.status === "offline")).toBe(false);
+        expect(await statusEverywhere(frozen, watcher)).toEqual(["online", "online", "online"]);
+        for (const s of [w, f]) await s.close();
+      });
+
       it("survives a node killed mid-traffic: its clients move on, nothing acked is lost, its users go offline", {
         timeout: 120_000,
       }, async () => {
@@ -199,8 +218,12 @@ describeWithRedis("cluster", () => {
 
         const offline = await w.next(
           (f) => f.type === "status_update" && f.user_id === lonely && f.status === "offline",
-          NODE_TIMEOUT_MS + 5 * HEARTBEAT_MS + 5000,
+          HEAL_MS + 5000,
         );
+        const healMs = Date.now() - killedAt;
+        if (process.env.CHATAPP_REPORT_HEAL) console.log(`heal: ${healMs} ms`);
+        // With the default settings, within 10 s of the kill (docs/architecture.md, "Presence").
+        expect(healMs).toBeLessThanOrEqual(HEAL_MS);
         // Its last heartbeat, from before the kill.
         expect(Date.parse(offline.last_seen)).toBeLessThanOrEqual(killedAt);
         expect(Date.parse(offline.last_seen)).toBeGreaterThan(killedAt - 3 * HEARTBEAT_MS - 1000);

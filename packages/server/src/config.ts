@@ -358,8 +358,11 @@ export function loadConfig(env: Env): Config {
   if (wsSendBufferBytes > 0 && wsSendBufferBytes < 4096) {
     problems.push(`WS_SEND_BUFFER_BYTES: must be 0 (the kernel's sizing) or at least 4096 (got "${wsSendBufferBytes}")`);
   }
-  const nodeHeartbeatMs = int("NODE_HEARTBEAT_MS", 10_000, 100, 600_000);
-  const nodeTimeoutMs = int("NODE_TIMEOUT_MS", 25_000, 300, 3_600_000);
+  // A killed node's users show offline within 10 s (at worst a beat to notice the last value,
+  // the timeout, and a beat to look again: 1.5 + 5 + 1.5 s), while a node frozen for 3 s still
+  // beats in time (docs/architecture.md, "Presence").
+  const nodeHeartbeatMs = int("NODE_HEARTBEAT_MS", 1500, 100, 600_000);
+  const nodeTimeoutMs = int("NODE_TIMEOUT_MS", 5000, 300, 3_600_000);
   if (nodeTimeoutMs < 2 * nodeHeartbeatMs) {
     problems.push(`NODE_TIMEOUT_MS: must be at least twice NODE_HEARTBEAT_MS (${nodeHeartbeatMs}), or live nodes would be swept`);
   }
