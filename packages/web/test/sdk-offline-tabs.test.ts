@@ -93,15 +93,16 @@ describeInBrowser("the SDK's outbox in two Chromium tabs (IndexedDB, Web Locks)"
       },
       { ...base, url: offlineUrl },
     );
-    const stored = () =>
-      a.evaluate(async (name) => {
+    /** The outbox records in the shared database, as a page of this context reads them. */
+    const outboxSize = (page: Page) =>
+      page.evaluate(async (name) => {
         const { storagePage } = globalThis as unknown as TabGlobals;
         const look = storagePage.indexedDbStorage({ name });
         const outbox = await look.read("o:");
         await look.close();
         return outbox.length;
       }, base.name);
-    await eventually(async () => (await stored()) === 2, 5000, "tab A's two sends stored");
+    await eventually(async () => (await outboxSize(a)) === 2, 5000, "tab A's two sends stored");
     await a.close();
 
     // Tabs B and C, online, restore at the same time: the sends are adopted by one of them.
@@ -138,15 +139,7 @@ describeInBrowser("the SDK's outbox in two Chromium tabs (IndexedDB, Web Locks)"
     // Stored once each, in the order they were sent.
     expect(messages.map((m) => m.content)).toEqual(["start", "one", "two"]);
     // Answered: the outbox empties (the removal is written after the ack).
-    const left = () =>
-      b.evaluate(async (name) => {
-        const { storagePage } = globalThis as unknown as TabGlobals;
-        const look = storagePage.indexedDbStorage({ name });
-        const outbox = await look.read("o:");
-        await look.close();
-        return outbox.length;
-      }, base.name);
-    await eventually(async () => (await left()) === 0, 5000, "the outbox emptied");
+    await eventually(async () => (await outboxSize(b)) === 0, 5000, "the outbox emptied");
     for (const page of [b, c]) {
       await page.evaluate(() => {
         const { storagePage } = globalThis as unknown as TabGlobals;
